@@ -1,0 +1,38 @@
+# Two commands for a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Secrets live in the OS keyring; without a desktop secret service the kiosk's own file backend is used.
+DEMO_ENV := PYTHON_KEYRING_BACKEND=$${PYTHON_KEYRING_BACKEND:-kiosk.keystore.LocalFileKeyring}
+
+.PHONY: run test lint typecheck pytest tour bench fuzz clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(DEMO_ENV) $(BIN)/kiosk run --windowed
+
+lint: $(STAMP)
+	$(BIN)/ruff check kiosk ui tests bench
+	$(BIN)/lint-imports
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest
+
+test: lint typecheck pytest
+
+tour: $(STAMP)
+	$(DEMO_ENV) $(BIN)/kiosk tour --out docs/screenshots
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,135 @@
+"""Loading procedure definitions from JSON files, with errors that name the file and the field."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from kiosk.catalog.models import Procedure
+from kiosk.catalog.search import SearchIndex
+
+MAX_FILE_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class CatalogProblem:
+    file: str
+    procedure: str
+    location: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}"
+        if self.procedure:
+            where += f" [{self.procedure}]"
+        if self.location:
+            where += f" at {self.location}"
+        return f"{where}: {self.message}"
+
+
+class CatalogError(Exception):
+    """One or more procedure definitions are invalid."""
+
+    def __init__(self, problems: Sequence[CatalogProblem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def _location(loc: Iterable[int | str], data: object) -> str:
+    """Readable location: steps[1](identity).fields[0](full_name).kind."""
+    parts: list[str] = []
+    node = data
+    for item in loc:
+        if isinstance(item, int):
+            parts[-1:] = [f"{parts[-1]}[{item}]"] if parts else [f"[{item}]"]
+            node = node[item] if isinstance(node, list) and item < len(node) else None
+            if isinstance(node, dict) and isinstance(node.get("id"), str):
+                parts[-1] += f"({node['id']})"
+        else:
+            parts.append(item)
+            node = node.get(item) if isinstance(node, dict) else None
+    return ".".join(parts)
+
+
+def load_procedure_file(path: Path) -> Procedure:
+    """Load and validate one definition; raise CatalogError naming the file, procedure and field."""
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CatalogError([CatalogProblem(name, "", "", f"cannot read file: {exc.strerror}")]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise CatalogError([CatalogProblem(name, "", "", "file larger than 1 MB")])
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise CatalogError([CatalogProblem(name, "", "", "file is not UTF-8 text")]) from None
+    except json.JSONDecodeError as exc:
+        raise CatalogError(
+            [CatalogProblem(name, "", f"line {exc.lineno} column {exc.colno}", f"not valid JSON: {exc.msg}")]
+        ) from None
+    return parse_procedure(data, name)
+
+
+def parse_procedure(data: object, source: str) -> Procedure:
+    code = data.get("code", "") if isinstance(data, dict) else ""
+    try:
+        return Procedure.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            CatalogProblem(source, str(code), _location(err["loc"], data), err["msg"]) for err in exc.errors()
+        ]
+        raise CatalogError(problems) from None
+
+
+class Catalog:
+    """The procedures a kiosk offers, in a stable order, with search."""
+
+    def __init__(self, procedures: Sequence[Procedure], version: str = "bundled") -> None:
+        self.procedures = list(procedures)
+        self.version = version
+        self._by_code = {p.code: p for p in self.procedures}
+        self._index: SearchIndex | None = None
+
+    def __len__(self) -> int:
+        return len(self.procedures)
+
+    def get(self, code: str) -> Procedure:
+        return self._by_code[code]
+
+    def search(self, query: str, limit: int = 50) -> list[Procedure]:
+        if self._index is None:
+            self._index = SearchIndex(self.procedures)
+        return [self.procedures[i] for i in self._index.search(query, limit)]
+
+    def popular(self) -> list[Procedure]:
+        return [p for p in self.procedures if p.popular]
+
+
+def load_catalog(directory: Path) -> Catalog:
+    """Load every `*.json` definition under `directory`; raise CatalogError listing all problems."""
+    problems: list[CatalogProblem] = []
+    procedures: list[Procedure] = []
+    files = sorted(directory.glob("*.json")) if directory.is_dir() else []
+    if not files:
+        raise CatalogError([CatalogProblem(str(directory), "", "", "no procedure definitions (*.json) found")])
+    seen: dict[str, str] = {}
+    for path in files:
+        try:
+            procedure = load_procedure_file(path)
+        except CatalogError as exc:
+            problems.extend(exc.problems)
+            continue
+        if procedure.code in seen:
+            problems.append(CatalogProblem(str(path), procedure.code, "code", f"same code as {seen[procedure.code]}"))
+            continue
+        seen[procedure.code] = str(path)
+        procedures.append(procedure)
+    if problems:
+        raise CatalogError(problems)
+    procedures.sort(key=lambda p: (not p.popular, p.name.vi))
+    return Catalog(procedures)

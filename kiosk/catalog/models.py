@@ -1,0 +1,245 @@
+"""The procedure definition format (schema version 1).
+
+A procedure definition is a JSON document that the portal team can produce. These pydantic models are
+the single source of truth; `config/schema/procedure.schema.json` is generated from them.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SCHEMA_VERSION = 1
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Model):
+    """A text in Vietnamese and English. Shown as plain text, never as rich text."""
+
+    vi: str = Field(min_length=1, description="Vietnamese, with full diacritics")
+    en: str = Field(min_length=1, description="English")
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.vi
+
+
+class Category(StrEnum):
+    CIVIL_STATUS = "ho_tich"
+    CERTIFICATION = "chung_thuc"
+    RESIDENCE = "cu_tru"
+    SOCIAL = "bao_tro_xa_hoi"
+    OTHER = "khac"
+
+
+class FieldKind(StrEnum):
+    TEXT = "text"
+    PERSON_NAME = "person_name"
+    DATE = "date"
+    PHONE = "phone"
+    EMAIL = "email"
+    ID_NUMBER = "id_number"
+    SELECT = "select"
+    RADIO = "radio"
+    CHECKBOX = "checkbox"
+    NUMBER = "number"
+    ADDRESS = "address"
+    LONG_TEXT = "long_text"
+
+
+PERSONAL_KINDS = frozenset(
+    {FieldKind.PERSON_NAME, FieldKind.PHONE, FieldKind.EMAIL, FieldKind.ID_NUMBER, FieldKind.ADDRESS}
+)
+CHOICE_KINDS = frozenset({FieldKind.SELECT, FieldKind.RADIO})
+
+
+class IdCardPart(StrEnum):
+    """A part of the chip ID card's QR that can prefill a field."""
+
+    ID_NUMBER = "id_number"
+    FULL_NAME = "full_name"
+    DATE_OF_BIRTH = "date_of_birth"
+    GENDER = "gender"
+    ADDRESS = "address"
+
+
+class Condition(_Model):
+    """Show a field or step only when an earlier field's answer is one of `any_of`."""
+
+    field: str = Field(description="id of an earlier field")
+    any_of: list[str] = Field(min_length=1, description="answers that make the condition true")
+
+
+class Option(_Model):
+    value: str = Field(min_length=1, max_length=64)
+    label: Text
+
+
+class Validation(_Model):
+    min_length: int | None = Field(default=None, ge=0)
+    max_length: int | None = Field(default=None, ge=1)
+    pattern: str | None = Field(default=None, description="regular expression the whole answer must match")
+    pattern_message: Text | None = None
+    min_value: float | None = None
+    max_value: float | None = None
+    min_age_years: int | None = Field(default=None, ge=0, description="dates: at least this many years ago")
+    max_age_years: int | None = Field(default=None, ge=0, description="dates: at most this many years ago")
+    allow_future: bool = Field(default=False, description="dates: accept dates after today")
+
+
+class FormField(_Model):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=48)
+    kind: FieldKind
+    label: Text
+    help: Text | None = None
+    placeholder: Text | None = None
+    required: bool = True
+    options: list[Option] = Field(default_factory=list)
+    validation: Validation = Field(default_factory=Validation)
+    show_if: Condition | None = None
+    prefill_from_id_card: IdCardPart | None = None
+    role: Literal["applicant_name", "applicant_id", "applicant_phone", "applicant_email",
+                  "applicant_address", "quantity", "none"] = Field(
+        default="none", description="what the receipt and the portal take this answer as"
+    )
+
+    @property
+    def personal(self) -> bool:
+        return self.kind in PERSONAL_KINDS or self.role.startswith("applicant_")
+
+    @model_validator(mode="after")
+    def _options_fit_kind(self) -> FormField:
+        if self.kind in CHOICE_KINDS and not self.options:
+            raise ValueError(f"field '{self.id}' of kind {self.kind.value} needs options")
+        if self.kind not in CHOICE_KINDS and self.options:
+            raise ValueError(f"field '{self.id}' of kind {self.kind.value} takes no options")
+        values = [o.value for o in self.options]
+        if len(values) != len(set(values)):
+            raise ValueError(f"field '{self.id}' has duplicate option values")
+        return self
+
+
+class Step(_Model):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=48)
+    title: Text
+    help: Text | None = None
+    identity: bool = Field(default=False, description="this step accepts the chip ID card's QR")
+    show_if: Condition | None = None
+    fields: list[FormField] = Field(min_length=1)
+
+
+class PaperForm(StrEnum):
+    ORIGINAL = "original"
+    COPY = "copy"
+    CERTIFIED_COPY = "certified_copy"
+    ORIGINAL_TO_SHOW = "original_to_show"
+
+
+class Paper(_Model):
+    name: Text
+    form: PaperForm
+    sets: int = Field(default=1, ge=1, le=20)
+    required: bool = True
+    note: Text | None = None
+
+
+class FeeItem(_Model):
+    amount_vnd: int = Field(ge=0)
+    per: Text | None = Field(default=None, description="unit, e.g. per copy")
+    condition: Text | None = None
+    quantity_field: str | None = Field(default=None, description="number field that multiplies the amount")
+    cap_vnd: int | None = Field(default=None, ge=0)
+
+
+class Fees(_Model):
+    items: list[FeeItem] = Field(default_factory=list)
+    free_cases: list[Text] = Field(default_factory=list)
+    note: Text | None = None
+
+
+class TimeUnit(StrEnum):
+    SAME_DAY = "same_day"
+    WORKING_HOURS = "working_hours"
+    WORKING_DAYS = "working_days"
+
+
+class ProcessingTime(_Model):
+    unit: TimeUnit
+    amount: int = Field(default=0, ge=0)
+    cutoff: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+                               description="received after this time counts from the next working day")
+    note: Text | None = None
+
+
+class Delivery(StrEnum):
+    COUNTER = "counter"
+    POST = "post"
+    ONLINE = "online"
+
+
+class Procedure(_Model):
+    schema_version: Literal[1] = 1
+    code: str = Field(pattern=r"^[0-9]\.[0-9]{6}(\.[0-9A-Z.]+)?$", description="national procedure code")
+    name: Text
+    summary: Text
+    category: Category
+    level: Literal[3, 4]
+    authority: Text = Field(description="kind of receiving authority; the concrete one is site configuration")
+    applicants: Text
+    legal_basis: list[str] = Field(default_factory=list)
+    papers: list[Paper] = Field(min_length=1)
+    fees: Fees
+    processing_time: ProcessingTime
+    delivery: list[Delivery] = Field(min_length=1)
+    popular: bool = False
+    keywords: list[str] = Field(default_factory=list)
+    steps: list[Step] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Procedure:
+        seen: dict[str, FormField] = {}
+        step_ids: set[str] = set()
+        for step in self.steps:
+            if step.id in step_ids:
+                raise ValueError(f"duplicate step id '{step.id}'")
+            step_ids.add(step.id)
+            if step.show_if is not None:
+                _check_condition(step.show_if, seen, f"step '{step.id}'")
+            for field in step.fields:
+                if field.id in seen:
+                    raise ValueError(f"duplicate field id '{field.id}'")
+                if field.show_if is not None:
+                    _check_condition(field.show_if, seen, f"field '{field.id}'")
+                seen[field.id] = field
+        for item in self.fees.items:
+            if item.quantity_field is not None:
+                target = seen.get(item.quantity_field)
+                if target is None or target.kind is not FieldKind.NUMBER:
+                    raise ValueError(f"fee quantity_field '{item.quantity_field}' is not a number field")
+        return self
+
+    def fields(self) -> list[FormField]:
+        return [f for s in self.steps for f in s.fields]
+
+    def field(self, field_id: str) -> FormField:
+        for f in self.fields():
+            if f.id == field_id:
+                return f
+        raise KeyError(field_id)
+
+
+def _check_condition(cond: Condition, earlier: dict[str, FormField], where: str) -> None:
+    target = earlier.get(cond.field)
+    if target is None:
+        raise ValueError(f"{where}: show_if refers to '{cond.field}', which is not an earlier field")
+    if target.kind in CHOICE_KINDS:
+        allowed = {o.value for o in target.options}
+        unknown = [v for v in cond.any_of if v not in allowed]
+        if unknown:
+            raise ValueError(f"{where}: show_if values {unknown} are not options of '{cond.field}'")
+    elif target.kind is FieldKind.CHECKBOX and any(v not in ("yes", "") for v in cond.any_of):
+        raise ValueError(f"{where}: a checkbox condition takes 'yes' or ''")

@@ -1,0 +1,147 @@
+"""The `kiosk` command: run the kiosk, tour it, check catalogs, and the technicians' tools."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from kiosk import __version__
+
+log = logging.getLogger("kiosk.cli")
+
+EXIT_USAGE = 2
+
+
+def _has_display() -> bool:
+    return any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+
+
+def _ui(module: str) -> Any:
+    """The Qt layer, loaded by name: the command line is the one place in the core that starts it, and
+    only for the commands that show a screen, so everything else runs where Qt is not installed."""
+    return importlib.import_module(module)
+
+
+def _load(args: argparse.Namespace) -> Any:
+    from kiosk.catalog import CatalogError
+    from kiosk.config import ConfigError, load_settings
+    from kiosk.runtime import StartupError, build_runtime
+
+    try:
+        settings = load_settings(Path(args.config) if getattr(args, "config", None) else None,
+                                 site=getattr(args, "site", None))
+        return build_runtime(settings)
+    except ConfigError as exc:
+        print(f"kiosk: configuration error:\n{exc}", file=sys.stderr)
+    except CatalogError as exc:
+        print(f"kiosk: the procedure catalog is invalid:\n{exc}", file=sys.stderr)
+    except StartupError as exc:
+        print(f"kiosk: cannot start: {exc}", file=sys.stderr)
+    return None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    if not _has_display():
+        print("kiosk: no display found (DISPLAY/WAYLAND_DISPLAY unset): start it inside a graphical session "
+              "or under cage, or set QT_QPA_PLATFORM=offscreen for a headless run.", file=sys.stderr)
+        return EXIT_USAGE
+    from kiosk.logs import setup_logging
+
+    setup_logging()
+    runtime = _load(args)
+    if runtime is None:
+        return EXIT_USAGE
+    run_kiosk = _ui("ui.app").run_kiosk
+    result: int = run_kiosk(runtime, windowed=args.windowed)
+    return result
+
+
+def cmd_tour(args: argparse.Namespace) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from kiosk.logs import setup_logging
+
+    setup_logging(logging.WARNING, to_file=False)
+    runtime = _load(args)
+    if runtime is None:
+        return EXIT_USAGE
+    tour = _ui("ui.tour")
+    try:
+        summary = tour.run_tour(runtime, Path(args.out), args.procedure)
+    except (tour.TourError, KeyError, ValueError) as exc:
+        print(f"kiosk tour: failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        runtime.close()
+    print(f"kiosk tour: {len(summary['screens'])} screens, dossier {summary['dossier']['reference']}, "
+          f"written to {args.out}")
+    return 0
+
+
+def cmd_catalog_check(args: argparse.Namespace) -> int:
+    from kiosk.catalog import CatalogError, load_catalog, load_procedure_file
+
+    problems: list[str] = []
+    count = 0
+    for raw in args.paths:
+        path = Path(raw)
+        try:
+            if path.is_dir():
+                count += len(load_catalog(path))
+            else:
+                load_procedure_file(path)
+                count += 1
+        except CatalogError as exc:
+            problems.extend(str(p) for p in exc.problems)
+    if problems:
+        for line in problems:
+            print(line, file=sys.stderr)
+        print(f"catalog check: {len(problems)} error(s)", file=sys.stderr)
+        return 1
+    print(f"catalog check: {count} procedure(s) valid")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description="Community-house public-service kiosk")
+    parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="start the kiosk (full screen)")
+    run.add_argument("--windowed", action="store_true", help="a normal window instead of full screen")
+    run.add_argument("--config", metavar="FILE", help="configuration file (default /etc/kiosk/kiosk.toml)")
+    run.add_argument("--site", help="site profile from config/sites/")
+    run.set_defaults(func=cmd_run)
+
+    tour = sub.add_parser("tour", help="drive one resident session offscreen and save screenshots")
+    tour.add_argument("--out", required=True, metavar="DIR")
+    tour.add_argument("--config", metavar="FILE")
+    tour.add_argument("--site", help="site profile from config/sites/")
+    tour.add_argument("--procedure", metavar="CODE", help="procedure to walk through")
+    tour.set_defaults(func=cmd_tour)
+
+    catalog = sub.add_parser("catalog", help="procedure catalog tools")
+    catalog_sub = catalog.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
+    check = catalog_sub.add_parser("check", help="validate procedure definitions")
+    check.add_argument("paths", nargs="+", metavar="PATH")
+    check.set_defaults(func=cmd_catalog_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

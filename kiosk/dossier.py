@@ -1,0 +1,93 @@
+"""Turning a resident's answers into the dossier the portal receives, and its fee."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from kiosk.catalog.models import FieldKind, Procedure
+from kiosk.i18n import tr
+from kiosk.validation import normalise, visible_fields, visible_steps
+
+CONSENT_TEXT_VERSION = "nd13-2023-v1"
+
+_ROLE_KEYS = {
+    "applicant_name": "full_name",
+    "applicant_id": "id_number",
+    "applicant_phone": "phone",
+    "applicant_email": "email",
+    "applicant_address": "address",
+}
+
+
+def shown_answers(procedure: Procedure, answers: Mapping[str, str]) -> dict[str, str]:
+    """Answers of the fields the resident actually saw, normalised; hidden fields are dropped."""
+    result: dict[str, str] = {}
+    for step in visible_steps(procedure, answers):
+        for spec in visible_fields(step, answers):
+            value = normalise(answers.get(spec.id, ""))
+            if value:
+                result[spec.id] = value
+    return result
+
+
+def applicant(procedure: Procedure, answers: Mapping[str, str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for spec in procedure.fields():
+        key = _ROLE_KEYS.get(spec.role)
+        if key and answers.get(spec.id):
+            out[key] = answers[spec.id]
+    return out
+
+
+def fee_vnd(procedure: Procedure, answers: Mapping[str, str]) -> int:
+    """The fee to pay for these answers (0 when free or decided at the desk)."""
+    total = 0
+    for item in procedure.fees.items:
+        quantity = 1
+        if item.quantity_field is not None:
+            try:
+                quantity = max(0, int(float(answers.get(item.quantity_field, "0") or "0")))
+            except ValueError:
+                quantity = 0
+        amount = item.amount_vnd * quantity
+        if item.cap_vnd is not None:
+            amount = min(amount, item.cap_vnd)
+        total += amount
+    return total
+
+
+def build_payload(
+    procedure: Procedure,
+    answers: Mapping[str, str],
+    consent_at: datetime,
+    site_id: str,
+    kiosk_id: str,
+    submitted_at: datetime,
+    language: str,
+) -> dict[str, Any]:
+    """The body sent to the portal's dossier endpoint (the local reference is added by the outbox)."""
+    shown = shown_answers(procedure, answers)
+    return {
+        "procedure_code": procedure.code,
+        "kiosk_id": kiosk_id,
+        "site_id": site_id,
+        "submitted_at": submitted_at.isoformat(),
+        "language": language,
+        "applicant": applicant(procedure, shown),
+        "answers": shown,
+        "consent": {"given_at": consent_at.isoformat(), "text_version": CONSENT_TEXT_VERSION},
+    }
+
+
+def display_value(procedure: Procedure, field_id: str, value: str, lang: str) -> str:
+    """An answer as the resident would read it (option labels instead of codes)."""
+    spec = procedure.field(field_id)
+    if spec.kind in (FieldKind.SELECT, FieldKind.RADIO):
+        for option in spec.options:
+            if option.value == value:
+                return option.label.get(lang)
+    if spec.kind is FieldKind.CHECKBOX:
+        return tr("form.yes" if value == "yes" else "form.no", lang)
+    return value

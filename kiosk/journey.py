@@ -1,0 +1,464 @@
+"""The resident's journey as a state machine: one transition function, events in, screens out.
+
+The UI shows `Journey.state` and sends events; every screen change, including the idle reset, goes
+through `Journey.dispatch`. Unexpected events are ignored and logged, never raised.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from kiosk.catalog import Catalog, Procedure, Step
+from kiosk.catalog.models import FieldKind, IdCardPart
+from kiosk.clock import Clock, SystemClock
+from kiosk.dossier import build_payload, fee_vnd
+from kiosk.idcard import IdCardError, parse_id_card_qr
+from kiosk.outbox import StoredDossier
+from kiosk.validation import Issue, format_date, normalise, validate_step, visible_steps
+
+log = logging.getLogger(__name__)
+
+
+class Screen(StrEnum):
+    ATTRACT = "attract"
+    HOME = "home"
+    PROCEDURES = "procedures"
+    OVERVIEW = "overview"
+    CONSENT = "consent"
+    STEP = "step"
+    REVIEW = "review"
+    SUBMITTING = "submitting"
+    RECEIPT = "receipt"
+    RATING = "rating"
+    LOOKUP = "lookup"
+    FEEDBACK = "feedback"
+
+
+FORM_SCREENS = frozenset({Screen.CONSENT, Screen.STEP, Screen.REVIEW, Screen.FEEDBACK, Screen.LOOKUP})
+MENU_SCREENS = frozenset({Screen.HOME, Screen.PROCEDURES, Screen.OVERVIEW, Screen.RATING})
+
+
+class Mode(StrEnum):
+    DO = "do"
+    LEARN = "learn"
+
+
+# --- events ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    pass
+
+
+@dataclass(frozen=True)
+class Touch(Event):
+    """The resident touched the attract screen."""
+
+
+@dataclass(frozen=True)
+class ChooseMode(Event):
+    mode: Mode
+
+
+@dataclass(frozen=True)
+class OpenLookup(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class OpenFeedback(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class SelectProcedure(Event):
+    code: str
+
+
+@dataclass(frozen=True)
+class StartApplication(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class GiveConsent(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class DeclineConsent(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class SubmitStep(Event):
+    values: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class UpdateAnswers(Event):
+    """Answers typed so far on the current step (kept across language changes and back)."""
+
+    values: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class ScanIdCard(Event):
+    payload: str
+
+
+@dataclass(frozen=True)
+class GoBack(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class EditStep(Event):
+    step_id: str
+
+
+@dataclass(frozen=True)
+class ConfirmSubmit(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class SubmissionStored(Event):
+    stored: StoredDossier
+
+
+@dataclass(frozen=True)
+class SubmissionFailed(Event):
+    message_key: str = "review.store_failed"
+
+
+@dataclass(frozen=True)
+class Finish(Event):
+    """Receipt done: go on to the rating."""
+
+
+@dataclass(frozen=True)
+class Rate(Event):
+    stars: int | None
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class SetLanguage(Event):
+    lang: str
+
+
+@dataclass(frozen=True)
+class Reset(Event):
+    """End the session: idle timeout, the End button, staff, the end of the rating, error recovery."""
+
+    reason: str = "end"
+
+
+# --- state ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Session:
+    """Everything one resident entered. Replaced whole by a reset."""
+
+    lang: str = "vi"
+    mode: Mode = Mode.DO
+    procedure_code: str | None = None
+    answers: dict[str, str] = field(default_factory=dict)
+    step_index: int = 0
+    errors: dict[str, Issue] = field(default_factory=dict)
+    editing_from_review: bool = False
+    consent_at: datetime | None = None
+    pending_payload: dict[str, Any] | None = None
+    pending_fee: int = 0
+    stored: StoredDossier | None = None
+    banner: str | None = None
+    scan_result: str | None = None  # "ok" or "bad" after an ID card scan on this step
+    started_at: float = 0.0
+
+    def __repr__(self) -> str:  # keep personal data out of logs and tracebacks
+        return f"Session(lang={self.lang!r}, procedure={self.procedure_code!r}, step={self.step_index})"
+
+
+@dataclass(frozen=True)
+class Transition:
+    old: Screen
+    new: Screen
+    event: Event
+
+
+Listener = Callable[[Transition], None]
+
+
+class Journey:
+    def __init__(
+        self,
+        catalog: Catalog,
+        default_lang: str = "vi",
+        site_id: str = "demo",
+        kiosk_id: str = "K01",
+        clock: Clock | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self.default_lang = default_lang
+        self.site_id = site_id
+        self.kiosk_id = kiosk_id
+        self.clock: Clock = clock or SystemClock()
+        self.screen = Screen.ATTRACT
+        self.session = Session(lang=default_lang)
+        self.history: list[Screen] = []
+        self._listeners: list[Listener] = []
+
+    # --- observation ---
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    @property
+    def procedure(self) -> Procedure | None:
+        code = self.session.procedure_code
+        return self.catalog.get(code) if code else None
+
+    def steps(self) -> list[Step]:
+        proc = self.procedure
+        return visible_steps(proc, self.session.answers) if proc else []
+
+    def current_step(self) -> Step | None:
+        steps = self.steps()
+        if not steps:
+            return None
+        return steps[min(self.session.step_index, len(steps) - 1)]
+
+    # --- the one transition function ---
+
+    def dispatch(self, event: Event) -> bool:
+        """Apply `event`; returns False (and logs) when it does not apply to the current screen."""
+        old = self.screen
+        handler = getattr(self, f"_on_{type(event).__name__}", None)
+        new = handler(event) if handler is not None else None
+        if new is None:
+            log.info("ignored event %s on screen %s", type(event).__name__, old.value)
+            return False
+        if new is not old and new is not Screen.ATTRACT:
+            self.history.append(old)
+        self.screen = new
+        transition = Transition(old, new, event)
+        for listener in list(self._listeners):
+            listener(transition)
+        return True
+
+    # --- handlers: each returns the next screen, or None when the event does not apply ---
+
+    def _on_Reset(self, event: Reset) -> Screen:
+        log.info("session reset (%s) from %s", event.reason, self.screen.value)
+        self.session = Session(lang=self.default_lang)
+        self.history.clear()
+        return Screen.ATTRACT
+
+    def _on_Touch(self, event: Touch) -> Screen | None:
+        if self.screen is not Screen.ATTRACT:
+            return None
+        self.session = Session(lang=self.default_lang, started_at=self.clock.monotonic())
+        return Screen.HOME
+
+    def _on_SetLanguage(self, event: SetLanguage) -> Screen | None:
+        if event.lang not in ("vi", "en"):
+            return None
+        self.session.lang = event.lang
+        return self.screen
+
+    def _on_ChooseMode(self, event: ChooseMode) -> Screen | None:
+        if self.screen is not Screen.HOME:
+            return None
+        self.session.mode = event.mode
+        return Screen.PROCEDURES
+
+    def _on_OpenLookup(self, event: OpenLookup) -> Screen | None:
+        return Screen.LOOKUP if self.screen is Screen.HOME else None
+
+    def _on_OpenFeedback(self, event: OpenFeedback) -> Screen | None:
+        return Screen.FEEDBACK if self.screen is Screen.HOME else None
+
+    def _on_SelectProcedure(self, event: SelectProcedure) -> Screen | None:
+        if self.screen is not Screen.PROCEDURES:
+            return None
+        try:
+            self.catalog.get(event.code)
+        except KeyError:
+            return None
+        if self.session.procedure_code != event.code:
+            self.session.answers = {}
+            self.session.step_index = 0
+        self.session.procedure_code = event.code
+        return Screen.OVERVIEW
+
+    def _on_StartApplication(self, event: StartApplication) -> Screen | None:
+        if self.screen is not Screen.OVERVIEW or self.procedure is None:
+            return None
+        self.session.mode = Mode.DO
+        if self.session.consent_at is None:
+            return Screen.CONSENT
+        self.session.step_index = 0
+        return Screen.STEP
+
+    def _on_GiveConsent(self, event: GiveConsent) -> Screen | None:
+        if self.screen is not Screen.CONSENT:
+            return None
+        self.session.consent_at = self.clock.now()
+        self.session.step_index = 0
+        self.session.errors = {}
+        return Screen.STEP
+
+    def _on_DeclineConsent(self, event: DeclineConsent) -> Screen | None:
+        return Screen.OVERVIEW if self.screen is Screen.CONSENT else None
+
+    def _on_UpdateAnswers(self, event: UpdateAnswers) -> Screen | None:
+        if self.screen is not Screen.STEP:
+            return None
+        self._store_answers(event.values)
+        return self.screen
+
+    def _on_ScanIdCard(self, event: ScanIdCard) -> Screen | None:
+        step = self.current_step()
+        if self.screen is not Screen.STEP or step is None or not step.identity:
+            return None
+        try:
+            card = parse_id_card_qr(event.payload)
+        except IdCardError as exc:
+            log.info("ID card scan rejected: %s", exc)
+            self.session.scan_result = "bad"
+            return self.screen
+        parts = {
+            IdCardPart.ID_NUMBER: card.id_number,
+            IdCardPart.FULL_NAME: card.full_name,
+            IdCardPart.DATE_OF_BIRTH: format_date(card.date_of_birth),
+            IdCardPart.GENDER: card.gender,
+            IdCardPart.ADDRESS: card.address,
+        }
+        for spec in step.fields:
+            if spec.prefill_from_id_card is not None:
+                self.session.answers[spec.id] = parts[spec.prefill_from_id_card]
+                self.session.errors.pop(spec.id, None)
+        self.session.scan_result = "ok"
+        return self.screen
+
+    def _on_SubmitStep(self, event: SubmitStep) -> Screen | None:
+        step = self.current_step()
+        if self.screen is not Screen.STEP or step is None:
+            return None
+        self._store_answers(event.values)
+        issues = validate_step(step, self.session.answers, self.clock.now().date())
+        self.session.errors = issues
+        if issues:
+            return Screen.STEP
+        self.session.scan_result = None
+        steps = self.steps()
+        index = steps.index(step)
+        if self.session.editing_from_review or index + 1 >= len(steps):
+            self.session.editing_from_review = False
+            return Screen.REVIEW
+        self.session.step_index = index + 1
+        return Screen.STEP
+
+    def _on_GoBack(self, event: GoBack) -> Screen | None:
+        screen = self.screen
+        self.session.errors = {}
+        self.session.scan_result = None
+        if screen is Screen.STEP:
+            if self.session.editing_from_review:
+                self.session.editing_from_review = False
+                return Screen.REVIEW
+            if self.session.step_index > 0:
+                self.session.step_index -= 1
+                return Screen.STEP
+            return Screen.OVERVIEW
+        if screen is Screen.REVIEW:
+            self.session.step_index = max(0, len(self.steps()) - 1)
+            return Screen.STEP
+        back = {
+            Screen.HOME: Screen.ATTRACT,
+            Screen.PROCEDURES: Screen.HOME,
+            Screen.OVERVIEW: Screen.PROCEDURES,
+            Screen.CONSENT: Screen.OVERVIEW,
+            Screen.LOOKUP: Screen.HOME,
+            Screen.FEEDBACK: Screen.HOME,
+        }
+        target = back.get(screen)
+        if target is Screen.ATTRACT:
+            return self._on_Reset(Reset("back"))
+        return target
+
+    def _on_EditStep(self, event: EditStep) -> Screen | None:
+        if self.screen is not Screen.REVIEW:
+            return None
+        for index, step in enumerate(self.steps()):
+            if step.id == event.step_id:
+                self.session.step_index = index
+                self.session.editing_from_review = True
+                self.session.errors = {}
+                return Screen.STEP
+        return None
+
+    def _on_ConfirmSubmit(self, event: ConfirmSubmit) -> Screen | None:
+        proc = self.procedure
+        if self.screen is not Screen.REVIEW or proc is None or self.session.consent_at is None:
+            return None
+        today = self.clock.now().date()
+        for index, step in enumerate(self.steps()):
+            issues = validate_step(step, self.session.answers, today)
+            if issues:
+                self.session.step_index = index
+                self.session.errors = issues
+                return Screen.STEP
+        now = self.clock.now()
+        self.session.pending_payload = build_payload(
+            proc, self.session.answers, self.session.consent_at, self.site_id, self.kiosk_id, now, self.session.lang
+        )
+        self.session.pending_fee = fee_vnd(proc, self.session.answers)
+        self.session.banner = None
+        return Screen.SUBMITTING
+
+    def _on_SubmissionStored(self, event: SubmissionStored) -> Screen | None:
+        if self.screen is not Screen.SUBMITTING:
+            return None
+        self.session.stored = event.stored
+        self.session.pending_payload = None
+        return Screen.RECEIPT
+
+    def _on_SubmissionFailed(self, event: SubmissionFailed) -> Screen | None:
+        if self.screen is not Screen.SUBMITTING:
+            return None
+        self.session.pending_payload = None
+        self.session.banner = event.message_key
+        return Screen.REVIEW
+
+    def _on_Finish(self, event: Finish) -> Screen | None:
+        return Screen.RATING if self.screen is Screen.RECEIPT else None
+
+    def _on_Rate(self, event: Rate) -> Screen | None:
+        if self.screen is not Screen.RATING:
+            return None
+        return self._on_Reset(Reset("rated"))
+
+    # --- helpers ---
+
+    def _store_answers(self, values: Mapping[str, str]) -> None:
+        proc = self.procedure
+        if proc is None:
+            return
+        known = {f.id: f for f in proc.fields()}
+        for key, value in values.items():
+            spec = known.get(key)
+            if spec is None:
+                continue
+            text = value if isinstance(value, str) else ""
+            if len(text) > 5000:  # a stuck key or a runaway scanner: keep the field usable
+                text = text[:5000]
+            self.session.answers[key] = text if spec.kind is FieldKind.LONG_TEXT else normalise(text)

@@ -1,0 +1,348 @@
+"""The outbox: every submitted dossier, stored durably before the resident is told it was received.
+
+SQLite in WAL mode with synchronous=FULL; a dossier goes queued → sending → accepted or rejected.
+Personal data (the applicant and the answers) is sealed with AES-GCM; only what staff and sync need
+to see (references, status, procedure code, times) is kept in clear.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+import uuid as uuidlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from kiosk.clock import VN_TZ as _VN_TZ
+from kiosk.crypto import DecryptionError, Sealer
+
+log = logging.getLogger(__name__)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS dossiers (
+    uuid TEXT PRIMARY KEY,
+    local_ref TEXT NOT NULL UNIQUE,
+    procedure_code TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'accepted', 'rejected')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at REAL NOT NULL DEFAULT 0,
+    last_error TEXT,
+    official_code TEXT UNIQUE,
+    accepted_at TEXT,
+    appointment_date TEXT,
+    reject_reason TEXT,
+    fee_vnd INTEGER NOT NULL DEFAULT 0,
+    payload BLOB,
+    purged_at TEXT
+);
+CREATE INDEX IF NOT EXISTS dossiers_status ON dossiers (status, next_attempt_at);
+CREATE TABLE IF NOT EXISTS ref_counter (day TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS feedback (
+    uuid TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'sent')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at REAL NOT NULL DEFAULT 0,
+    payload BLOB NOT NULL
+);
+"""
+
+STATUSES = ("queued", "sending", "accepted", "rejected")
+
+
+class OutboxError(Exception):
+    """The outbox cannot store or read; the resident must not be told the dossier was received."""
+
+
+class OutboxFull(OutboxError):  # noqa: N818 (reads as the condition it reports)
+    """The disk is full."""
+
+
+@dataclass(frozen=True)
+class StoredDossier:
+    uuid: str
+    local_ref: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class DossierRecord:
+    """What staff and sync see of a dossier, without personal data."""
+
+    uuid: str
+    local_ref: str
+    procedure_code: str
+    created_at: str
+    status: str
+    attempts: int
+    official_code: str | None
+    accepted_at: str | None
+    appointment_date: str | None
+    reject_reason: str | None
+    last_error: str | None
+    fee_vnd: int
+
+    @property
+    def reference(self) -> str:
+        return self.official_code or self.local_ref
+
+
+@dataclass(frozen=True)
+class ClaimedDossier:
+    record: DossierRecord
+    payload: dict[str, Any]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Outbox:
+    """Thread-safe access to the outbox database (one connection, one lock)."""
+
+    def __init__(self, path: Path, sealer: Sealer) -> None:
+        self.path = path
+        self._sealer = sealer
+        self._lock = threading.RLock()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.executescript(SCHEMA)
+        except (sqlite3.Error, OSError) as exc:
+            raise OutboxError(f"cannot open the outbox at {path}: {exc}") from None
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    # SQLite may already have rolled back by itself (for example on SQLITE_FULL).
+                    if self._db.in_transaction:
+                        self._db.execute("ROLLBACK")
+                    raise
+            except sqlite3.OperationalError as exc:
+                if "full" in str(exc).lower():
+                    raise OutboxFull("the disk is full") from None
+                raise OutboxError(f"outbox database error: {exc}") from None
+            except sqlite3.Error as exc:
+                raise OutboxError(f"outbox database error: {exc}") from None
+
+    # --- submission -------------------------------------------------------------------------------
+
+    def enqueue(
+        self,
+        procedure_code: str,
+        payload: dict[str, Any],
+        ref_prefix: str,
+        kiosk_id: str,
+        fee_vnd: int = 0,
+        now: datetime | None = None,
+    ) -> StoredDossier:
+        """Store a dossier durably and give it a unique local reference. Raises OutboxError on failure."""
+        now = now or _utcnow()
+        dossier_id = str(uuidlib.uuid4())
+        day = now.astimezone(_VN_TZ).strftime("%y%m%d")
+        with self._tx() as db:
+            row = db.execute("SELECT seq FROM ref_counter WHERE day = ?", (day,)).fetchone()
+            seq = (row[0] if row else 0) + 1
+            db.execute("INSERT OR REPLACE INTO ref_counter (day, seq) VALUES (?, ?)", (day, seq))
+            local_ref = f"{ref_prefix}-{kiosk_id}-{day}-{seq:04d}"
+            body = dict(payload, local_reference=local_ref)
+            sealed = self._sealer.seal(json.dumps(body, ensure_ascii=False).encode("utf-8"), dossier_id.encode())
+            db.execute(
+                "INSERT INTO dossiers (uuid, local_ref, procedure_code, created_at, status, fee_vnd, payload)"
+                " VALUES (?, ?, ?, ?, 'queued', ?, ?)",
+                (dossier_id, local_ref, procedure_code, now.isoformat(), fee_vnd, sealed),
+            )
+        log.info("dossier stored: %s (%s)", local_ref, procedure_code)
+        return StoredDossier(dossier_id, local_ref, now)
+
+    # --- sync side --------------------------------------------------------------------------------
+
+    def recover(self) -> int:
+        """After a crash, dossiers left 'sending' go back to 'queued' (the idempotency key makes it safe)."""
+        with self._tx() as db:
+            return db.execute("UPDATE dossiers SET status = 'queued' WHERE status = 'sending'").rowcount
+
+    def claim_next(self, now: float) -> ClaimedDossier | None:
+        """Take the oldest queued dossier that is due, mark it 'sending' and return it decrypted."""
+        with self._tx() as db:
+            row = db.execute(
+                f"SELECT {_COLUMNS}, payload FROM dossiers WHERE status = 'queued' AND next_attempt_at <= ?"
+                " ORDER BY created_at LIMIT 1",
+                (now,),
+            ).fetchone()
+            if row is None:
+                return None
+            db.execute("UPDATE dossiers SET status = 'sending', attempts = attempts + 1 WHERE uuid = ?", (row[0],))
+        record = _record(row[:-1])
+        try:
+            payload = json.loads(self._sealer.open(row[-1], record.uuid.encode()))
+        except (DecryptionError, TypeError, ValueError):
+            self.mark_rejected(record.uuid, "stored data cannot be decrypted on this kiosk")
+            log.error("dossier %s cannot be decrypted; marked rejected", record.local_ref)
+            return None
+        return ClaimedDossier(_replace(record, status="sending", attempts=record.attempts + 1), payload)
+
+    def mark_accepted(
+        self, dossier_uuid: str, official_code: str, accepted_at: str, appointment_date: str | None = None,
+        fee_vnd: int | None = None,
+    ) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE dossiers SET status = 'accepted', official_code = ?, accepted_at = ?, appointment_date = ?,"
+                " fee_vnd = COALESCE(?, fee_vnd), last_error = NULL WHERE uuid = ?",
+                (official_code, accepted_at, appointment_date, fee_vnd, dossier_uuid),
+            )
+
+    def mark_rejected(self, dossier_uuid: str, reason: str) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE dossiers SET status = 'rejected', reject_reason = ? WHERE uuid = ?",
+                (reason[:500], dossier_uuid),
+            )
+
+    def release(self, dossier_uuid: str, retry_at: float, error: str) -> None:
+        """Give a dossier back to the queue after a failed attempt."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE dossiers SET status = 'queued', next_attempt_at = ?, last_error = ? WHERE uuid = ?",
+                (retry_at, error[:300], dossier_uuid),
+            )
+
+    def retry_now(self) -> int:
+        with self._tx() as db:
+            return db.execute("UPDATE dossiers SET next_attempt_at = 0 WHERE status = 'queued'").rowcount
+
+    # --- queries ----------------------------------------------------------------------------------
+
+    def find(self, reference: str) -> DossierRecord | None:
+        """The dossier with this local reference or official code."""
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {_COLUMNS} FROM dossiers WHERE local_ref = ? OR official_code = ?", (reference, reference)
+            ).fetchone()
+        return _record(row) if row else None
+
+    def get(self, dossier_uuid: str) -> DossierRecord | None:
+        with self._lock:
+            row = self._db.execute(f"SELECT {_COLUMNS} FROM dossiers WHERE uuid = ?", (dossier_uuid,)).fetchone()
+        return _record(row) if row else None
+
+    def payload(self, dossier_uuid: str) -> dict[str, Any] | None:
+        """The decrypted personal payload (None once purged)."""
+        with self._lock:
+            row = self._db.execute("SELECT payload FROM dossiers WHERE uuid = ?", (dossier_uuid,)).fetchone()
+        if row is None or row[0] is None:
+            return None
+        try:
+            result: dict[str, Any] = json.loads(self._sealer.open(row[0], dossier_uuid.encode()))
+        except (DecryptionError, ValueError) as exc:
+            raise OutboxError("stored dossier cannot be decrypted") from exc
+        return result
+
+    def records(self, status: str | None = None, limit: int = 500) -> list[DossierRecord]:
+        query = f"SELECT {_COLUMNS} FROM dossiers"
+        args: tuple[Any, ...] = ()
+        if status is not None:
+            query += " WHERE status = ?"
+            args = (status,)
+        query += " ORDER BY created_at DESC LIMIT ?"
+        with self._lock:
+            rows = self._db.execute(query, (*args, limit)).fetchall()
+        return [_record(r) for r in rows]
+
+    def depth(self) -> int:
+        with self._lock:
+            row = self._db.execute("SELECT COUNT(*) FROM dossiers WHERE status IN ('queued', 'sending')").fetchone()
+        return int(row[0])
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            rows = self._db.execute("SELECT status, COUNT(*) FROM dossiers GROUP BY status").fetchall()
+        counts = dict.fromkeys(STATUSES, 0)
+        counts.update({r[0]: int(r[1]) for r in rows})
+        return counts
+
+    def purge(self, retention: timedelta, now: datetime | None = None) -> int:
+        """Erase personal data of dossiers the portal confirmed longer than `retention` ago."""
+        cutoff = ((now or _utcnow()) - retention).isoformat()
+        with self._tx() as db:
+            count = db.execute(
+                "UPDATE dossiers SET payload = NULL, purged_at = ? WHERE status = 'accepted'"
+                " AND payload IS NOT NULL AND accepted_at IS NOT NULL AND accepted_at <= ?",
+                (_utcnow().isoformat(), cutoff),
+            ).rowcount
+        if count:
+            with self._lock:
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                self._db.execute("VACUUM")
+        return count
+
+    # --- feedback and ratings ---------------------------------------------------------------------
+
+    def enqueue_feedback(self, kind: str, payload: dict[str, Any], now: datetime | None = None) -> str:
+        item_id = str(uuidlib.uuid4())
+        sealed = self._sealer.seal(json.dumps(payload, ensure_ascii=False).encode("utf-8"), item_id.encode())
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO feedback (uuid, created_at, kind, status, payload) VALUES (?, ?, ?, 'queued', ?)",
+                (item_id, (now or _utcnow()).isoformat(), kind, sealed),
+            )
+        return item_id
+
+    def claim_feedback(self, now: float) -> tuple[str, str, dict[str, Any]] | None:
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT uuid, kind, payload FROM feedback WHERE status = 'queued' AND next_attempt_at <= ?"
+                " ORDER BY created_at LIMIT 1",
+                (now,),
+            ).fetchone()
+            if row is None:
+                return None
+            db.execute("UPDATE feedback SET status = 'sending', attempts = attempts + 1 WHERE uuid = ?", (row[0],))
+        return row[0], row[1], json.loads(self._sealer.open(row[2], row[0].encode()))
+
+    def mark_feedback_sent(self, item_id: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE feedback SET status = 'sent', payload = X'' WHERE uuid = ?", (item_id,))
+
+    def release_feedback(self, item_id: str, retry_at: float) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE feedback SET status = 'queued', next_attempt_at = ? WHERE uuid = ?", (retry_at, item_id)
+            )
+
+
+_COLUMNS = (
+    "uuid, local_ref, procedure_code, created_at, status, attempts, official_code, accepted_at,"
+    " appointment_date, reject_reason, last_error, fee_vnd"
+)
+
+
+def _record(row: tuple[Any, ...]) -> DossierRecord:
+    return DossierRecord(*row)
+
+
+def _replace(record: DossierRecord, **changes: Any) -> DossierRecord:
+    return replace(record, **changes)
+

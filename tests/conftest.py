@@ -1,0 +1,53 @@
+"""Test harness: offscreen Qt, an isolated data directory and keyring, and strict clean-up checks."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["PYTHON_KEYRING_BACKEND"] = "kiosk.keystore.LocalFileKeyring"
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Every test gets its own data directory and keyring, and no machine config."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("KIOSK_DATA_DIR", str(data))
+    monkeypatch.setenv("KIOSK_KEYRING_DIR", str(tmp_path / "keyring"))
+    monkeypatch.delenv("KIOSK_CONFIG", raising=False)
+    for name in list(os.environ):
+        if name.startswith("KIOSK__"):
+            monkeypatch.delenv(name)
+    yield data
+
+
+@pytest.fixture(autouse=True)
+def qt_left_clean(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test that leaves a kiosk timer running or a top-level window open."""
+    yield
+    import sys
+
+    if "PySide6.QtWidgets" not in sys.modules:
+        return
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        return
+    app.processEvents()
+    from ui.timers import active_timers
+
+    running = active_timers()
+    shown = [w.objectName() or type(w).__name__ for w in QApplication.topLevelWidgets() if w.isVisible()]
+    for widget in QApplication.topLevelWidgets():
+        widget.close()
+        widget.deleteLater()
+    app.processEvents()
+    assert not running, f"timers left running: {running}"
+    assert not shown, f"windows left open: {shown}"

@@ -1,0 +1,26 @@
+"""Helpers for GUI tests: the kiosk window under pytest-qt, and checks that nothing is left behind."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
+
+from kiosk.clock import VN_TZ, ManualClock
+from kiosk.config import Settings
+from kiosk.runtime import Runtime, build_runtime
+
+
+def make_runtime(settings: Settings | None = None, clock: ManualClock | None = None) -> Runtime:
+    return build_runtime(settings or Settings(), clock=clock or ManualClock(datetime(2026, 11, 26, 9, 0, tzinfo=VN_TZ)))
+
+
+def visible_texts(root: QWidget) -> list[str]:
+    """Every text a resident can see under `root` (labels and buttons that are shown)."""
+    texts = []
+    for widget in root.findChildren(QWidget):
+        if not widget.isVisibleTo(root):
+            continue
+        if (isinstance(widget, QLabel) and widget.text()) or (isinstance(widget, QAbstractButton) and widget.text()):
+            texts.append(widget.text())
+    return texts

@@ -1,0 +1,178 @@
+"""The journey state machine, driven without a display."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from kiosk.catalog import Catalog, load_catalog
+from kiosk.clock import VN_TZ, ManualClock
+from kiosk.journey import (
+    ChooseMode,
+    ConfirmSubmit,
+    EditStep,
+    GiveConsent,
+    GoBack,
+    Journey,
+    Mode,
+    Reset,
+    ScanIdCard,
+    Screen,
+    SelectProcedure,
+    SetLanguage,
+    StartApplication,
+    SubmissionFailed,
+    SubmissionStored,
+    SubmitStep,
+    Touch,
+)
+from kiosk.outbox import StoredDossier
+from kiosk.paths import procedures_dir
+from kiosk.sample import SAMPLE_ID_CARD, sample_answers
+
+BIRTH = "1.001193.000.00.00.H26"
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog(procedures_dir())
+
+
+def start(catalog: Catalog, code: str = BIRTH) -> Journey:
+    journey = Journey(catalog, clock=ManualClock(datetime(2026, 11, 26, 9, 0, tzinfo=VN_TZ)))
+    assert journey.dispatch(Touch())
+    assert journey.dispatch(ChooseMode(Mode.DO))
+    assert journey.dispatch(SelectProcedure(code))
+    assert journey.dispatch(StartApplication())
+    assert journey.screen is Screen.CONSENT
+    assert journey.dispatch(GiveConsent())
+    return journey
+
+
+def fill_all(journey: Journey) -> None:
+    proc = journey.procedure
+    assert proc is not None
+    answers = sample_answers(proc, journey.clock.now().date())
+    while journey.screen is Screen.STEP:
+        step = journey.current_step()
+        assert step is not None
+        journey.dispatch(SubmitStep({f.id: answers.get(f.id, "") for f in step.fields}))
+        assert not journey.session.errors, journey.session.errors
+
+
+def test_full_journey_reaches_review_and_submits(catalog: Catalog) -> None:
+    journey = start(catalog)
+    fill_all(journey)
+    assert journey.screen is Screen.REVIEW
+    assert journey.dispatch(ConfirmSubmit())
+    assert journey.screen is Screen.SUBMITTING
+    payload = journey.session.pending_payload
+    assert payload is not None
+    assert payload["procedure_code"] == BIRTH
+    assert payload["applicant"]["phone"] == "0912345678"
+    assert payload["consent"]["given_at"].startswith("2026-11-26T09:00")
+    stored = StoredDossier("u", "DEMO-K01-261126-0001", datetime.now(UTC))
+    assert journey.dispatch(SubmissionStored(stored))
+    assert journey.screen is Screen.RECEIPT
+
+
+def test_invalid_answer_keeps_resident_on_step_with_everything_typed(catalog: Catalog) -> None:
+    journey = start(catalog)
+    journey.dispatch(SubmitStep({"applicant_name": "Nguyễn Văn An", "applicant_phone": "12345"}))
+    assert journey.screen is Screen.STEP
+    assert journey.session.errors["applicant_phone"].key == "v.phone"
+    assert journey.session.answers["applicant_name"] == "Nguyễn Văn An"
+    assert journey.session.answers["applicant_phone"] == "12345"
+    assert journey.session.step_index == 0
+
+
+def test_review_edit_returns_to_review(catalog: Catalog) -> None:
+    journey = start(catalog)
+    fill_all(journey)
+    assert journey.dispatch(EditStep("child"))
+    assert journey.screen is Screen.STEP
+    assert journey.current_step().id == "child"  # type: ignore[union-attr]
+    journey.dispatch(SubmitStep({"child_name": "Trần Thị Bích"}))
+    assert journey.screen is Screen.REVIEW
+    assert journey.session.answers["child_name"] == "Trần Thị Bích"
+
+
+def test_conditional_field_only_validated_when_shown(catalog: Catalog) -> None:
+    journey = start(catalog)
+    proc = journey.procedure
+    assert proc is not None
+    answers = sample_answers(proc, journey.clock.now().date())
+    journey.dispatch(SubmitStep(answers))  # applicant
+    child = {k: v for k, v in answers.items() if k.startswith(("child", "birth", "born"))}
+    child["born_in_clinic"] = "khong"
+    journey.dispatch(SubmitStep(child))
+    assert journey.session.errors["witness_name"].key == "v.required"
+    child["born_in_clinic"] = "co"
+    journey.dispatch(SubmitStep(child))
+    assert journey.session.errors == {}
+
+
+def test_id_card_scan_prefills_identity_fields(catalog: Catalog) -> None:
+    journey = start(catalog)
+    assert journey.dispatch(ScanIdCard(SAMPLE_ID_CARD))
+    answers = journey.session.answers
+    assert answers["applicant_name"] == "Nguyễn Văn An"
+    assert answers["applicant_dob"] == "05/09/1960"
+    assert answers["applicant_gender"] == "nam"
+    assert answers["applicant_id"] == "001060012345"
+    assert journey.session.scan_result == "ok"
+    journey.dispatch(ScanIdCard("garbage|not|a|card"))
+    assert journey.session.scan_result == "bad"
+    assert answers["applicant_name"] == "Nguyễn Văn An"
+
+
+def test_reset_forgets_everything(catalog: Catalog) -> None:
+    journey = start(catalog)
+    journey.dispatch(SetLanguage("en"))
+    journey.dispatch(SubmitStep({"applicant_name": "MARKER Zz"}))
+    assert journey.dispatch(Reset("idle"))
+    assert journey.screen is Screen.ATTRACT
+    assert journey.session.answers == {}
+    assert journey.session.lang == "vi"
+    assert journey.session.procedure_code is None
+    assert "MARKER" not in repr(journey.session)
+
+
+def test_unexpected_events_are_ignored_not_raised(catalog: Catalog) -> None:
+    journey = Journey(catalog)
+    for event in (ConfirmSubmit(), SubmitStep({}), GoBack(), EditStep("x"), SubmissionFailed(),
+                  SelectProcedure("nope"), GiveConsent(), StartApplication()):
+        assert journey.dispatch(event) is False
+        assert journey.screen is Screen.ATTRACT
+
+
+def test_store_failure_returns_to_review_with_message(catalog: Catalog) -> None:
+    journey = start(catalog)
+    fill_all(journey)
+    journey.dispatch(ConfirmSubmit())
+    journey.dispatch(SubmissionFailed())
+    assert journey.screen is Screen.REVIEW
+    assert journey.session.banner == "review.store_failed"
+    assert journey.session.answers  # nothing typed is lost
+
+
+def test_back_from_first_step_goes_to_overview_and_keeps_answers(catalog: Catalog) -> None:
+    journey = start(catalog)
+    journey.dispatch(SubmitStep({"applicant_name": "Lê Văn Tám"}))
+    assert journey.dispatch(GoBack())
+    assert journey.screen is Screen.OVERVIEW
+    assert journey.session.answers["applicant_name"] == "Lê Văn Tám"
+
+
+def test_every_bundled_procedure_completes(catalog: Catalog) -> None:
+    for proc in catalog.procedures:
+        journey = start(catalog, proc.code)
+        fill_all(journey)
+        assert journey.screen is Screen.REVIEW, proc.code
+        assert journey.dispatch(ConfirmSubmit()), proc.code
+
+
+def test_catalog_dir_is_bundled() -> None:
+    assert Path(procedures_dir()).is_dir()

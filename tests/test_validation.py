@@ -1,0 +1,162 @@
+"""Validators and the ID-card QR parser: examples and properties."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kiosk.catalog.models import FieldKind, FormField, Option, Text, Validation
+from kiosk.idcard import IdCardError, check_id_number, parse_id_card_qr
+from kiosk.sample import SAMPLE_ID_CARD
+from kiosk.validation import parse_date, validate_field
+
+TODAY = date(2026, 11, 26)
+
+
+def spec(kind: FieldKind, required: bool = True, **rules: object) -> FormField:
+    options = [Option(value="a", label=Text(vi="Một", en="One"))] if kind in (FieldKind.SELECT, FieldKind.RADIO) else []
+    return FormField(id="f", kind=kind, label=Text(vi="Ô", en="Field"), required=required, options=options,
+                     validation=Validation.model_validate(rules))
+
+
+def key(kind: FieldKind, value: str, **rules: object) -> str | None:
+    issue = validate_field(spec(kind, **rules), value, {}, TODAY)
+    return issue.key if issue else None
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "expected"),
+    [
+        (FieldKind.PERSON_NAME, "Nguyễn Thị Ánh Tuyết", None),
+        (FieldKind.PERSON_NAME, "Nguyen Van 2", "v.name"),
+        (FieldKind.PERSON_NAME, "<b>An</b>", "v.name"),
+        (FieldKind.PERSON_NAME, "", "v.required"),
+        (FieldKind.PERSON_NAME, "A" * 101, "v.too_long"),
+        (FieldKind.PERSON_NAME, "שלום", "v.name"),
+        (FieldKind.PHONE, "0912345678", None),
+        (FieldKind.PHONE, "+84 912 345 678", None),
+        (FieldKind.PHONE, "0212345678", "v.phone"),
+        (FieldKind.PHONE, "091234567", "v.phone"),
+        (FieldKind.EMAIL, "an.nguyen@gmail.com", None),
+        (FieldKind.EMAIL, "an@", "v.email"),
+        (FieldKind.ID_NUMBER, "001060012345", None),
+        (FieldKind.ID_NUMBER, "00106001234", "v.id_length"),
+        (FieldKind.ID_NUMBER, "003060012345", "v.id_province"),
+        (FieldKind.ID_NUMBER, "001960012345", "v.id_century"),
+        (FieldKind.DATE, "05/09/1960", None),
+        (FieldKind.DATE, "5-9-1960", None),
+        (FieldKind.DATE, "31/02/2000", "v.date_format"),
+        (FieldKind.DATE, "01/01/2030", "v.date_future"),
+        (FieldKind.DATE, "01/01/1850", "v.date_too_old"),
+        (FieldKind.NUMBER, "3", None),
+        (FieldKind.NUMBER, "ba", "v.number"),
+        (FieldKind.NUMBER, "nan", "v.number"),
+        (FieldKind.SELECT, "a", None),
+        (FieldKind.SELECT, "b", "v.choice"),
+        (FieldKind.TEXT, "Bệnh viện Bạch Mai, số 78", None),
+        (FieldKind.TEXT, "xin chào 😀", "v.bad_chars"),
+        (FieldKind.TEXT, "abc\x00def", "v.bad_chars"),
+        (FieldKind.TEXT, "abc\u202edef", "v.bad_chars"),
+        (FieldKind.CHECKBOX, "", "v.must_check"),
+        (FieldKind.CHECKBOX, "yes", None),
+    ],
+)
+def test_validator_examples(kind: FieldKind, value: str, expected: str | None) -> None:
+    assert key(kind, value) == expected
+
+
+def test_rules_from_the_catalog() -> None:
+    assert key(FieldKind.NUMBER, "11", max_value=10) == "v.number_max"
+    assert key(FieldKind.NUMBER, "-1", min_value=0) == "v.number_min"
+    assert key(FieldKind.DATE, "01/01/2020", min_age_years=16) == "v.date_too_recent"
+    assert key(FieldKind.DATE, "01/01/2030", allow_future=True) is None
+    assert key(FieldKind.TEXT, "ab", min_length=3) == "v.too_short"
+    assert key(FieldKind.TEXT, "abc", pattern=r"\d+") == "v.pattern"
+
+
+def test_optional_empty_field_passes() -> None:
+    assert validate_field(spec(FieldKind.EMAIL, required=False), "  ", {}, TODAY) is None
+
+
+def test_id_number_agrees_with_birth_and_gender() -> None:
+    assert check_id_number("001060012345", date(1960, 9, 5), "nam") is None
+    assert check_id_number("001060012345", date(1961, 9, 5), "nam").key == "v.id_mismatch_year"  # type: ignore[union-attr]
+    assert check_id_number("001060012345", date(1960, 9, 5), "nu").key == "v.id_mismatch_gender"  # type: ignore[union-attr]
+    assert check_id_number("001305012345", date(2005, 1, 1), "nu") is None
+
+
+def test_id_card_payload_parses() -> None:
+    card = parse_id_card_qr(SAMPLE_ID_CARD)
+    assert card.full_name == "Nguyễn Văn An"
+    assert card.date_of_birth == date(1960, 9, 5)
+    assert card.gender == "nam"
+    assert card.issue_date == date(2021, 3, 10)
+    assert "Nguyễn" not in repr(card)
+
+
+def test_id_card_payload_with_extra_fields_from_2024_cards() -> None:
+    card = parse_id_card_qr(SAMPLE_ID_CARD + "||||")
+    assert card.id_number == "001060012345"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "",
+        "001060012345|123456789|Nguyễn Văn An|05091960|Nam|Hà Nội",  # 6 fields
+        "001060012345|123456789|Nguyễn Văn An|32131960|Nam|Hà Nội|10032021",  # bad date
+        "001060012345|123456789|Nguyễn Văn An|05091960|Khác|Hà Nội|10032021",  # bad gender
+        "001060012345|123456789|Nguyễn Văn An|05091961|Nam|Hà Nội|10032021",  # ID disagrees with year
+        "001060012345|12|Nguyễn Văn An|05091960|Nam|Hà Nội|10032021",  # bad old ID
+        "001060012345|123456789||05091960|Nam|Hà Nội|10032021",  # no name
+        "x" * 5000,
+    ],
+)
+def test_bad_payloads_raise_id_card_error(payload: str) -> None:
+    with pytest.raises(IdCardError):
+        parse_id_card_qr(payload)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400))
+def test_parser_never_raises_anything_else(payload: str) -> None:
+    with contextlib.suppress(IdCardError):
+        parse_id_card_qr(payload)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["001", "079", "096"]),
+    st.dates(min_value=date(1900, 1, 1), max_value=date(2025, 12, 31)),
+    st.sampled_from(["nam", "nu"]),
+    st.integers(min_value=0, max_value=999_999),
+)
+def test_generated_cards_round_trip(province: str, birth: date, gender: str, serial: int) -> None:
+    digit = {(1900, "nam"): "0", (1900, "nu"): "1", (2000, "nam"): "2", (2000, "nu"): "3"}[
+        (birth.year // 100 * 100, gender)
+    ]
+    id_number = f"{province}{digit}{birth.year % 100:02d}{serial:06d}"
+    payload = f"{id_number}||Lê Thị Hồng|{birth:%d%m%Y}|{'Nam' if gender == 'nam' else 'Nữ'}|Hà Nội|01012026"
+    card = parse_id_card_qr(payload)
+    assert (card.id_number, card.date_of_birth, card.gender) == (id_number, birth, gender)
+
+
+ALL_KINDS = list(FieldKind)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(ALL_KINDS), st.text(max_size=300))
+def test_every_validator_answers_any_text_without_raising(kind: FieldKind, text: str) -> None:
+    issue = validate_field(spec(kind), text, {}, TODAY)
+    assert issue is None or issue.key.startswith("v.")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dates(min_value=date(1900, 1, 1), max_value=TODAY))
+def test_any_past_date_in_day_month_year_is_accepted(day: date) -> None:
+    assert parse_date(f"{day:%d/%m/%Y}") == day
+    assert key(FieldKind.DATE, f"{day:%d/%m/%Y}") is None

@@ -1,0 +1,67 @@
+"""Starting the Qt side: the application object, fonts, theme, logging of Qt messages, the window."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+from kiosk.runtime import Runtime
+from ui.theme import apply_theme, load_fonts
+from ui.window import KioskWindow
+
+qt_log = logging.getLogger("qt")
+
+_QT_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+
+
+# Messages of the offscreen platform that say nothing about the kiosk.
+_NOISE = ("This plugin does not support propagateSizeHints",)
+
+
+def _qt_message(mode: QtMsgType, context: object, message: str) -> None:
+    if message.startswith(_NOISE):
+        return
+    qt_log.log(_QT_LEVELS.get(mode, logging.WARNING), "%s", message)
+
+
+def install_qt_logging() -> None:
+    """Route Qt's own messages into Python logging (under the logger 'qt')."""
+    qInstallMessageHandler(_qt_message)
+
+
+def ensure_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        QGuiApplication.setDesktopFileName("community-kiosk")
+        app = QApplication(argv or [sys.argv[0]])
+        app.setApplicationName("community-kiosk")
+    assert isinstance(app, QApplication)
+    load_fonts()
+    apply_theme(app)
+    return app
+
+
+def run_kiosk(runtime: Runtime, windowed: bool = False) -> int:
+    install_qt_logging()
+    app = ensure_app()
+    window = KioskWindow(runtime)
+    if windowed or not runtime.settings.kiosk.fullscreen:
+        window.resize(1366, 768)
+        window.show()
+    else:
+        window.showFullScreen()
+    try:
+        return app.exec()
+    finally:
+        window.shutdown()
+        runtime.close()
