@@ -36,3 +36,6 @@ tour: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
+
+bench: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(DEMO_ENV) $(BIN)/python bench/run.py

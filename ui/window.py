@@ -25,10 +25,14 @@ from kiosk.journey import (
 from kiosk.outbox import OutboxError, OutboxFull, StoredDossier
 from kiosk.receipt import Slip, build_slip
 from kiosk.runtime import Runtime
+from ui.screens.attract import AttractScreen
 from ui.screens.base import ScreenContext, ScreenView
+from ui.screens.consent import ConsentScreen
 from ui.screens.form import ReviewScreen, StepScreen
+from ui.screens.home import HomeScreen
 from ui.screens.lookup import FeedbackScreen, LookupScreen
-from ui.screens.menus import AttractScreen, ConsentScreen, HomeScreen, OverviewScreen, ProceduresScreen
+from ui.screens.overview import OverviewScreen
+from ui.screens.procedures import ProceduresScreen
 from ui.screens.receipt import RatingScreen, ReceiptScreen, SubmittingScreen
 from ui.slip_render import WIDTH_58MM, WIDTH_80MM, render_slip
 from ui.timers import named_timer
@@ -113,11 +117,15 @@ class KioskWindow(QWidget):
         self.tracker = IdleTracker(runtime.idle_policy, runtime.clock)
         self.screens: dict[Screen, ScreenView] = {}
         self.current_slip: Slip | None = None
+        # Called by every reset, after the screens are cleared: each part of the window that holds
+        # something of the resident (keyboard buffer, overlays, accessibility modes) registers here.
+        self.reset_hooks: list[Callable[[], None]] = []
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         bar = QHBoxLayout()
+        self.top_bar = bar  # the back button, then extra controls, the language toggle and End
         bar.setContentsMargins(24, 12, 24, 0)
         self.back_button = button("", "nav.back")
         self.back_button.clicked.connect(lambda: self.send(GoBack()))
@@ -133,6 +141,10 @@ class KioskWindow(QWidget):
         self.stack = QStackedWidget()
         self.stack.setObjectName("kiosk.stack")
         layout.addWidget(self.stack, 1)
+        # Below the screens: the on-screen keyboard docks here, so it never falls behind the window.
+        self.dock = QVBoxLayout()
+        self.dock.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self.dock)
         self.overlay = IdleOverlay(self, self.keep_session)
 
         self.idle_timer = named_timer(self, "idle-poll", 250)
@@ -201,6 +213,8 @@ class KioskWindow(QWidget):
         for view in self.screens.values():
             view.clear()
         self.current_slip = None
+        for hook in list(self.reset_hooks):
+            hook()
         clipboard = QGuiApplication.clipboard()
         if clipboard is not None:
             clipboard.clear()
