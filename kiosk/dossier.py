@@ -45,6 +45,9 @@ def fee_vnd(procedure: Procedure, answers: Mapping[str, str]) -> int:
     """The fee to pay for these answers (0 when free or decided at the desk)."""
     total = 0
     for item in procedure.fees.items:
+        cond = item.applies_if
+        if cond is not None and answers.get(cond.field, "") not in cond.any_of:
+            continue
         quantity = 1
         if item.quantity_field is not None:
             try:

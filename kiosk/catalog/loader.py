@@ -9,8 +9,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from kiosk.catalog.models import Procedure
-from kiosk.catalog.search import SearchIndex
+from kiosk.catalog.models import LOCATION_MARK, Procedure
+from kiosk.catalog.search import SearchIndex, fold
 
 MAX_FILE_BYTES = 1_000_000
 
@@ -80,9 +80,15 @@ def parse_procedure(data: object, source: str) -> Procedure:
     try:
         return Procedure.model_validate(data)
     except ValidationError as exc:
-        problems = [
-            CatalogProblem(source, str(code), _location(err["loc"], data), err["msg"]) for err in exc.errors()
-        ]
+        problems = []
+        for err in exc.errors():
+            location, message = _location(err["loc"], data), err["msg"]
+            # Procedure-wide checks carry their own path: "Value error, @steps[1](child)...: message".
+            marker = message.find(LOCATION_MARK)
+            if marker >= 0 and ": " in message[marker:]:
+                path, message = message[marker + 1 :].split(": ", 1)
+                location = ".".join(p for p in (location, path) if p)
+            problems.append(CatalogProblem(source, str(code), location, message))
         raise CatalogError(problems) from None
 
 
@@ -131,5 +137,5 @@ def load_catalog(directory: Path) -> Catalog:
         procedures.append(procedure)
     if problems:
         raise CatalogError(problems)
-    procedures.sort(key=lambda p: (not p.popular, p.name.vi))
+    procedures.sort(key=lambda p: (not p.popular, fold(p.name.vi)))
     return Catalog(procedures)

@@ -153,6 +153,7 @@ class FeeItem(_Model):
     condition: Text | None = None
     quantity_field: str | None = Field(default=None, description="number field that multiplies the amount")
     cap_vnd: int | None = Field(default=None, ge=0)
+    applies_if: Condition | None = Field(default=None, description="charge this item only for these answers")
 
 
 class Fees(_Model):
@@ -203,23 +204,28 @@ class Procedure(_Model):
     def _references_resolve(self) -> Procedure:
         seen: dict[str, FormField] = {}
         step_ids: set[str] = set()
-        for step in self.steps:
+        for s_index, step in enumerate(self.steps):
+            step_path = f"steps[{s_index}]({step.id})"
             if step.id in step_ids:
-                raise ValueError(f"duplicate step id '{step.id}'")
+                _fail(f"{step_path}.id", f"duplicate step id '{step.id}'")
             step_ids.add(step.id)
             if step.show_if is not None:
-                _check_condition(step.show_if, seen, f"step '{step.id}'")
-            for field in step.fields:
+                _check_condition(step.show_if, seen, f"{step_path}.show_if")
+            for f_index, field in enumerate(step.fields):
+                field_path = f"{step_path}.fields[{f_index}]({field.id})"
                 if field.id in seen:
-                    raise ValueError(f"duplicate field id '{field.id}'")
+                    _fail(f"{field_path}.id", f"duplicate field id '{field.id}'")
                 if field.show_if is not None:
-                    _check_condition(field.show_if, seen, f"field '{field.id}'")
+                    _check_condition(field.show_if, seen, f"{field_path}.show_if")
                 seen[field.id] = field
-        for item in self.fees.items:
+        for i_index, item in enumerate(self.fees.items):
             if item.quantity_field is not None:
                 target = seen.get(item.quantity_field)
                 if target is None or target.kind is not FieldKind.NUMBER:
-                    raise ValueError(f"fee quantity_field '{item.quantity_field}' is not a number field")
+                    _fail(f"fees.items[{i_index}].quantity_field",
+                          f"'{item.quantity_field}' is not a number field")
+            if item.applies_if is not None:
+                _check_condition(item.applies_if, seen, f"fees.items[{i_index}].applies_if")
         return self
 
     def fields(self) -> list[FormField]:
@@ -232,14 +238,23 @@ class Procedure(_Model):
         raise KeyError(field_id)
 
 
+LOCATION_MARK = "@"
+
+
+def _fail(path: str, message: str) -> None:
+    """Raise a procedure-wide error that still names where it is (the loader reads the path back)."""
+    raise ValueError(f"{LOCATION_MARK}{path}: {message}")
+
+
 def _check_condition(cond: Condition, earlier: dict[str, FormField], where: str) -> None:
     target = earlier.get(cond.field)
     if target is None:
-        raise ValueError(f"{where}: show_if refers to '{cond.field}', which is not an earlier field")
+        _fail(where, f"refers to '{cond.field}', which is not an earlier field")
+        return
     if target.kind in CHOICE_KINDS:
         allowed = {o.value for o in target.options}
         unknown = [v for v in cond.any_of if v not in allowed]
         if unknown:
-            raise ValueError(f"{where}: show_if values {unknown} are not options of '{cond.field}'")
+            _fail(where, f"values {unknown} are not options of '{cond.field}'")
     elif target.kind is FieldKind.CHECKBOX and any(v not in ("yes", "") for v in cond.any_of):
-        raise ValueError(f"{where}: a checkbox condition takes 'yes' or ''")
+        _fail(where, "a checkbox condition takes 'yes' or ''")
