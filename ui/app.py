@@ -9,8 +9,10 @@ from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
+from kiosk import watchdog
 from kiosk.runtime import Runtime
 from ui.theme import apply_theme, load_fonts
+from ui.timers import named_timer
 from ui.window import KioskWindow
 
 qt_log = logging.getLogger("qt")
@@ -60,8 +62,21 @@ def run_kiosk(runtime: Runtime, windowed: bool = False) -> int:
         window.show()
     else:
         window.showFullScreen()
+    start_watchdog(window)
     try:
         return app.exec()
     finally:
+        watchdog.stopping()
         window.shutdown()
         runtime.close()
+
+
+def start_watchdog(window: KioskWindow) -> None:
+    """Tell systemd the kiosk is up, then ping it from the GUI thread: a frozen GUI stops the pings."""
+    watchdog.ready()
+    interval = watchdog.watchdog_interval()
+    if interval is None:
+        return
+    timer = named_timer(window, "systemd-watchdog", max(500, int(interval * 1000 / 2)))
+    timer.timeout.connect(watchdog.watchdog_ping)
+    timer.start()
