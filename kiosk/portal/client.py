@@ -114,7 +114,7 @@ class _Token:
 
 
 class PortalClient:
-    """One kiosk's connection to the portal. Thread-safe enough for one worker thread; not for several."""
+    """One kiosk's connection to the portal. Use it from one thread at a time (a worker, never the GUI)."""
 
     def __init__(
         self,
@@ -249,11 +249,12 @@ class PortalClient:
             known = {c.value for c in CommandName}
             commands: list[Command] = []
             for raw in reply.commands:
-                if raw.get("name") not in known:
+                name = raw.get("name")
+                if not isinstance(name, str) or name not in known:
                     log.warning("heartbeat: ignoring unknown command %.40r", raw.get("name"))
                     continue
                 try:
-                    commands.append(Command.model_validate(raw, strict=False))
+                    commands.append(Command.model_validate(raw))
                 except ValidationError as exc:
                     log.warning("heartbeat: ignoring malformed command: %s", _summarise(exc))
             return commands
@@ -375,7 +376,7 @@ class PortalClient:
         content_type = answer.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if content_type in ("application/problem+json", "application/json"):
             try:
-                problem = Problem.model_validate_json(answer.body, strict=True)
+                problem = Problem.model_validate_json(answer.body)
             except ValidationError:
                 pass
             else:
@@ -387,7 +388,7 @@ class PortalClient:
         if content_type != "application/json":
             raise self._protocol_error(path, f"expected JSON, got {content_type[:60] or 'no content type'!r}")
         try:
-            return model.model_validate_json(answer.body, strict=True)
+            return model.model_validate_json(answer.body)
         except ValidationError as exc:
             raise self._protocol_error(path, _summarise(exc)) from None
 

@@ -1,8 +1,10 @@
 """Messages exchanged with the online-service portal (contract: `config/openapi.yaml`).
 
-Requests are what the kiosk sends; responses are what the portal answers. Answers from the portal are
-untrusted: the client validates them with `strict=True`, so a wrong type is an error rather than a guess.
-Unknown extra members in answers are ignored so the portal can grow its answers without breaking kiosks.
+Requests are what the kiosk sends; responses are what the portal answers. Both sides validate with JSON
+types as the contract states them: numbers must be JSON numbers (never `true` or `"5"`), dates and times
+RFC 3339 strings (never Unix timestamps), so a wrong type is an error rather than a guess. Unknown extra
+members in answers are ignored so the portal can grow its answers without breaking kiosks; requests are
+closed (extra members refused).
 """
 
 from __future__ import annotations
@@ -11,15 +13,35 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, model_validator
+
+
+def _json_number(value: Any) -> Any:
+    # Pydantic's lax mode would take true as 1 and "5" as 5; JSON Schema's number and integer do not.
+    if isinstance(value, bool | str | bytes):
+        raise ValueError("must be a JSON number")
+    return value
+
+
+def _json_text(value: Any) -> Any:
+    # Lax mode would read a number as a Unix timestamp; the contract's dates are RFC 3339 strings.
+    if isinstance(value, bool | int | float):
+        raise ValueError("must be an RFC 3339 string")
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_number)]
+JsonFloat = Annotated[float, BeforeValidator(_json_number)]
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_json_text)]
+Day = Annotated[date, BeforeValidator(_json_text)]
 
 # Identifiers the kiosk and portal exchange; opaque, but bounded and printable.
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:\-]+$")]
 ProcedureCode = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z.]+$")]
 DossierCode = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._\-]+$")]
 PhoneLast4 = Annotated[str, Field(pattern=r"^[0-9]{4}$")]
-ShortText = Annotated[str, Field(max_length=200)]
-Count = Annotated[int, Field(ge=0, le=10_000_000)]
+Language = Annotated[Literal["vi", "en"], Field(description="the language the resident used at the kiosk")]
+Count = Annotated[JsonInt, Field(ge=0, le=10_000_000)]
 
 
 class _Request(BaseModel):
@@ -44,7 +66,7 @@ class TokenRequest(_Request):
 class TokenResponse(_Response):
     access_token: SecretStr = Field(min_length=1, max_length=4096)
     token_type: str = Field(pattern=r"^[Bb][Ee][Aa][Rr][Ee][Rr]$")
-    expires_in: int = Field(ge=1, le=31 * 24 * 3600, description="seconds until the token expires")
+    expires_in: JsonInt = Field(ge=1, le=31 * 24 * 3600, description="seconds until the token expires")
 
 
 # --- Errors (RFC 9457) ---------------------------------------------------------------------------
@@ -55,7 +77,7 @@ class Problem(_Response):
 
     type: str = Field(default="about:blank", max_length=2048)
     title: str = Field(max_length=500)
-    status: int = Field(ge=100, le=599)
+    status: JsonInt = Field(ge=100, le=599)
     detail: str | None = Field(default=None, max_length=4000)
 
 
@@ -82,7 +104,7 @@ class Applicant(_Request):
 
 
 class Consent(_Request):
-    given_at: AwareDatetime
+    given_at: Timestamp
     text_version: str = Field(min_length=1, max_length=64)
 
 
@@ -93,20 +115,21 @@ class DossierSubmission(_Request):
     procedure_code: ProcedureCode
     kiosk_id: Identifier
     site_id: Identifier
-    submitted_at: AwareDatetime
+    submitted_at: Timestamp
     applicant: Applicant
     answers: dict[Annotated[str, Field(max_length=48)], Annotated[str, Field(max_length=4000)]] = Field(
         max_length=300, description="field id to answer, as entered"
     )
     consent: Consent
+    language: Language | None = None
 
 
 class SubmissionReceipt(_Response):
     dossier_code: DossierCode = Field(description="the portal's official code, opaque")
-    received_at: AwareDatetime
-    appointment_date: date = Field(description="when the result is due")
+    received_at: Timestamp
+    appointment_date: Day = Field(description="when the result is due")
     status_url: str = Field(min_length=1, max_length=2048)
-    fee_vnd: int = Field(ge=0, le=1_000_000_000)
+    fee_vnd: JsonInt = Field(ge=0, le=1_000_000_000)
 
 
 class DossierState(StrEnum):
@@ -119,7 +142,7 @@ class DossierState(StrEnum):
 
 class TimelineEntry(_Response):
     status: DossierState
-    at: AwareDatetime
+    at: Timestamp
     note: str | None = Field(default=None, max_length=2000)
 
 
@@ -139,10 +162,11 @@ class Feedback(_Request):
     kiosk_id: Identifier
     site_id: Identifier
     kind: Literal["rating", "comment"]
-    rating: int | None = Field(default=None, ge=1, le=5)
+    rating: JsonInt | None = Field(default=None, ge=1, le=5)
     comment: str | None = Field(default=None, min_length=1, max_length=2000)
     procedure_code: ProcedureCode | None = None
     local_reference: Identifier | None = None
+    language: Language | None = None
 
     @model_validator(mode="after")
     def _kind_has_its_value(self) -> Feedback:
@@ -198,14 +222,14 @@ class DailyStatistics(_Request):
 
     kiosk_id: Identifier
     site_id: Identifier
-    date: date
+    date: Day
     sessions: Count
     procedures: dict[ProcedureCode, ProcedureStatistics] = Field(max_length=500)
     ratings: dict[RatingKey, Count] = Field(default_factory=dict)
-    median_duration_s: float = Field(ge=0, le=86400)
+    median_duration_s: JsonFloat = Field(ge=0, le=86400)
 
 
 class Acknowledgement(_Response):
     """Answer of the 202 endpoints."""
 
-    received_at: AwareDatetime
+    received_at: Timestamp

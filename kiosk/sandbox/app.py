@@ -24,7 +24,7 @@ from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kiosk.paths import procedures_dir
@@ -226,8 +226,14 @@ def _add_contract_routes(app: FastAPI, state: SandboxState) -> None:
         if fields.get("grant_type") != "client_credentials":
             return problem_response(400, "unsupported-grant-type", "Bad Request",
                                     "grant_type must be client_credentials", error="unsupported_grant_type")
-        if not (secrets.compare_digest(fields.get("client_id", ""), state.settings.client_id)
-                and secrets.compare_digest(fields.get("client_secret", ""), state.settings.client_secret)):
+        try:
+            form = TokenRequest.model_validate(fields)
+        except ValidationError as exc:
+            wrong = ", ".join(str(e["loc"][0]) for e in exc.errors() if e["loc"])
+            return problem_response(400, "invalid-request", "Bad Request", f"invalid form fields: {wrong}",
+                                    error="invalid_request")
+        if not (_same(form.client_id, state.settings.client_id)
+                and _same(form.client_secret, state.settings.client_secret)):
             return problem_response(401, "invalid-client", "Unauthorized", "unknown client or wrong secret",
                                     {"WWW-Authenticate": 'Basic realm="portal"'}, error="invalid_client")
         ttl = state.settings.token_ttl_s
@@ -281,7 +287,7 @@ def _add_contract_routes(app: FastAPI, state: SandboxState) -> None:
         if record is None:
             raise ProblemError(404, "dossier-not-found", "Not Found",
                                "no dossier with this code or reference")
-        if not secrets.compare_digest(record.phone_last4, phone_last4):
+        if not _same(record.phone_last4, phone_last4):
             raise ProblemError(403, "phone-mismatch", "Forbidden",
                                "the phone digits do not match this dossier")
         if state.settings.auto_advance_s:
@@ -305,13 +311,18 @@ def _add_contract_routes(app: FastAPI, state: SandboxState) -> None:
             commands.insert(0, {"name": "reload_catalog"})
         return JSONResponse({"commands": commands})
 
-    @app.post("/api/v1/statistics/daily", status_code=202, response_model=Acknowledgement,
-              dependencies=authorised, responses=_PROBLEM_RESPONSES)
+    @app.post("/api/v1/statistics/daily", status_code=202, response_model=Acknowledgement, dependencies=authorised,
+              responses=_PROBLEM_RESPONSES)
     def statistics(stats: DailyStatistics) -> Response:
         received = state.now()
         state.store.record_statistics(stats.kiosk_id, stats.date.isoformat(), stats.model_dump(mode="json"),
                                       received)
         return _acknowledge(received)
+
+
+def _same(given: str, expected: str) -> bool:
+    """Constant-time comparison that also takes non-ASCII input (which `compare_digest` refuses as str)."""
+    return secrets.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
 
 
 def _acknowledge(received: datetime) -> Response:

@@ -78,17 +78,18 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
 
 
 def estimate_fee(procedure: Procedure, answers: dict[str, str]) -> int:
-    """Sum of the fee items that apply unconditionally, multiplied by their quantity field, capped."""
+    """Sum of the fee items that apply to these answers, multiplied by their quantity field, capped."""
     total = 0
     for item in procedure.fees.items:
-        if item.condition is not None:
+        rule = item.applies_if
+        if rule is not None and answers.get(rule.field, "") not in rule.any_of:
             continue
         quantity = 1
         if item.quantity_field is not None:
             try:
-                quantity = max(0, int(answers.get(item.quantity_field, "1")))
-            except ValueError:
-                quantity = 1
+                quantity = max(0, int(float(answers.get(item.quantity_field, "0") or "0")))
+            except (ValueError, OverflowError):
+                quantity = 0
         amount = item.amount_vnd * quantity
         if item.cap_vnd is not None:
             amount = min(amount, item.cap_vnd)

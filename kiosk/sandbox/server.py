@@ -118,6 +118,7 @@ class SandboxServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((self.host, self.port))
+            sock.listen(128)  # connections made before uvicorn is up wait in the backlog
         except OSError:
             sock.close()
             raise
@@ -170,17 +171,26 @@ class SandboxServer:
             self.store.close()
 
 
+DEMO_ADVANCE_S = 300.0
+
+
 def run_sandbox(host: str = "127.0.0.1", port: int = 0, faults: str | None = None,
-                db_path: Path | str | None = None, procedures: Path | str | None = None) -> None:
-    """Serve the sandbox portal in the foreground until interrupted."""
-    server = SandboxServer(host, port, faults, db_path, procedures)
+                db_path: Path | str | None = None, procedures: Path | str | None = None,
+                auto_advance_s: float | None = DEMO_ADVANCE_S) -> None:
+    """Serve the sandbox portal in the foreground until interrupted.
+
+    For demos, dossiers move one step along received → processing → done every `auto_advance_s` seconds
+    (None: only through POST /sandbox/dossiers/{code}/advance).
+    """
+    server = SandboxServer(host, port, faults, db_path, procedures, auto_advance_s=auto_advance_s)
     server.bind()
     print(f"Sandbox portal on {server.url} (client id {server.state.settings.client_id!r}); "
           "Ctrl+C stops it.", flush=True)
     server.serve_forever()
 
 
-def sandbox_command(port: int, faults: str | None, db: str | None) -> int:
+def sandbox_command(port: int, faults: str | None, db: str | None,
+                    auto_advance_s: float | None = DEMO_ADVANCE_S) -> int:
     """`kiosk sandbox-portal [--port N] [--faults SPEC] [--db PATH]`; returns the exit status."""
     try:
         FaultPlan.parse(faults)
@@ -188,7 +198,9 @@ def sandbox_command(port: int, faults: str | None, db: str | None) -> int:
         print(f"kiosk sandbox-portal: {exc}", file=sys.stderr)
         return 2
     try:
-        run_sandbox(port=port, faults=faults, db_path=db)
+        run_sandbox(port=port, faults=faults, db_path=db, auto_advance_s=auto_advance_s)
+    except KeyboardInterrupt:
+        return 0  # Ctrl+C is how the sandbox is meant to stop
     except OSError as exc:
         print(f"kiosk sandbox-portal: cannot listen on port {port}: {exc.strerror}", file=sys.stderr)
         return 1
@@ -200,5 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765; 0 = any)")
     parser.add_argument("--faults", metavar="SPEC", help="e.g. latency=0.2,error500=0.1,rate429=0.05:2")
     parser.add_argument("--db", metavar="PATH", help="SQLite file (default: in memory)")
+    parser.add_argument("--advance-every", metavar="SECONDS", type=float, default=DEMO_ADVANCE_S,
+                        help="move dossiers one status step this often (0 = only on request)")
     args = parser.parse_args(argv)
-    return sandbox_command(args.port, args.faults, args.db)
+    return sandbox_command(args.port, args.faults, args.db, args.advance_every or None)
