@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Secrets live in the OS keyring; without a desktop secret service the kiosk's own file backend is used.
 DEMO_ENV := PYTHON_KEYRING_BACKEND=$${PYTHON_KEYRING_BACKEND:-kiosk.keystore.LocalFileKeyring}
 
-.PHONY: run test lint typecheck pytest tour bench fuzz clean
+.PHONY: run test lint typecheck pytest tour bench fuzz soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(DEMO_ENV) $(BIN)/kiosk run --windowed
+	$(DEMO_ENV) $(BIN)/kiosk demo --windowed
 
 lint: $(STAMP)
 	$(BIN)/ruff check kiosk ui tests bench
@@ -39,3 +39,11 @@ clean:
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(DEMO_ENV) $(BIN)/python bench/run.py
+
+# The long fuzz run: tests/test_fuzz.py with the `fuzz` hypothesis profile (tests/hypothesis_profiles.py).
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q --timeout=3600 tests/test_fuzz.py
+
+# The long UI soak: 10,000 scripted sessions through the real screens (bench/soak_ui.py; docs/RELIABILITY.md).
+soak: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/soak_ui.py --sessions 10000

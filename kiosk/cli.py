@@ -130,7 +130,32 @@ def build_parser() -> argparse.ArgumentParser:
     check = catalog_sub.add_parser("check", help="validate procedure definitions")
     check.add_argument("paths", nargs="+", metavar="PATH")
     check.set_defaults(func=cmd_catalog_check)
+
+    # Technicians' tools (staff console issue): each module adds its own subcommand.
+    from kiosk import demo, doctor, provision, status
+
+    demo.register(sub)
+
+    provision.register(sub)
+    doctor.register(sub)
+    status.register(sub)
+    config = sub.add_parser("config", help="configuration tools")
+    config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    schema = config_sub.add_parser("schema", help="print (or write) the JSON schema of the settings")
+    schema.add_argument("--out", metavar="FILE", help="write it to FILE instead of printing it")
+    schema.set_defaults(func=cmd_config_schema)
     return parser
+
+
+def cmd_config_schema(args: argparse.Namespace) -> int:
+    from kiosk.config import schema_text
+
+    if args.out:
+        Path(args.out).write_text(schema_text(), encoding="utf-8")
+        print(f"settings schema written to {args.out}")
+    else:
+        sys.stdout.write(schema_text())
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

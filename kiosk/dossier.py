@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -11,6 +12,7 @@ from kiosk.i18n import tr
 from kiosk.validation import normalise, visible_fields, visible_steps
 
 CONSENT_TEXT_VERSION = "nd13-2023-v1"
+MAX_COMMENT = 500
 
 _ROLE_KEYS = {
     "applicant_name": "full_name",
@@ -94,3 +96,37 @@ def display_value(procedure: Procedure, field_id: str, value: str, lang: str) ->
     if spec.kind is FieldKind.CHECKBOX:
         return tr("form.yes" if value == "yes" else "form.no", lang)
     return value
+
+
+def clean_comment(text: object, limit: int = MAX_COMMENT) -> str:
+    """A free comment as plain text: no control or format characters, spaces collapsed, at most `limit`."""
+    if not isinstance(text, str):
+        return ""
+    kept = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text)
+    return normalise(kept)[:limit]
+
+
+def rating_payload(
+    stars: int | None,
+    comment: str,
+    procedure_code: str | None,
+    local_reference: str | None,
+    site_id: str,
+    kiosk_id: str,
+    language: str,
+) -> dict[str, Any] | None:
+    """The feedback item for a 1–5 rating with an optional comment; None when nothing was given."""
+    rating = stars if isinstance(stars, int) and not isinstance(stars, bool) and 1 <= stars <= 5 else None
+    text = clean_comment(comment)
+    if rating is None and not text:
+        return None
+    return {
+        "kind": "rating",
+        "rating": rating,
+        "comment": text,
+        "procedure_code": procedure_code,
+        "local_reference": local_reference,
+        "site_id": site_id,
+        "kiosk_id": kiosk_id,
+        "language": language,
+    }

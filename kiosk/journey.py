@@ -14,14 +14,17 @@ from enum import StrEnum
 from typing import Any
 
 from kiosk.catalog import Catalog, Procedure, Step
-from kiosk.catalog.models import FieldKind, IdCardPart
+from kiosk.catalog.models import Category, FieldKind, IdCardPart
 from kiosk.clock import Clock, SystemClock
-from kiosk.dossier import build_payload, fee_vnd
+from kiosk.dossier import build_payload, fee_vnd, rating_payload
 from kiosk.idcard import IdCardError, parse_id_card_qr
 from kiosk.outbox import StoredDossier
 from kiosk.validation import Issue, format_date, normalise, validate_step, visible_steps
 
 log = logging.getLogger(__name__)
+
+MAX_QUERY = 100
+CATEGORY_FILTERS = frozenset({"all", "popular", *(c.value for c in Category)})
 
 
 class Screen(StrEnum):
@@ -77,6 +80,14 @@ class OpenFeedback(Event):
 
 
 @dataclass(frozen=True)
+class SearchProcedures(Event):
+    """Typed into a search field (home or the list), or chose a category: show the matching procedures."""
+
+    query: str
+    category: str | None = None  # None keeps the current one; "all", "popular" or a Category value
+
+
+@dataclass(frozen=True)
 class SelectProcedure(Event):
     code: str
 
@@ -121,6 +132,7 @@ class GoBack(Event):
 @dataclass(frozen=True)
 class EditStep(Event):
     step_id: str
+    field_id: str | None = None  # the answer touched on the review, to put the cursor in
 
 
 @dataclass(frozen=True)
@@ -182,6 +194,10 @@ class Session:
     banner: str | None = None
     scan_result: str | None = None  # "ok" or "bad" after an ID card scan on this step
     started_at: float = 0.0
+    query: str = ""  # the procedure search, kept across language changes and the overview
+    category: str = "all"
+    overview_from: Screen = Screen.PROCEDURES  # where Back leads from the overview
+    focus_field: str | None = None  # the field to edit, when the resident came from the review
 
     def __repr__(self) -> str:  # keep personal data out of logs and tracebacks
         return f"Session(lang={self.lang!r}, procedure={self.procedure_code!r}, step={self.step_index})"
@@ -215,6 +231,7 @@ class Journey:
         self.session = Session(lang=default_lang)
         self.history: list[Screen] = []
         self._listeners: list[Listener] = []
+        self._rating: dict[str, Any] | None = None
 
     # --- observation ---
 
@@ -278,6 +295,17 @@ class Journey:
         if self.screen is not Screen.HOME:
             return None
         self.session.mode = event.mode
+        self.session.query = ""
+        self.session.category = "all"
+        return Screen.PROCEDURES
+
+    def _on_SearchProcedures(self, event: SearchProcedures) -> Screen | None:
+        if self.screen not in (Screen.HOME, Screen.PROCEDURES):
+            return None
+        query = event.query if isinstance(event.query, str) else ""
+        self.session.query = query[:MAX_QUERY]
+        if event.category is not None:
+            self.session.category = event.category if event.category in CATEGORY_FILTERS else "all"
         return Screen.PROCEDURES
 
     def _on_OpenLookup(self, event: OpenLookup) -> Screen | None:
@@ -287,7 +315,7 @@ class Journey:
         return Screen.FEEDBACK if self.screen is Screen.HOME else None
 
     def _on_SelectProcedure(self, event: SelectProcedure) -> Screen | None:
-        if self.screen is not Screen.PROCEDURES:
+        if self.screen not in (Screen.HOME, Screen.PROCEDURES):
             return None
         try:
             self.catalog.get(event.code)
@@ -297,6 +325,7 @@ class Journey:
             self.session.answers = {}
             self.session.step_index = 0
         self.session.procedure_code = event.code
+        self.session.overview_from = self.screen
         return Screen.OVERVIEW
 
     def _on_StartApplication(self, event: StartApplication) -> Screen | None:
@@ -354,6 +383,7 @@ class Journey:
         if self.screen is not Screen.STEP or step is None:
             return None
         self._store_answers(event.values)
+        self.session.focus_field = None
         issues = validate_step(step, self.session.answers, self.clock.now().date())
         self.session.errors = issues
         if issues:
@@ -371,6 +401,7 @@ class Journey:
         screen = self.screen
         self.session.errors = {}
         self.session.scan_result = None
+        self.session.focus_field = None
         if screen is Screen.STEP:
             if self.session.editing_from_review:
                 self.session.editing_from_review = False
@@ -382,10 +413,13 @@ class Journey:
         if screen is Screen.REVIEW:
             self.session.step_index = max(0, len(self.steps()) - 1)
             return Screen.STEP
+        if screen is Screen.PROCEDURES:
+            self.session.query = ""
+            self.session.category = "all"
         back = {
             Screen.HOME: Screen.ATTRACT,
             Screen.PROCEDURES: Screen.HOME,
-            Screen.OVERVIEW: Screen.PROCEDURES,
+            Screen.OVERVIEW: self.session.overview_from,
             Screen.CONSENT: Screen.OVERVIEW,
             Screen.LOOKUP: Screen.HOME,
             Screen.FEEDBACK: Screen.HOME,
@@ -403,6 +437,8 @@ class Journey:
                 self.session.step_index = index
                 self.session.editing_from_review = True
                 self.session.errors = {}
+                known = {f.id for f in step.fields}
+                self.session.focus_field = event.field_id if event.field_id in known else None
                 return Screen.STEP
         return None
 
@@ -445,7 +481,18 @@ class Journey:
     def _on_Rate(self, event: Rate) -> Screen | None:
         if self.screen is not Screen.RATING:
             return None
+        session = self.session
+        stored = session.stored
+        self._rating = rating_payload(
+            event.stars, event.comment, session.procedure_code, stored.local_ref if stored else None,
+            self.site_id, self.kiosk_id, session.lang,
+        )
         return self._on_Reset(Reset("rated"))
+
+    def take_rating(self) -> dict[str, Any] | None:
+        """The rating given at the end of the last session, once (for the UI to store off its thread)."""
+        rating, self._rating = self._rating, None
+        return rating
 
     # --- helpers ---
 

@@ -1,16 +1,27 @@
-"""What the printed slip and the receipt screen say, built from the stored dossier and the site."""
+"""What the printed slip and the receipt screen say, built from the stored dossier and the site.
+
+The slip follows the official receipt form (giấy tiếp nhận hồ sơ và hẹn trả kết quả) and adds what a
+kiosk slip needs: site and kiosk id, a QR to follow the dossier, the fee and how to pay it (VietQR when
+the site has a fee account), the hotline. A slip may be left in the printer tray, so the phone number
+and the ID number are masked; the address is not, as on the official form.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
+from typing import Any
 
-from kiosk.catalog.models import Procedure
+from kiosk.catalog.models import Paper, Procedure, TimeUnit
 from kiosk.clock import VN_TZ, due_date
-from kiosk.config import Settings
+from kiosk.config import PaymentSettings, Settings
 from kiosk.dossier import applicant
 from kiosk.i18n import format_vnd, tr
+from kiosk.vietqr import VietQRError, build_payload
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -35,17 +46,52 @@ class Slip:
     vietqr_payload: str | None
     fee_text: str
     footer: list[str]
+    fee_vnd: int = 0
+    pay_text: str = ""
+    pay_to: str = ""
 
     def text_lines(self) -> list[str]:
         """All printed text in reading order (for tests, logs of layout, and accessibility)."""
         out = [self.authority, self.site, self.title, self.reference]
         out += [f"{line.label}: {line.value}" for line in self.lines]
         out += self.papers
+        out += [self.fee_text, self.pay_text, self.pay_to]
         out += self.footer
-        return out
+        return [line for line in out if line]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-compatible copy (for the reprint queue)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Slip:
+        """The slip `to_dict` made; raises KeyError/TypeError on anything else."""
+        fields = dict(data)
+        fields["lines"] = [SlipLine(str(line["label"]), str(line["value"])) for line in fields["lines"]]
+        return cls(**fields)
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """The printed list of papers to bring for one procedure (no personal data)."""
+
+    lang: str
+    authority: str
+    site: str
+    title: str
+    procedure: str
+    papers: list[str]
+    fee_text: str
+    time_text: str
+    footer: list[str]
+
+    def text_lines(self) -> list[str]:
+        return [self.authority, self.site, self.title, self.procedure, *self.papers, self.fee_text,
+                self.time_text, *self.footer]
 
 
 def mask_phone(phone: str) -> str:
+    """Only the last 3 digits stay readable."""
     digits = [c for c in phone if c.isdigit()]
     if len(digits) < 4:
         return "****"
@@ -53,9 +99,51 @@ def mask_phone(phone: str) -> str:
 
 
 def mask_id(id_number: str) -> str:
-    if len(id_number) < 4:
-        return "****"
-    return id_number[:3] + "*" * (len(id_number) - 6) + id_number[-3:]
+    """A 12-digit number keeps its province code (first 3 digits) and last 3 digits; a shorter one (the
+    old 9-digit card) at most its last 3, and never more than half of it."""
+    text = "".join(id_number.split())
+    if len(text) >= 12:
+        return text[:3] + "*" * (len(text) - 6) + text[-3:]
+    if len(text) >= 4:
+        keep = min(3, len(text) // 2)
+        return "*" * (len(text) - keep) + text[-keep:]
+    return "****"
+
+
+def payment_payload(payment: PaymentSettings, fee_vnd: int, reference: str) -> str | None:
+    """The VietQR text for paying `fee_vnd` with the dossier code as purpose, when the site has a fee
+    account and there is something to pay; else None."""
+    if fee_vnd <= 0 or not payment.bank_bin or not payment.account:
+        return None
+    try:
+        return build_payload(payment.bank_bin, payment.account, fee_vnd, reference)
+    except VietQRError as exc:
+        # Configuration is validated on load, so this is an amount beyond what VietQR carries.
+        log.warning("no VietQR code on the slip: %s", exc)
+        return None
+
+
+def paper_line(paper: Paper, lang: str, box: str = "•") -> str:
+    """One paper to bring: name, form, number of sets, whether optional."""
+    text = f"{box} {paper.name.get(lang)} ({tr(f'paper.{paper.form.value}', lang)}"
+    if paper.sets > 1:
+        text += ", " + tr("paper.sets", lang, n=paper.sets)
+    text += ")"
+    if not paper.required:
+        text += " " + tr("paper.optional", lang)
+    return text
+
+
+def _pay_to(payment: PaymentSettings, lang: str) -> str:
+    if not payment.account:
+        return ""
+    if payment.account_name:
+        return tr("slip.pay_to", lang, name=payment.account_name, account=payment.account)
+    return tr("slip.pay_account", lang, account=payment.account)
+
+
+def _lookup_url(settings: Settings, reference: str) -> str:
+    return settings.portal.lookup_url.replace("{reference}", reference)
 
 
 def build_slip(
@@ -67,9 +155,9 @@ def build_slip(
     fee: int,
     settings: Settings,
     lang: str = "vi",
-    vietqr_payload: str | None = None,
     holidays: tuple[date, ...] = (),
 ) -> Slip:
+    """The slip for a stored dossier; the VietQR code is added when the site has a fee account."""
     person = applicant(procedure, answers)
     local = submitted_at.astimezone(VN_TZ)
     pt = procedure.processing_time
@@ -78,6 +166,8 @@ def build_slip(
         SlipLine(tr("slip.procedure", lang), procedure.name.get(lang)),
         SlipLine(tr("slip.applicant", lang), person.get("full_name", "")),
     ]
+    if person.get("address"):
+        lines.append(SlipLine(tr("slip.address", lang), person["address"]))
     if "id_number" in person:
         lines.append(SlipLine(tr("slip.id_number", lang), mask_id(person["id_number"])))
     if "phone" in person:
@@ -87,12 +177,13 @@ def build_slip(
         SlipLine(tr("slip.due", lang), due.strftime("%d/%m/%Y")),
         SlipLine(tr("slip.collect", lang), settings.site.collect_at),
     ]
-    papers = []
-    for paper in procedure.papers:
-        if paper.form.value in ("original", "original_to_show", "copy", "certified_copy"):
-            form = tr(f"paper.{paper.form.value}", lang)
-            papers.append(f"• {paper.name.get(lang)} ({form})")
-    fee_text = tr("money.vnd", lang, amount=format_vnd(fee)) if fee > 0 else tr("overview.free", lang)
+    papers = [paper_line(paper, lang) for paper in procedure.papers]
+    vietqr = payment_payload(settings.payment, fee, reference)
+    if fee > 0:
+        fee_text = tr("money.vnd", lang, amount=format_vnd(fee))
+        pay_text = tr("slip.pay_how" if vietqr else "slip.pay_desk", lang)
+    else:
+        fee_text, pay_text = tr("overview.free", lang), ""
     footer = [
         tr("slip.keep", lang),
         tr("slip.hotline", lang, hotline=settings.site.hotline),
@@ -107,8 +198,72 @@ def build_slip(
         provisional=provisional,
         lines=lines,
         papers=papers,
-        lookup_url=settings.portal.lookup_url.replace("{reference}", reference),
-        vietqr_payload=vietqr_payload,
+        lookup_url=_lookup_url(settings, reference),
+        vietqr_payload=vietqr,
         fee_text=fee_text,
         footer=footer,
+        fee_vnd=fee,
+        pay_text=pay_text,
+        pay_to=_pay_to(settings.payment, lang) if vietqr else "",
+    )
+
+
+def with_official_code(slip: Slip, official_code: str, settings: Settings) -> Slip:
+    """The same slip under the portal's dossier code (for a reprint after the dossier was sent)."""
+    if not slip.provisional and slip.reference == official_code:
+        return slip
+    return replace(
+        slip,
+        reference=official_code,
+        provisional=False,
+        lookup_url=_lookup_url(settings, official_code),
+        vietqr_payload=payment_payload(settings.payment, slip.fee_vnd, official_code)
+        if slip.vietqr_payload else None,
+    )
+
+
+def processing_time_text(procedure: Procedure, lang: str) -> str:
+    """How long the procedure takes, in words."""
+    pt = procedure.processing_time
+    if pt.unit is TimeUnit.SAME_DAY:
+        text = tr("time.same_day", lang)
+    elif pt.unit is TimeUnit.WORKING_HOURS:
+        text = tr("time.working_hours", lang, n=pt.amount)
+    else:
+        text = tr("time.working_days", lang, n=pt.amount)
+    if pt.cutoff:
+        text += ". " + tr("time.cutoff", lang, cutoff=pt.cutoff)
+    return text
+
+
+def fee_summary(procedure: Procedure, lang: str) -> str:
+    """The fee items in one line each, as the overview screen shows them."""
+    parts = []
+    for item in procedure.fees.items:
+        text = tr("money.vnd", lang, amount=format_vnd(item.amount_vnd)) if item.amount_vnd else tr(
+            "overview.free", lang)
+        if item.per:
+            text += f" / {item.per.get(lang)}"
+        if item.condition:
+            text += f" ({item.condition.get(lang)})"
+        parts.append(text)
+    return "; ".join(parts) or tr("overview.free", lang)
+
+
+def build_checklist(procedure: Procedure, settings: Settings, lang: str = "vi") -> Checklist:
+    """The list of papers to bring for `procedure`, to print from the overview screen."""
+    return Checklist(
+        lang=lang,
+        authority=settings.site.authority,
+        site=settings.site.name,
+        title=tr("checklist.title", lang),
+        procedure=procedure.name.get(lang),
+        papers=[paper_line(paper, lang, box="☐") for paper in procedure.papers],
+        fee_text=f"{tr('overview.fee', lang)}: {fee_summary(procedure, lang)}",
+        time_text=f"{tr('overview.time', lang)}: {processing_time_text(procedure, lang)}",
+        footer=[
+            tr("checklist.bring", lang, place=settings.site.collect_at),
+            tr("slip.hotline", lang, hotline=settings.site.hotline),
+            tr("slip.kiosk", lang, kiosk=settings.kiosk.id, site=settings.site.name),
+        ],
     )

@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from kiosk import paths
 from kiosk.catalog import Catalog, load_catalog
 from kiosk.clock import Clock, SystemClock
 from kiosk.config import Settings
 from kiosk.crypto import Sealer
 from kiosk.idle import IdlePolicy
 from kiosk.journey import Journey
-from kiosk.outbox import Outbox
+from kiosk.outbox import Outbox, OutboxError
 from kiosk.secrets import SecretsError, outbox_key
 
 log = logging.getLogger(__name__)
@@ -30,8 +32,24 @@ class Runtime:
     journey: Journey
     idle_policy: IdlePolicy
     clock: Clock
+    portal: Any = None  # a kiosk.portal_link.PortalLink once started (after the first paint: it loads HTTP)
+
+    def start_portal(self) -> Any:
+        """Connect to the configured portal (no network traffic yet); None when none is configured."""
+        if self.portal is None and self.settings.portal.base_url:
+            from kiosk.portal_link import PortalLink
+
+            self.portal = PortalLink(self.settings, self.outbox)
+        return self.portal
+
+    def use_catalog(self, catalog: Catalog) -> None:
+        """Switch to another catalog (between sessions only: the caller checks)."""
+        self.catalog = catalog
+        self.journey.catalog = catalog
 
     def close(self) -> None:
+        if self.portal is not None:
+            self.portal.close()
         self.outbox.close()
 
 
@@ -43,13 +61,41 @@ def open_outbox(settings: Settings) -> Outbox:
         key = outbox_key(create=first_start)
     except SecretsError as exc:
         raise StartupError(str(exc)) from None
-    return Outbox(path, Sealer(key))
+    outbox = Outbox(path, Sealer(key))
+    if not first_start:
+        try:
+            check_outbox_key(outbox)
+        except StartupError:
+            outbox.close()
+            raise
+    return outbox
+
+
+def check_outbox_key(outbox: Outbox, sample: int = 50) -> None:
+    """Stop start-up when the key has the right shape but is not the one that sealed the stored dossiers:
+    sync would otherwise give up on every queued dossier as undecryptable."""
+    for record in outbox.records(limit=sample):
+        try:
+            if outbox.payload(record.uuid) is not None:
+                return
+        except OutboxError:
+            raise StartupError(
+                "the outbox key in the keyring does not open the stored dossiers (was it replaced?). "
+                "Call the technician: restore the key from the site's backup; do not re-provision "
+                "while dossiers are still waiting to be sent."
+            ) from None
 
 
 def build_runtime(settings: Settings, clock: Clock | None = None, catalog_dir: Path | None = None) -> Runtime:
     """Everything the kiosk needs before the first screen; raises StartupError or CatalogError."""
     clock = clock or SystemClock()
     catalog = load_catalog(catalog_dir or settings.procedures_path())
+    if catalog_dir is None and settings.catalog.path is None and settings.portal.base_url:
+        from kiosk.portal_link import load_cached_catalog
+
+        cached = load_cached_catalog(paths.data_dir())
+        if cached is not None:
+            catalog = cached
     outbox = open_outbox(settings)
     recovered = outbox.recover()
     if recovered:

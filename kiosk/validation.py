@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from kiosk.catalog.models import FieldKind, FormField, IdCardPart, Procedure, Step
-from kiosk.idcard import check_id_number
+from kiosk.idcard import CENTURY_GENDER, check_id_number
 
 DEFAULT_MAX_LENGTH = {
     FieldKind.PERSON_NAME: 100,
@@ -28,6 +28,14 @@ PUNCTUATION = set(" ,.;:-/()'\"&+#%?!@_–\n")
 MOBILE_PREFIXES = ("03", "05", "07", "08", "09")
 EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$")
 DATE_RE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+
+_VOWELS = "aăâeêioôơuưy"
+_TONES = ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")  # none, huyền, sắc, hỏi, ngã, nặng
+# The letters of Vietnamese names: the 17 consonants plus f, j, w, z (names of ethnic minorities and
+# foreign names), and every vowel with every tone, in both cases.
+_LOWER = "".join(unicodedata.normalize("NFC", v + t) for v in _VOWELS for t in _TONES) + "bcdđghklmnpqrstvxfjwz"
+VIETNAMESE_LETTERS = frozenset(_LOWER + _LOWER.upper())
+NAME_APOSTROPHES = "'’"  # Ê Đê and Jrai names: H'Hen Niê
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,16 @@ def _is_latin_letter(ch: str) -> bool:
         return unicodedata.name(ch).startswith("LATIN")
     except ValueError:
         return False
+
+
+def is_vietnamese_name(value: str) -> bool:
+    """Vietnamese letters and single spaces; an apostrophe only inside a word (H'Hen)."""
+    for word in value.split(" "):
+        if not word or word[0] in NAME_APOSTROPHES or word[-1] in NAME_APOSTROPHES:
+            return False
+        if not all(ch in VIETNAMESE_LETTERS or ch in NAME_APOSTROPHES for ch in word):
+            return False
+    return True
 
 
 def _allowed_text_char(ch: str) -> bool:
@@ -99,7 +117,7 @@ def validate_field(
             return Issue("v.choice")
         return None
     if kind is FieldKind.PERSON_NAME:
-        if not all(_is_latin_letter(ch) or ch == " " for ch in value):
+        if not is_vietnamese_name(value):
             return Issue("v.name")
     elif kind is FieldKind.PHONE:
         digits = value.replace(" ", "").replace(".", "")
@@ -114,6 +132,9 @@ def validate_field(
         problem = check_id_number(value)
         if problem is not None:
             return Issue(problem.key)
+        # The 4th to 6th digits give the year of birth: it cannot be after this year.
+        if CENTURY_GENDER[value[3]][0] + int(value[4:6]) > today.year:
+            return Issue("v.id_birth_future")
     elif kind is FieldKind.NUMBER:
         try:
             number = float(value.replace(",", "."))
@@ -187,8 +208,9 @@ def validate_step(step: Step, answers: Mapping[str, str], today: date | None = N
     if id_field is not None and id_field.id not in issues and answers.get(id_field.id):
         birth_field = by_part.get(IdCardPart.DATE_OF_BIRTH)
         gender_field = by_part.get(IdCardPart.GENDER)
-        birth = parse_date(answers.get(birth_field.id, "")) if birth_field else None
-        gender = answers.get(gender_field.id) if gender_field else None
+        # A date of birth or gender that is itself wrong is marked there, not blamed on the ID number.
+        birth = parse_date(answers.get(birth_field.id, "")) if birth_field and birth_field.id not in issues else None
+        gender = answers.get(gender_field.id) if gender_field and gender_field.id not in issues else None
         problem = check_id_number(normalise(answers[id_field.id]), birth, gender)
         if problem is not None:
             issues[id_field.id] = Issue(problem.key)

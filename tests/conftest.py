@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+import tests.hypothesis_profiles  # noqa: F401 (registers the `ci` and `fuzz` profiles, loads HYPOTHESIS_PROFILE)
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["PYTHON_KEYRING_BACKEND"] = "kiosk.keystore.LocalFileKeyring"
 
@@ -49,5 +51,10 @@ def qt_left_clean(request: pytest.FixtureRequest) -> Iterator[None]:
         widget.close()
         widget.deleteLater()
     app.processEvents()
+    # deleteLater only runs inside an event loop: delete now, so no window (and its app-wide event
+    # filters) outlives its test and slows the next ones down.
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     assert not running, f"timers left running: {running}"
     assert not shown, f"windows left open: {shown}"

@@ -13,13 +13,16 @@ from kiosk.journey import (
     ChooseMode,
     ConfirmSubmit,
     EditStep,
+    Finish,
     GiveConsent,
     GoBack,
     Journey,
     Mode,
+    Rate,
     Reset,
     ScanIdCard,
     Screen,
+    SearchProcedures,
     SelectProcedure,
     SetLanguage,
     StartApplication,
@@ -176,3 +179,93 @@ def test_every_bundled_procedure_completes(catalog: Catalog) -> None:
 
 def test_catalog_dir_is_bundled() -> None:
     assert Path(procedures_dir()).is_dir()
+
+
+# --- home search, learning, review links, the rating (issue 3) ----------------------------------------
+
+
+def at_home(catalog: Catalog) -> Journey:
+    journey = Journey(catalog, clock=ManualClock(datetime(2026, 11, 26, 9, 0, tzinfo=VN_TZ)))
+    assert journey.dispatch(Touch())
+    return journey
+
+
+def test_searching_from_home_opens_the_list_with_the_query(catalog: Catalog) -> None:
+    journey = at_home(catalog)
+    assert journey.dispatch(SearchProcedures("ket hon"))
+    assert journey.screen is Screen.PROCEDURES
+    assert journey.session.query == "ket hon" and journey.session.category == "all"
+    assert journey.dispatch(SearchProcedures("ket hon", "chung_thuc"))
+    assert journey.session.category == "chung_thuc"
+    assert journey.dispatch(SearchProcedures("x", "no-such-filter"))
+    assert journey.session.category == "all"
+    assert journey.dispatch(SearchProcedures("y" * 500))
+    assert len(journey.session.query) == 100
+    assert journey.dispatch(GoBack())
+    assert journey.screen is Screen.HOME and journey.session.query == ""
+    assert journey.dispatch(ChooseMode(Mode.DO))
+    assert journey.session.query == ""
+
+
+def test_a_popular_procedure_opens_from_home_and_back_returns_home(catalog: Catalog) -> None:
+    journey = at_home(catalog)
+    assert journey.dispatch(SelectProcedure(BIRTH))
+    assert journey.screen is Screen.OVERVIEW
+    assert journey.dispatch(GoBack())
+    assert journey.screen is Screen.HOME
+    journey.dispatch(ChooseMode(Mode.LEARN))
+    journey.dispatch(SelectProcedure(BIRTH))
+    assert journey.dispatch(GoBack())
+    assert journey.screen is Screen.PROCEDURES
+
+
+def test_learning_then_starting_switches_to_doing(catalog: Catalog) -> None:
+    journey = at_home(catalog)
+    journey.dispatch(ChooseMode(Mode.LEARN))
+    journey.dispatch(SelectProcedure(BIRTH))
+    assert journey.session.mode is Mode.LEARN and journey.session.consent_at is None
+    assert journey.dispatch(StartApplication())
+    assert journey.screen is Screen.CONSENT and journey.session.mode is Mode.DO
+
+
+def test_editing_one_answer_from_the_review_names_the_field(catalog: Catalog) -> None:
+    journey = start(catalog)
+    fill_all(journey)
+    assert journey.dispatch(EditStep("child", "child_name"))
+    assert journey.session.focus_field == "child_name"
+    journey.dispatch(SubmitStep({"child_name": "Trần Thị Bích"}))
+    assert journey.screen is Screen.REVIEW and journey.session.focus_field is None
+    assert journey.dispatch(EditStep("child", "not_on_this_step"))
+    assert journey.session.focus_field is None
+
+
+def rated(catalog: Catalog, stars: int | None, comment: str) -> tuple[Journey, dict[str, object] | None]:
+    journey = start(catalog)
+    fill_all(journey)
+    journey.dispatch(ConfirmSubmit())
+    journey.dispatch(SubmissionStored(StoredDossier("u", "DEMO-K01-261126-0001", datetime.now(UTC))))
+    journey.dispatch(Finish())
+    assert journey.screen is Screen.RATING
+    assert journey.dispatch(Rate(stars, comment))
+    assert journey.screen is Screen.ATTRACT
+    return journey, journey.take_rating()
+
+
+def test_a_rating_is_handed_over_once_with_the_dossier_it_rates(catalog: Catalog) -> None:
+    journey, rating = rated(catalog, 4, "  Rất\x00 tốt \u202e ")
+    assert rating == {
+        "kind": "rating", "rating": 4, "comment": "Rất tốt", "procedure_code": BIRTH,
+        "local_reference": "DEMO-K01-261126-0001", "site_id": "demo", "kiosk_id": "K01", "language": "vi",
+    }
+    assert journey.take_rating() is None
+    assert journey.session.answers == {}
+
+
+@pytest.mark.parametrize("stars", [None, 0, 9])
+def test_no_rating_and_no_comment_stores_nothing(catalog: Catalog, stars: int | None) -> None:
+    assert rated(catalog, stars, "   ")[1] is None
+
+
+def test_a_comment_without_stars_is_kept(catalog: Catalog) -> None:
+    rating = rated(catalog, None, "Chậm")[1]
+    assert rating is not None and rating["rating"] is None and rating["comment"] == "Chậm"

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from itertools import chain
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
+from kiosk.catalog.models import FieldKind
 from kiosk.clock import ManualClock
-from kiosk.i18n import MISSING_MARK
-from kiosk.journey import Screen
+from kiosk.i18n import MISSING_MARK, STRINGS
+from kiosk.journey import Screen, SetLanguage
+from kiosk.paths import procedures_dir
 from kiosk.sample import sample_answers
+from kiosk.validation import VIETNAMESE_LETTERS
 from tests.qt_helpers import make_runtime, visible_texts
+from tests.screen_walk import dispose, make_window, send, shown_widgets, walk_menus, walk_procedure
 from ui.app import ensure_app
 from ui.screens.form import StepScreen
 from ui.window import KioskWindow
@@ -27,12 +33,10 @@ def window(qtbot: QtBot) -> Iterator[KioskWindow]:
     ensure_app()
     runtime = make_runtime()
     win = KioskWindow(runtime)
-    qtbot.addWidget(win)
     win.resize(1366, 768)
     win.show()
     yield win
-    win.shutdown()
-    runtime.close()
+    dispose(win, runtime)  # deleted now, not left alive with its event filters for the next tests
 
 
 def click(qtbot: QtBot, win: KioskWindow, name: str) -> None:
@@ -86,7 +90,7 @@ def test_whole_journey_from_attract_to_receipt_and_back(qtbot: QtBot, window: Ki
     assert window.journey.screen is Screen.REVIEW
     review = shown(window)
     assert "Kiểm tra lại thông tin" in review
-    assert "Họ, chữ đệm và tên: Nguyễn Văn An" in review
+    assert "Họ, chữ đệm và tên\nNguyễn Văn An" in review
     click(qtbot, window, "review.submit")
     qtbot.waitUntil(lambda: window.journey.screen is Screen.RECEIPT, timeout=5000)
     receipt = shown(window)
@@ -149,14 +153,71 @@ def test_english_toggle_translates_every_screen_and_keeps_answers(qtbot: QtBot, 
     assert MISSING_MARK not in text
 
 
-def test_no_screen_shows_a_missing_translation(qtbot: QtBot, window: KioskWindow) -> None:
-    for lang in ("vi", "en"):
-        window.journey.session.lang = lang
-        for screen in Screen:
-            view = window._screen(screen)
-            view.enter()
-            for text in visible_texts(view):
-                assert MISSING_MARK not in text, (screen, text)
+RAW_KEY = re.compile(r"^[a-z_]+(\.[a-z0-9_]+)+$")
+VIETNAMESE_ONLY = {ch for ch in VIETNAMESE_LETTERS if not ch.isascii()}
+# Texts that stay Vietnamese in English on purpose: the toggle back, and what the resident typed.
+ALWAYS_VIETNAMESE = {"nav.language"}
+
+
+def untranslated(win: KioskWindow, state: str) -> list[str]:
+    """Texts on screen that are a missing translation or a raw key; in English, Vietnamese leftovers."""
+    lang = win.journey.session.lang
+    found = []
+    for widget in shown_widgets(win):
+        if not isinstance(widget, QLabel | QAbstractButton):
+            continue
+        for text in (widget.text(), widget.accessibleName()):
+            if MISSING_MARK in text or RAW_KEY.match(text.strip()) or text.strip() in STRINGS:
+                found.append(f"{lang} {state}: {widget.objectName()} shows {text!r}")
+        # Site settings (name, opening hours), the keyboard's letters and what the resident typed stay.
+        answers_shown = state.endswith(("review", "receipt", "rating", "card read", "attract"))
+        on_screen = win.stack.currentWidget().isAncestorOf(widget)
+        checked = lang == "en" and on_screen and not answers_shown and widget.objectName() not in ALWAYS_VIETNAMESE
+        if checked and VIETNAMESE_ONLY & set(widget.text()):
+            found.append(f"en {state}: {widget.objectName()} is still Vietnamese: {widget.text()!r}")
+    for widget in shown_widgets(win):
+        hint = widget.placeholderText() if isinstance(widget, QLineEdit) else ""
+        if MISSING_MARK in hint or hint in STRINGS:
+            found.append(f"{lang} {state}: placeholder of {widget.objectName()}")
+    return found
+
+
+@pytest.mark.parametrize("code", [p.stem.split("-")[0] for p in sorted(procedures_dir().glob("*.json"))])
+def test_no_screen_shows_a_missing_translation_or_a_raw_key(qtbot: QtBot, code: str) -> None:
+    """Every screen state — menus, every step of the procedure, its messages, the review, the
+    receipt — in Vietnamese, then again in English."""
+    win, runtime = make_window(qtbot, (1366, 768))
+    try:
+        full = next(p.code for p in win.runtime.catalog.procedures if p.code.startswith(code + "."))
+        first = full == win.runtime.catalog.procedures[0].code
+        found: list[str] = []
+        states = chain(walk_menus(win), walk_procedure(win, qtbot, full, submit=first, scans=first))
+        for state in states:
+            found += untranslated(win, state)
+            send(win, SetLanguage("en"))
+            found += untranslated(win, state)
+            send(win, SetLanguage("vi"))
+        assert not found, "\n".join(found[:40])
+    finally:
+        dispose(win, runtime)
+
+
+def test_english_steps_show_the_catalog_english_texts(qtbot: QtBot, window: KioskWindow) -> None:
+    go_to_first_step(qtbot, window)
+    click(qtbot, window, "nav.language")
+    step = window.journey.current_step()
+    assert step is not None
+    text = shown(window)
+    assert step.title.en in text
+    for spec in step.fields:
+        if spec.show_if is None:
+            assert spec.label.en in text
+        for option in spec.options:
+            if spec.kind is not FieldKind.SELECT:
+                assert option.label.en in text
+    click(qtbot, window, "step.next")
+    assert "Please fill this in." in shown(window)
+    assert "Some answers need fixing. Please correct the marked fields." in shown(window)
 
 
 def test_idle_warning_then_continue_then_reset(qtbot: QtBot, window: KioskWindow) -> None:
@@ -211,3 +272,136 @@ def test_reset_leaves_no_marker_anywhere(qtbot: QtBot, window: KioskWindow) -> N
     assert marker not in QGuiApplication.clipboard().text()
     assert marker not in repr(window.journey.session.answers)
     assert QApplication.focusWidget() is None or marker not in str(QApplication.focusWidget().property("text"))
+
+
+# --- home, search, learning, review links, the rating (issue 3) ----------------------------------------
+
+
+def test_typing_on_home_goes_to_the_list_with_the_query(qtbot: QtBot, window: KioskWindow) -> None:
+    click(qtbot, window, "attract.start")
+    search = window.findChild(QLineEdit, "home.search")
+    assert search is not None and search.isVisible()
+    search.setFocus()
+    search.insert("Đăng ký KẾT")
+    assert window.journey.screen is Screen.PROCEDURES
+    field = window.findChild(QLineEdit, "procedures.search")
+    assert field is not None and field.text() == "Đăng ký KẾT" and field.hasFocus()
+    field.insert(" HÔN")  # the resident keeps typing where the text went
+    QApplication.processEvents()  # new tiles show once the event loop runs
+    names = [w.objectName() for w in window.screens[Screen.PROCEDURES].findChildren(QPushButton)
+             if w.objectName().startswith("procedure.") and w.isVisibleTo(window)]
+    assert names[0] == "procedure.1.000894.000.00.00.H26"
+    assert "Đăng ký kết hôn" in shown(window)
+    click(qtbot, window, "nav.language")  # the query survives a language change
+    assert field.text() == "Đăng ký KẾT HÔN"
+    click(qtbot, window, "procedure.1.000894.000.00.00.H26")
+    click(qtbot, window, "nav.back")
+    assert window.journey.screen is Screen.PROCEDURES and field.text() == "Đăng ký KẾT HÔN"
+    click(qtbot, window, "nav.back")
+    assert window.journey.screen is Screen.HOME and search.text() == ""
+
+
+def test_home_offers_categories_and_popular_procedures(qtbot: QtBot, window: KioskWindow) -> None:
+    click(qtbot, window, "attract.start")
+    text = shown(window)
+    assert "Thủ tục theo lĩnh vực" in text and "Thủ tục thường dùng" in text
+    click(qtbot, window, "home.category.chung_thuc")
+    assert window.journey.screen is Screen.PROCEDURES
+    listed = window.screens[Screen.PROCEDURES].visible_procedures()  # type: ignore[attr-defined]
+    assert listed and all(p.category.value == "chung_thuc" for p in listed)
+    click(qtbot, window, "nav.back")
+    popular = window.runtime.catalog.popular()[0]
+    click(qtbot, window, f"home.popular.{popular.code}")
+    assert window.journey.screen is Screen.OVERVIEW and window.journey.procedure == popular
+    click(qtbot, window, "nav.back")
+    assert window.journey.screen is Screen.HOME
+
+
+def test_learn_only_reads_a_procedure_without_starting_it(qtbot: QtBot, window: KioskWindow) -> None:
+    click(qtbot, window, "attract.start")
+    click(qtbot, window, "home.learn")
+    assert "Chọn thủ tục để tìm hiểu" in shown(window)
+    click(qtbot, window, f"procedure.{BIRTH}")
+    text = shown(window)
+    for heading in ("Thủ tục này là gì", "Ai được nộp", "Giấy tờ cần mang", "Lệ phí", "Thời hạn giải quyết"):
+        assert heading in text
+    assert "Mức độ dịch vụ" in text
+    start = window.findChild(QPushButton, "overview.start")
+    assert start is not None and not start.isVisible()
+    proc = window.journey.procedure
+    assert proc is not None
+    papers = [w for w in window.findChildren(QAbstractButton) if w.objectName().startswith("overview.paper.")]
+    assert len(papers) == len(proc.papers) and all(p.isCheckable() and not p.isChecked() for p in papers)
+    qtbot.mouseClick(papers[0], Qt.MouseButton.LeftButton)
+    assert papers[0].isChecked()
+    assert window.journey.session.consent_at is None
+    click(qtbot, window, "overview.do_now")
+    assert window.journey.screen is Screen.CONSENT
+
+
+def test_touching_an_answer_on_the_review_opens_its_step_and_comes_back(qtbot: QtBot, window: KioskWindow) -> None:
+    go_to_first_step(qtbot, window)
+    proc = window.journey.procedure
+    assert proc is not None
+    answers = sample_answers(proc, window.runtime.clock.now().date())
+    while window.journey.screen is Screen.STEP:
+        fill_current_step(window, answers)
+        click(qtbot, window, "step.next")
+    click(qtbot, window, "review.answer.child_name")
+    assert window.journey.screen is Screen.STEP
+    field = window.findChild(QLineEdit, "field.child_name")
+    assert field is not None and field.hasFocus()
+    field.selectAll()
+    field.insert("Lê Minh Khôi")
+    click(qtbot, window, "step.next")
+    assert window.journey.screen is Screen.REVIEW
+    assert "Lê Minh Khôi" in shown(window)
+    click(qtbot, window, "review.edit.applicant")
+    assert window.journey.current_step() == proc.steps[0]
+    click(qtbot, window, "step.next")
+    assert window.journey.screen is Screen.REVIEW
+
+
+def finish_a_dossier(qtbot: QtBot, win: KioskWindow) -> str:
+    go_to_first_step(qtbot, win)
+    proc = win.journey.procedure
+    assert proc is not None
+    answers = sample_answers(proc, win.runtime.clock.now().date())
+    while win.journey.screen is Screen.STEP:
+        fill_current_step(win, answers)
+        click(qtbot, win, "step.next")
+    click(qtbot, win, "review.submit")
+    qtbot.waitUntil(lambda: win.journey.screen is Screen.RECEIPT, timeout=5000)
+    stored = win.journey.session.stored
+    assert stored is not None
+    click(qtbot, win, "receipt.finish")
+    return stored.local_ref
+
+
+def test_the_rating_and_its_comment_are_stored_for_the_portal(qtbot: QtBot, window: KioskWindow) -> None:
+    reference = finish_a_dossier(qtbot, window)
+    comment = window.findChild(QLineEdit, "rating.comment")
+    assert comment is not None
+    comment.setFocus()
+    comment.insert("Máy dễ dùng,\x07 cảm ơn!")
+    click(qtbot, window, "rating.5")
+    assert window.journey.screen is Screen.ATTRACT
+    assert comment.text() == ""
+    qtbot.waitUntil(lambda: not window.runner.busy(), timeout=5000)
+    item = window.runtime.outbox.claim_feedback(10**10)
+    assert item is not None
+    _uuid, kind, payload = item
+    assert kind == "rating"
+    assert payload["rating"] == 5
+    assert payload["comment"] == "Máy dễ dùng, cảm ơn!"
+    assert payload["procedure_code"] == BIRTH
+    assert payload["local_reference"] == reference
+    assert window.runtime.outbox.claim_feedback(10**10) is None
+
+
+def test_skipping_the_rating_stores_nothing(qtbot: QtBot, window: KioskWindow) -> None:
+    finish_a_dossier(qtbot, window)
+    click(qtbot, window, "rating.skip")
+    assert window.journey.screen is Screen.ATTRACT
+    qtbot.waitUntil(lambda: not window.runner.busy(), timeout=5000)
+    assert window.runtime.outbox.claim_feedback(10**10) is None

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import unicodedata
 from datetime import date
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk.catalog.models import FieldKind, FormField, Option, Text, Validation
+from kiosk.catalog.models import FieldKind, FormField, IdCardPart, Option, Step, Text, Validation
 from kiosk.idcard import IdCardError, check_id_number, parse_id_card_qr
 from kiosk.sample import SAMPLE_ID_CARD
-from kiosk.validation import parse_date, validate_field
+from kiosk.validation import VIETNAMESE_LETTERS, parse_date, validate_field, validate_step
 
 TODAY = date(2026, 11, 26)
 
@@ -160,3 +161,76 @@ def test_every_validator_answers_any_text_without_raising(kind: FieldKind, text:
 def test_any_past_date_in_day_month_year_is_accepted(day: date) -> None:
     assert parse_date(f"{day:%d/%m/%Y}") == day
     assert key(FieldKind.DATE, f"{day:%d/%m/%Y}") is None
+
+
+# --- names in Vietnamese letters, plausible birth years, cross-field checks (issue 3) ------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Nguyễn Thị Ánh Tuyết", None),
+        ("ĐỖ MINH QUÂN", None),
+        ("H'Hen Niê", None),  # Ê Đê names keep their apostrophe
+        ("Ksor H’Bơ", None),
+        ("Nguyễn Văn An", None),
+        ("Müller", "v.name"),  # Latin, but not a Vietnamese letter
+        ("Łukasz Nowak", "v.name"),
+        ("Ana-Maria", "v.name"),
+        ("'An", "v.name"),
+        ("An'", "v.name"),
+        ("Nguyễn\u200bAn", "v.name"),
+        ("Ｎｇｕｙｅｎ", "v.name"),  # full-width letters
+    ],
+)
+def test_person_names_use_vietnamese_letters(value: str, expected: str | None) -> None:
+    assert key(FieldKind.PERSON_NAME, value) == expected
+
+
+def test_decomposed_vietnamese_is_accepted_like_composed() -> None:
+    assert key(FieldKind.PERSON_NAME, unicodedata.normalize("NFD", "Nguyễn Thị Ánh")) is None
+
+
+def test_an_id_number_cannot_be_born_after_this_year() -> None:
+    assert key(FieldKind.ID_NUMBER, "001226012345") is None  # born 2026
+    assert key(FieldKind.ID_NUMBER, "001227012345") == "v.id_birth_future"
+    assert key(FieldKind.ID_NUMBER, "001399012345") == "v.id_birth_future"
+
+
+def _identity_step() -> Step:
+    def field(id_: str, kind: FieldKind, part: IdCardPart, **extra: object) -> FormField:
+        return FormField.model_validate(
+            {"id": id_, "kind": kind, "label": {"vi": "Ô", "en": "Field"}, "prefill_from_id_card": part, **extra}
+        )
+
+    gender_options = [{"value": "nam", "label": {"vi": "Nam", "en": "Male"}},
+                      {"value": "nu", "label": {"vi": "Nữ", "en": "Female"}}]
+    return Step.model_validate({
+        "id": "me", "title": {"vi": "Tôi", "en": "Me"}, "identity": True,
+        "fields": [
+            field("dob", FieldKind.DATE, IdCardPart.DATE_OF_BIRTH),
+            field("gender", FieldKind.RADIO, IdCardPart.GENDER, options=gender_options),
+            field("id", FieldKind.ID_NUMBER, IdCardPart.ID_NUMBER),
+        ],
+    })
+
+
+def test_a_wrong_birth_date_is_marked_on_the_date_not_blamed_on_the_id() -> None:
+    step = _identity_step()
+    good = {"dob": "05/09/1960", "gender": "nam", "id": "001060012345"}
+    assert validate_step(step, good, TODAY) == {}
+    issues = validate_step(step, {**good, "dob": "05/09/1961"}, TODAY)
+    assert {k: v.key for k, v in issues.items()} == {"id": "v.id_mismatch_year"}
+    issues = validate_step(step, {**good, "dob": "05/09/2030"}, TODAY)
+    assert {k: v.key for k, v in issues.items()} == {"dob": "v.date_future"}
+    issues = validate_step(step, {**good, "gender": "nu"}, TODAY)
+    assert {k: v.key for k, v in issues.items()} == {"id": "v.id_mismatch_gender"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from([*sorted(VIETNAMESE_LETTERS), " "]), min_size=1, max_size=60))
+def test_any_run_of_vietnamese_letters_is_a_name(text: str) -> None:
+    words = text.split()
+    if not words:
+        return
+    assert key(FieldKind.PERSON_NAME, " ".join(words)) is None

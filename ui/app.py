@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 from PySide6.QtCore import QtMsgType, qInstallMessageHandler
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from kiosk import watchdog
 from kiosk.runtime import Runtime
+from ui.recovery import install_recovery
 from ui.theme import apply_theme, load_fonts
 from ui.timers import named_timer
 from ui.window import KioskWindow
@@ -57,16 +59,30 @@ def run_kiosk(runtime: Runtime, windowed: bool = False) -> int:
     install_qt_logging()
     app = ensure_app()
     window = KioskWindow(runtime)
+    probe = os.environ.get("KIOSK_BENCH_EXIT_AFTER_PAINT")  # bench/bench_startup.py only
+    if probe:
+        from ui.first_paint import FirstPaintProbe
+
+        FirstPaintProbe(app, window, int(probe))
+    recovery = install_recovery(window)
     if windowed or not runtime.settings.kiosk.fullscreen:
         window.resize(1366, 768)
         window.show()
     else:
+        window.lockdown.engage()
         window.showFullScreen()
     start_watchdog(window)
+    # HTTP and the portal models load after the attract screen is on screen.
+    starter = named_timer(window, "portal-start", 0, single_shot=True)
+    starter.timeout.connect(window.portal_service.start)
+    starter.timeout.connect(window.schedule_purge)  # personal data past its retention, then daily
+    starter.start()
     try:
-        return app.exec()
+        status = app.exec()
+        return window.exit_status if window.exit_status is not None else status
     finally:
         watchdog.stopping()
+        recovery.uninstall()
         window.shutdown()
         runtime.close()
 

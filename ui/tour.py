@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,12 +13,13 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QEventLoop
 from PySide6.QtWidgets import QPushButton
 
+from kiosk.config import Settings, site_profiles
 from kiosk.journey import Rate, ScanIdCard, Screen
 from kiosk.runtime import Runtime
 from kiosk.sample import SAMPLE_ID_CARD, sample_answers
 from ui.app import ensure_app, install_qt_logging
 from ui.screens.form import StepScreen
-from ui.slip_render import WIDTH_58MM, WIDTH_80MM, render_slip
+from ui.slip_render import paper_dots, render_slip
 from ui.window import KioskWindow
 
 log = logging.getLogger(__name__)
@@ -46,10 +48,29 @@ def pick_procedure(runtime: Runtime) -> str:
     return (runtime.catalog.popular() or runtime.catalog.procedures)[0].code
 
 
+DEMO_SITE = "demo"
+
+
+def with_demo_site(settings: Settings) -> Settings:
+    """Without a chosen site profile, the tour shows the demo site (its fee account puts a VietQR code on
+    the slip). Keys set by the machine file or the environment still win."""
+    profile = site_profiles().get(DEMO_SITE)
+    if settings.site.profile is not None or profile is None:
+        return settings
+    merged = settings.model_dump()
+    with profile.open("rb") as fh:
+        for section, values in tomllib.load(fh).items():
+            explicit = getattr(settings, section).model_fields_set
+            merged[section].update({key: value for key, value in values.items() if key not in explicit})
+    merged["site"]["profile"] = DEMO_SITE
+    return Settings.model_validate(merged)
+
+
 def run_tour(runtime: Runtime, out: Path, procedure_code: str | None = None,
              size: tuple[int, int] = (1366, 768)) -> dict[str, Any]:
     """Drive the journey through every screen; write PNGs, receipt.png and summary.json into `out`."""
     out.mkdir(parents=True, exist_ok=True)
+    runtime.settings = with_demo_site(runtime.settings)
     install_qt_logging()
     app = ensure_app()
     window = KioskWindow(runtime)
@@ -123,8 +144,9 @@ def run_tour(runtime: Runtime, out: Path, procedure_code: str | None = None,
         if stored is None or slip is None:
             raise TourError("no receipt after submission")
         shot("receipt")
-        width = WIDTH_58MM if runtime.settings.printer.paper_width_mm == 58 else WIDTH_80MM
-        if not render_slip(slip, width).save(str(out / "receipt.png")):
+        printer = runtime.settings.printer
+        if not render_slip(slip, paper_dots(printer.paper_width_mm), printer.qr_level).save(
+                str(out / "receipt.png")):
             raise TourError("could not write receipt.png")
         click("receipt.finish")
         expect(Screen.RATING)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from kiosk.catalog.models import FieldKind, FormField
 from kiosk.i18n import tr
 from kiosk.qr import qr_matrix
+from ui.layouts import FlowBox, OptionRow
 
 
 def label(text: str = "", name: str = "", role: str = "", wrap: bool = True) -> QLabel:
@@ -125,12 +126,13 @@ class FieldEditor(QFrame):
         if spec.kind is FieldKind.DATE:
             help_text = (help_text + " " if help_text else "") + tr("form.date_hint", lang)
         self.help = label(help_text, f"help.{spec.id}", "muted")
+        layout.addWidget(self.help)  # parent first: a parentless widget shown is a window of its own
         self.help.setVisible(bool(help_text))
-        layout.addWidget(self.help)
         self._group: QButtonGroup | None = None
         self._radios: dict[str, QRadioButton] = {}
+        self._check_row: OptionRow | None = None  # a check box's text wraps in a label beside it
         self.input = self._make_input(spec, lang, text)
-        layout.addWidget(self.input)
+        layout.addWidget(self._check_row if self._check_row is not None else self.input)
         self.error = label("", f"error.{spec.id}", "error")
         self.error.setVisible(False)
         layout.addWidget(self.error)
@@ -145,26 +147,27 @@ class FieldEditor(QFrame):
             for option in spec.options:
                 combo.addItem(option.label.get(lang), option.value)
             combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
+            # Long option texts must not widen the form past the screen.
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(12)
             widget = combo
         elif spec.kind is FieldKind.RADIO:
-            box = QWidget()
-            row = QHBoxLayout(box)
-            row.setContentsMargins(0, 0, 0, 0)
+            box = FlowBox(spacing=16)  # options wrap onto more lines on narrow screens
             self._group = QButtonGroup(box)
             for option in spec.options:
-                radio = QRadioButton(option.label.get(lang))
+                radio = QRadioButton()
                 radio.setObjectName(f"{name}.{option.value}")
                 radio.setAccessibleName(f"{text}: {option.label.get(lang)}")
                 radio.setAccessibleDescription(description)
                 self._group.addButton(radio)
                 self._radios[option.value] = radio
-                row.addWidget(radio)
-            row.addStretch(1)
+                box.add(OptionRow(radio, option.label.get(lang), f"{name}.{option.value}.row"))
             self._group.buttonToggled.connect(lambda *_: self.changed.emit())
             widget = box
         elif spec.kind is FieldKind.CHECKBOX:
-            check = QCheckBox(text)
+            check = QCheckBox()
             check.toggled.connect(lambda _c: self.changed.emit())
+            self._check_row = OptionRow(check, text, f"{name}.row")
             widget = check
         elif spec.kind is FieldKind.LONG_TEXT:
             edit = QPlainTextEdit()

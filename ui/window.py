@@ -4,16 +4,33 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent, QPixmap
-from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QInputMethodEvent, QKeyEvent, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QApplication,
+    QDialog,
+    QFrame,
+    QHBoxLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QTextEdit,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
 
+from kiosk.catalog import Catalog
+from kiosk.config import Settings
 from kiosk.i18n import tr
 from kiosk.idle import IdleAction, IdleTracker
 from kiosk.journey import (
     Event,
     GoBack,
+    Rate,
     Reset,
     Screen,
     SetLanguage,
@@ -23,8 +40,15 @@ from kiosk.journey import (
     UpdateAnswers,
 )
 from kiosk.outbox import OutboxError, OutboxFull, StoredDossier
-from kiosk.receipt import Slip, build_slip
+from kiosk.receipt import Slip, build_checklist, build_slip
 from kiosk.runtime import Runtime
+from kiosk.staff_auth import StaffAuth
+from kiosk.stats import StatsRecorder, StatsStore, open_stats, report_to_portal
+from ui.accessibility import InputAndAccessibility
+from ui.keyboard import ScrollingScreens
+from ui.lockdown import Lockdown
+from ui.portal_service import PortalService
+from ui.printing import create_print_service
 from ui.screens.attract import AttractScreen
 from ui.screens.base import ScreenContext, ScreenView
 from ui.screens.consent import ConsentScreen
@@ -34,10 +58,14 @@ from ui.screens.lookup import FeedbackScreen, LookupScreen
 from ui.screens.overview import OverviewScreen
 from ui.screens.procedures import ProceduresScreen
 from ui.screens.receipt import RatingScreen, ReceiptScreen, SubmittingScreen
-from ui.slip_render import WIDTH_58MM, WIDTH_80MM, render_slip
+from ui.slip_render import paper_dots, render_slip
+from ui.staff_entry import StaffEntry
 from ui.timers import named_timer
 from ui.widgets import button, label, set_button_text
 from ui.workers import TaskRunner
+
+if TYPE_CHECKING:
+    from ui.console import StaffConsole
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +88,41 @@ ACTIVITY_EVENTS = frozenset({
     QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.TouchBegin,
     QEvent.Type.TouchUpdate, QEvent.Type.KeyPress, QEvent.Type.Wheel, QEvent.Type.InputMethod,
 })
+# Every event type the window's application filter or `InputAndAccessibility.filter_event` acts on. The filter
+# sees every event of every widget (thousands per screen change: polish, layout, paint…); returning at once
+# for the others halves the main-thread time of a screen change (docs/PERFORMANCE.md). Add a type here when
+# a filter starts to need it.
+FILTERED_EVENTS = ACTIVITY_EVENTS | frozenset({
+    QEvent.Type.TouchEnd, QEvent.Type.TouchCancel,
+})
+
+
+PURGE_INTERVAL_MS = 24 * 3600 * 1000
+STATS_REPORT_MS = 3600 * 1000  # finished days go to the portal within the hour after midnight
+
+
+def forget_widget_state(root: QWidget) -> None:
+    """What `ScreenView.clear` cannot see: undo histories, scroll positions, popups, tooltips, dialogs."""
+    for edit in root.findChildren(QLineEdit):
+        QApplication.sendEvent(edit, QInputMethodEvent())  # drops pre-edit text that setText() keeps
+        edit.setText("")  # unlike clear(), also empties the undo history (Ctrl+Z would bring text back)
+    texts: list[QPlainTextEdit | QTextEdit] = [*root.findChildren(QPlainTextEdit), *root.findChildren(QTextEdit)]
+    for text in texts:
+        QApplication.sendEvent(text, QInputMethodEvent())
+        text.clear()
+        text.document().clearUndoRedoStacks()
+    for area in root.findChildren(QAbstractScrollArea):
+        for bar in (area.verticalScrollBar(), area.horizontalScrollBar()):
+            bar.setValue(bar.minimum())
+    for _ in range(8):  # nested menus or a combo box's list
+        popup = QApplication.activePopupWidget()
+        if popup is None:
+            break
+        popup.close()
+    QToolTip.hideText()
+    for dialog in root.findChildren(QDialog):
+        if dialog.isVisible() and not dialog.property("keepOnReset"):
+            dialog.reject()
 
 
 class IdleOverlay(QFrame):
@@ -113,10 +176,14 @@ class KioskWindow(QWidget):
         self.runtime = runtime
         self.journey = runtime.journey
         self.runner = TaskRunner(self)
+        # Slips and checklists print off the GUI thread; `printing.state` is read by the console and heartbeat.
+        self.printing = create_print_service(runtime, self.runner, self)
         self.ctx = ScreenContext(runtime, self.send, self.runner)
         self.tracker = IdleTracker(runtime.idle_policy, runtime.clock)
         self.screens: dict[Screen, ScreenView] = {}
+        self.exit_status: int | None = None  # set by the technician's exit from the staff console
         self.current_slip: Slip | None = None
+        self.current_slip_id: str | None = None
         # Called by every reset, after the screens are cleared: each part of the window that holds
         # something of the resident (keyboard buffer, overlays, accessibility modes) registers here.
         self.reset_hooks: list[Callable[[], None]] = []
@@ -138,19 +205,41 @@ class KioskWindow(QWidget):
         bar.addWidget(self.language_button)
         bar.addWidget(self.end_button)
         layout.addLayout(bar)
-        self.stack = QStackedWidget()
+        self.screens_area = ScrollingScreens()  # scrolls when the keyboard or large text leaves too little room
+        self.stack = self.screens_area.stack
         self.stack.setObjectName("kiosk.stack")
-        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.screens_area, 1)
         # Below the screens: the on-screen keyboard docks here, so it never falls behind the window.
         self.dock = QVBoxLayout()
         self.dock.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self.dock)
+        # Keyboard and scanner messages in the dock, text size, contrast and read-aloud in the top bar.
+        self.input = InputAndAccessibility(self)
         self.overlay = IdleOverlay(self, self.keep_session)
+        self.lockdown = Lockdown(self, runtime.settings.kiosk)
+        self.staff_entry = StaffEntry(
+            self, StaffAuth(runtime.clock), runtime.clock, lambda: self.journey.session.lang,
+            lambda: self.journey.screen is Screen.ATTRACT,
+        )
+        self.reset_hooks.append(self.staff_entry.close_pad)
+        self.purge_timer = named_timer(self, "outbox-purge", PURGE_INTERVAL_MS)
+        self.purge_timer.timeout.connect(self.purge_outbox)
 
         self.idle_timer = named_timer(self, "idle-poll", 250)
         self.idle_timer.timeout.connect(self.poll_idle)
 
         self.journey.subscribe(self._on_transition)
+        # Staff console and usage statistics (no personal data; written off the GUI thread).
+        self.stats_store: StatsStore | None = open_stats(runtime.settings.outbox_path().parent / "stats.sqlite3")
+        self.stats = StatsRecorder(self.stats_store, self.journey, runtime.clock) if self.stats_store else None
+        self.console: StaffConsole | None = None
+        self.staff_entry.authenticated.connect(self.open_console)
+        self.stats_timer = named_timer(self, "stats-report", STATS_REPORT_MS)
+        self.stats_timer.timeout.connect(self.report_statistics)
+        if runtime.settings.portal.base_url is not None:
+            self.stats_timer.start()
+        # Sync, heartbeat and catalog updates; started after the first paint (`portal_service.start()`).
+        self.portal_service = PortalService(self)
         self._show(Screen.ATTRACT)
         app = QApplication.instance()
         if app is not None:
@@ -167,16 +256,23 @@ class KioskWindow(QWidget):
             view = SCREEN_CLASSES[screen](self.ctx)
             self.screens[screen] = view
             self.stack.addWidget(view)
+            self._connect_printing(view)
+            view.fit_width(self.width())
         return view
 
     def _on_transition(self, transition: Transition) -> None:
         if transition.old is not transition.new and transition.old in self.screens:
             self.screens[transition.old].leave()
-        if isinstance(transition.event, Reset):
+        # Every way back to the attract screen ends the session (Reset, the rating, Back from home).
+        if isinstance(transition.event, Reset) or (
+            transition.new is Screen.ATTRACT and transition.old is not Screen.ATTRACT
+        ):
             self.clear_everything()
         self._show(transition.new)
         if transition.new is Screen.SUBMITTING and transition.old is not Screen.SUBMITTING:
             self._store_dossier()
+        if isinstance(transition.event, Rate):
+            self._store_rating()
 
     def _show(self, screen: Screen) -> None:
         view = self._screen(screen)
@@ -213,11 +309,16 @@ class KioskWindow(QWidget):
         for view in self.screens.values():
             view.clear()
         self.current_slip = None
+        self.current_slip_id = None
         for hook in list(self.reset_hooks):
             hook()
         clipboard = QGuiApplication.clipboard()
         if clipboard is not None:
             clipboard.clear()
+        forget_widget_state(self)
+        input_method = QGuiApplication.inputMethod()
+        if input_method is not None:
+            input_method.reset()  # drops text still being composed (pre-edit)
         focus = QApplication.focusWidget()
         if focus is not None:
             focus.clearFocus()
@@ -226,11 +327,14 @@ class KioskWindow(QWidget):
     # --- idle ---
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
-        if event.type() in ACTIVITY_EVENTS:
+        kind = event.type()
+        if kind not in FILTERED_EVENTS:
+            return False
+        if kind in ACTIVITY_EVENTS:
             self.tracker.activity()
             if self.overlay.isVisible() and watched is not self.overlay.proceed:
                 self.overlay.hide()
-        return False
+        return self.input.filter_event(watched, event)  # paste swallowed, scanner bursts held back
 
     def poll_idle(self) -> None:
         status = self.tracker.poll(self.journey.screen)
@@ -244,6 +348,106 @@ class KioskWindow(QWidget):
     def keep_session(self) -> None:
         self.tracker.activity()
         self.overlay.hide()
+
+    # --- housekeeping ---
+
+    def schedule_purge(self) -> None:
+        """Purge confirmed dossiers' personal data now and then daily, off the GUI thread."""
+        self.purge_outbox()
+        self.purge_timer.start()
+
+    def purge_outbox(self) -> None:
+        outbox = self.runtime.outbox
+        retention = timedelta(days=self.runtime.settings.outbox.retention_days)
+
+        def done(count: int) -> None:
+            if count:
+                log.info("purged the personal data of %d confirmed dossier(s)", count)
+
+        def failed(error: BaseException) -> None:
+            log.error("outbox purge failed: %s", type(error).__name__)
+
+        self.runner.submit(lambda: outbox.purge(retention), done, failed)
+
+    def allow_exit(self) -> None:
+        """The technician leaves the kiosk (staff console): the next close of the window goes through."""
+        self.lockdown.allow_exit()
+
+    # --- the staff console (opened by the staff gesture and PIN) ---
+
+    def open_console(self, role: str) -> None:
+        """Show the staff console over the journey; the resident's idle clock waits while it is open."""
+        if role not in ("staff", "technician"):
+            return
+        if self.console is None:
+            from ui.console import StaffConsole  # the console (and HTTP, for its checks) load when first opened
+
+            self.console = StaffConsole(self)
+            self.printing.state_changed.connect(self.console.printer_state_changed)
+            self.portal_service.status_changed.connect(self.console.sync_report)
+        self.idle_timer.stop()
+        self.overlay.hide()
+        self.console.open_for("technician" if role == "technician" else "staff")
+
+    def console_closed(self) -> None:
+        self.tracker.activity()
+        if self.journey.screen is not Screen.ATTRACT and not self.idle_timer.isActive():
+            self.idle_timer.start()
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Settings changed in the console: idle times and the default language now, a new printer too."""
+        old = self.runtime.settings
+        self.runtime.settings = settings
+        from ui.console import idle_policy
+
+        policy = idle_policy(settings.idle)
+        self.runtime.idle_policy = policy
+        self.tracker.policy = policy
+        self.journey.default_lang = settings.kiosk.default_language
+        if settings.printer != old.printer:
+            self.printing.shutdown()
+            self.printing.deleteLater()
+            self.printing = create_print_service(self.runtime, self.runner, self)
+            if self.console is not None:
+                self.printing.state_changed.connect(self.console.printer_state_changed)
+
+    def replace_catalog(self, catalog: Catalog) -> None:
+        """Use a reloaded catalog: the session in progress ends, and screens are built again from it."""
+        if self.journey.screen is not Screen.ATTRACT:
+            self.send(Reset("catalog-reload"))
+        self.runtime.use_catalog(catalog)
+        for screen, view in list(self.screens.items()):
+            if screen is Screen.ATTRACT:
+                continue
+            del self.screens[screen]
+            self.stack.removeWidget(view)
+            view.deleteLater()
+        log.info("catalog replaced: %d procedures (version %s)", len(catalog), catalog.version)
+
+    def report_statistics(self) -> None:
+        """Send finished days' usage statistics to the portal, off the GUI thread."""
+        store, settings, now = self.stats_store, self.runtime.settings, self.runtime.clock.now()
+        if store is None or settings.portal.base_url is None:
+            return
+
+        def failed(error: BaseException) -> None:
+            log.warning("usage statistics not sent: %s", getattr(error, "reason", type(error).__name__))
+
+        # On the portal's own worker: a slow portal must not hold up storing a dossier or printing.
+        self.portal_service.runner.submit(lambda: report_to_portal(store, settings, now), None, failed)
+
+    # --- the rating, off the GUI thread ---
+
+    def _store_rating(self) -> None:
+        rating = self.journey.take_rating()
+        if rating is None:
+            return
+        outbox = self.runtime.outbox
+
+        def failed(error: BaseException) -> None:
+            log.error("rating not stored: %s", type(error).__name__)
+
+        self.runner.submit(lambda: outbox.enqueue_feedback("rating", rating), None, failed)
 
     # --- submission, off the GUI thread ---
 
@@ -276,14 +480,54 @@ class KioskWindow(QWidget):
         self.send(SubmissionStored(stored))
         receipt = self.screens.get(Screen.RECEIPT)
         if isinstance(receipt, ReceiptScreen) and self.current_slip is not None:
-            width = WIDTH_58MM if self.runtime.settings.printer.paper_width_mm == 58 else WIDTH_80MM
-            image = render_slip(self.current_slip, width)
+            printer = self.runtime.settings.printer
+            image = render_slip(self.current_slip, paper_dots(printer.paper_width_mm), printer.qr_level)
             # Shown at full width so the resident can read it; the preview scrolls.
             preview = QPixmap.fromImage(image).scaledToWidth(
                 min(image.width(), 420), Qt.TransformationMode.SmoothTransformation
             )
             receipt.show_slip(self.current_slip, preview)
             self.slip_ready.emit(self.current_slip)
+            self.current_slip_id = stored.uuid
+            self.print_current_slip()
+
+    # --- printing (slips print by themselves once stored; "In phiếu" prints again) ---
+
+    def _connect_printing(self, view: ScreenView) -> None:
+        if isinstance(view, ReceiptScreen):
+            view.print_requested.connect(self.print_current_slip)
+        elif isinstance(view, OverviewScreen):
+            view.checklist_requested.connect(self.print_checklist)
+
+    def print_current_slip(self) -> None:
+        """Print the slip on the receipt screen; the screen says how it went."""
+        slip, slip_id = self.current_slip, self.current_slip_id
+        receipt = self.screens.get(Screen.RECEIPT)
+        if slip is None or slip_id is None or not isinstance(receipt, ReceiptScreen):
+            return
+
+        def done(ok: bool, reason: str) -> None:
+            if self.current_slip is slip:  # the resident may have gone; the next one sees nothing of this
+                receipt.show_print_status("printed" if ok else "failed")
+
+        if self.printing.print_slip(slip, slip_id, done):
+            receipt.show_print_status("printing")
+
+    def print_checklist(self) -> None:
+        """Print the papers checklist of the procedure on the overview screen."""
+        proc = self.journey.procedure
+        overview = self.screens.get(Screen.OVERVIEW)
+        if proc is None or not isinstance(overview, OverviewScreen):
+            return
+        checklist = build_checklist(proc, self.runtime.settings, self.journey.session.lang)
+        session = self.journey.session
+
+        def done(ok: bool, reason: str) -> None:
+            if self.journey.session is session:
+                overview.show_checklist_status("printed" if ok else "failed")
+
+        if self.printing.print_checklist(checklist, done):
+            overview.show_checklist_status("printing")
 
     def _store_failed(self, error: BaseException) -> None:
         if isinstance(error, OutboxFull):
@@ -303,15 +547,30 @@ class KioskWindow(QWidget):
         super().keyPressEvent(event)
 
     def resizeEvent(self, event: object) -> None:  # noqa: N802 (Qt override)
+        for view in self.screens.values():
+            view.fit_width(self.width())
         if self.overlay.isVisible():
             self.overlay.setGeometry(self.rect())
+        if self.console is not None:
+            self.console.resize_to_window()
 
     def shutdown(self) -> None:
+        self.portal_service.stop()
+        if self.console is not None:
+            self.console.close_console()
         self.idle_timer.stop()
+        for timer in self.findChildren(QTimer):  # every screen's and overlay's timers, named or not
+            timer.stop()
+        self.staff_entry.release()
+        self.lockdown.release()
+        self.input.shutdown()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)
+        self.printing.shutdown()
         self.runner.shutdown()
+        if self.stats_store is not None:
+            self.stats_store.close()  # after the runner: a CSV export may still be reading it
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self.shutdown()

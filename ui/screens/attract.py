@@ -1,17 +1,33 @@
-"""The attract screen: what the kiosk offers, and a touch anywhere to start."""
+"""The attract screen: the site, its opening hours, what the kiosk offers, the portal's QR, and an
+optional slideshow (PNG files in `assets/slides/`); a touch anywhere starts a session."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QHBoxLayout
+import logging
+from pathlib import Path
 
-from kiosk.journey import (
-    Screen,
-    Touch,
-)
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QHideEvent, QMouseEvent, QPixmap, QShowEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout
+
+from kiosk import paths
+from kiosk.i18n import STRINGS
+from kiosk.journey import Screen, Touch
 from ui.screens.base import ScreenContext, ScreenView
+from ui.timers import named_timer
 from ui.widgets import QrWidget, button, label, set_button_text
+
+log = logging.getLogger(__name__)
+
+SLIDE_MS = 8000
+SLIDE_HEIGHT = 170
+QR_SIZE = 170
+OFFERS = ("home.do", "home.lookup", "home.learn")
+
+
+def slide_files(directory: Path | None = None) -> list[Path]:
+    folder = directory or paths.assets_dir() / "slides"
+    return sorted(folder.glob("*.png")) if folder.is_dir() else []
 
 
 class AttractScreen(ScreenView):
@@ -19,45 +35,108 @@ class AttractScreen(ScreenView):
 
     def __init__(self, ctx: ScreenContext) -> None:
         super().__init__(ctx)
+        self.outer.setSpacing(12)
         site = ctx.runtime.settings.site
-        self.outer.addStretch(1)
         self.site_name = label(site.name, "attract.site", "subtitle")
         self.site_name.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.title = label("", "attract.title", "title")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.offer = label("", "attract.offer")
         self.offer.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.start = button("", "attract.start", "primary")
-        self.start.setMinimumHeight(120)
-        self.start.clicked.connect(lambda: ctx.send(Touch()))
-        self.hours = label("", "attract.hours", "muted")
-        self.hours.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        row = QHBoxLayout()
+
+        # What the kiosk offers | the slideshow | the portal's QR, side by side to fit a 1366×768 screen.
+        middle = QHBoxLayout()
+        middle.setSpacing(32)
+        offers = QVBoxLayout()
+        self.offers = [label("", f"attract.offer.{key.split('.')[1]}") for key in OFFERS]
+        for widget in self.offers:
+            offers.addWidget(widget)
+        offers.addStretch(1)
+        middle.addLayout(offers, 3)
+        self.slides: list[tuple[QPixmap, str]] = []
+        for path in slide_files():
+            pixmap = QPixmap(str(path))
+            if pixmap.isNull():
+                log.warning("slide %s cannot be read; skipped", path.name)
+                continue
+            self.slides.append((pixmap.scaledToHeight(SLIDE_HEIGHT, Qt.TransformationMode.SmoothTransformation),
+                                f"attract.slide.{path.stem}"))
+        self.slide_index = 0
+        self.slide = QLabel()
+        self.slide.setObjectName("attract.slide")
+        self.slide.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.slide_caption = label("", "attract.slide_caption", "muted")
+        self.slide_caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        show = QVBoxLayout()
+        show.addWidget(self.slide)
+        show.addWidget(self.slide_caption)
+        show.addStretch(1)
+        middle.addLayout(show, 2)
+        self.slide.setVisible(bool(self.slides))
+        self.slide_caption.setVisible(bool(self.slides))
+        self.slide_timer = named_timer(self, "attract-slideshow", SLIDE_MS)
+        self.slide_timer.timeout.connect(self.next_slide)
+        portal = QVBoxLayout()
         self.qr = QrWidget("attract.portal_qr")
-        self.qr.setFixedSize(180, 180)
+        self.qr.setFixedSize(QR_SIZE, QR_SIZE)
+        self.qr.setMinimumSize(QR_SIZE, QR_SIZE)
         self.qr_caption = label("", "attract.qr_caption", "muted")
-        row.addStretch(1)
-        row.addWidget(self.qr)
-        row.addWidget(self.qr_caption, 1)
-        row.addStretch(1)
+        self.qr_caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        portal.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignHCenter)
+        portal.addWidget(self.qr_caption)
+        portal.addStretch(1)
+        middle.addLayout(portal, 2)
+
+        self.start = button("", "attract.start", "primary")
+        self.start.setMinimumHeight(100)
+        self.start.clicked.connect(lambda: ctx.send(Touch()))
+        self.hours = label("", "attract.hours", "subtitle")
+        self.hours.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
         for widget in (self.site_name, self.title, self.offer):
             self.outer.addWidget(widget)
-        self.outer.addSpacing(24)
+        self.outer.addLayout(middle, 1)
         self.outer.addWidget(self.start)
         self.outer.addWidget(self.hours)
-        self.outer.addStretch(1)
-        self.outer.addLayout(row)
 
     def enter(self) -> None:
         t = self.ctx.t
         self.title.setText(t("attract.title"))
         self.offer.setText(t("attract.offer"))
+        for widget, key in zip(self.offers, OFFERS, strict=True):
+            widget.setText(f"• {t(key)}: {t(key + '.help')}")
         set_button_text(self.start, t("attract.touch"))
         self.hours.setText(t("attract.hours", hours=self.ctx.runtime.settings.site.opening_hours))
         url = self.ctx.runtime.settings.portal.lookup_url.split("?")[0]
         if self.qr.text != url:
             self.qr.set_text(url)
         self.qr_caption.setText(t("attract.portal_qr"))
+        self._show_slide()
+
+    # --- the slideshow runs only while this screen is on view ---
+
+    def next_slide(self) -> None:
+        if self.slides:
+            self.slide_index = (self.slide_index + 1) % len(self.slides)
+            self._show_slide()
+
+    def _show_slide(self) -> None:
+        if not self.slides:
+            return
+        pixmap, key = self.slides[self.slide_index % len(self.slides)]
+        self.slide.setPixmap(pixmap)
+        caption = self.ctx.t(key) if key in STRINGS else ""
+        self.slide_caption.setText(caption)
+        self.slide.setAccessibleName(caption)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        if len(self.slides) > 1:
+            self.slide_timer.start()
+        super().showEvent(event)
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt override)
+        self.slide_timer.stop()
+        super().hideEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
         # Anywhere on the attract screen starts a session.

@@ -51,6 +51,9 @@ class ScreenView(QWidget):
     def leave(self) -> None:
         """Called when another screen takes over."""
 
+    def fit_width(self, width: int) -> None:
+        """Arrange the screen for a window `width` pixels wide (portrait screens are narrow)."""
+
     def capture(self) -> dict[str, str]:
         """Answers typed on this screen and not yet sent to the journey."""
         return {}

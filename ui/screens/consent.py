@@ -1,15 +1,16 @@
-"""Consent to the processing of personal data before any personal field."""
+"""Consent to the processing of personal data (Decree 13/2023/NĐ-CP) before any personal field.
+
+The time of consent and the version of this text go into the dossier (see kiosk.dossier).
+"""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout
 
-from kiosk.journey import (
-    DeclineConsent,
-    GiveConsent,
-    Screen,
-)
-from ui.screens.base import ScreenContext, ScreenView
+from kiosk.journey import DeclineConsent, GiveConsent, Screen
+from ui.layouts import takes_the_rest
+from ui.screens.base import ScreenContext, ScreenView, scroll_area
 from ui.widgets import button, label, set_button_text
 
 
@@ -20,6 +21,7 @@ class ConsentScreen(ScreenView):
         super().__init__(ctx)
         self.title = label("", "consent.title", "title")
         self.body = label("", "consent.body")
+        self.body.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         row = QHBoxLayout()
         self.decline = button("", "consent.decline")
         self.agree = button("", "consent.agree", "primary")
@@ -29,8 +31,7 @@ class ConsentScreen(ScreenView):
         row.addStretch(1)
         row.addWidget(self.agree)
         self.outer.addWidget(self.title)
-        self.outer.addWidget(self.body)
-        self.outer.addStretch(1)
+        self.outer.addWidget(takes_the_rest(scroll_area(self.body, "consent.scroll")), 1)
         self.outer.addLayout(row)
 
     def enter(self) -> None:

@@ -9,7 +9,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPlainTextEdit
 
 from kiosk.journey import GoBack, Screen
 from kiosk.lookup import LookupResult, lookup_local, reference_from_scan
-from ui.screens.base import ScreenContext, ScreenView
+from ui.layouts import breakable, takes_the_rest
+from ui.screens.base import ScreenContext, ScreenView, scroll_area
 from ui.widgets import button, label, set_button_text
 
 
@@ -29,10 +30,13 @@ class LookupScreen(ScreenView):
         self.title = label("", "lookup.title", "title")
         self.code_label = label("", "lookup.code_label")
         self.code = _line("lookup.code", 64)
+        # Dossier codes are typed literally: no Telex marks from the on-screen keyboard.
+        self.code.setInputMethodHints(Qt.InputMethodHint.ImhLatinOnly | Qt.InputMethodHint.ImhNoPredictiveText)
         self.phone_label = label("", "lookup.phone_label")
         self.phone = _line("lookup.phone", 4)
         self.phone.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly)
         self.result = label("", "lookup.result", "subtitle")
+        self.result.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         row = QHBoxLayout()
         self.back = button("", "lookup.back")
         self.search = button("", "lookup.search", "primary")
@@ -41,9 +45,10 @@ class LookupScreen(ScreenView):
         row.addWidget(self.back)
         row.addStretch(1)
         row.addWidget(self.search)
-        for widget in (self.title, self.code_label, self.code, self.phone_label, self.phone, self.result):
+        for widget in (self.title, self.code_label, self.code, self.phone_label, self.phone):
             self.outer.addWidget(widget)
-        self.outer.addStretch(1)
+        # A dossier's timeline can be long: it scrolls instead of pushing the buttons off the screen.
+        self.outer.addWidget(takes_the_rest(scroll_area(self.result, "lookup.scroll")), 1)
         self.outer.addLayout(row)
 
     def enter(self) -> None:
@@ -74,7 +79,11 @@ class LookupScreen(ScreenView):
             return
         self.result.setText(t("lookup.searching"))
         outbox = self.ctx.runtime.outbox
-        self.ctx.runner.submit(lambda: lookup_local(outbox, reference, digits), self._show, self._failed)
+        portal = self.ctx.runtime.portal
+        if portal is not None:  # the portal's timeline; the outbox answers when the portal is away
+            self.ctx.runner.submit(lambda: portal.lookup(reference, digits), self._show, self._failed)
+        else:
+            self.ctx.runner.submit(lambda: lookup_local(outbox, reference, digits), self._show, self._failed)
 
     def _show(self, result: LookupResult | None) -> None:
         t = self.ctx.t
@@ -84,7 +93,7 @@ class LookupScreen(ScreenView):
         proc_name = result.procedure_code
         with contextlib.suppress(KeyError):
             proc_name = self.ctx.runtime.catalog.get(result.procedure_code).name.get(self.ctx.lang)
-        lines = [result.reference, proc_name, t(f"status.{result.status}")]
+        lines = [breakable(result.reference), proc_name, t(f"status.{result.status}")]
         lines += [f"• {entry.at[:16].replace('T', ' ')} — {t('status.' + entry.status)}" for entry in result.timeline]
         self.result.setText("\n".join(lines))
 
@@ -108,6 +117,7 @@ class FeedbackScreen(ScreenView):
         self.text.setTabChangesFocus(True)
         self.text.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         self.status = label("", "feedback.status", "subtitle")
+        self.text.setMinimumHeight(140)
         row = QHBoxLayout()
         self.back = button("", "feedback.back")
         self.send = button("", "feedback.send", "primary")

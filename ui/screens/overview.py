@@ -1,31 +1,33 @@
-"""A procedure's overview: what it is, who may apply, papers, fee, time."""
+"""A procedure's overview: what it is, who may apply, papers to bring as a checklist, fee, time, level.
+
+In "learn" mode the resident only reads: the start button is replaced by a "do it now" switch.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from kiosk.catalog.models import Procedure, TimeUnit
+from kiosk.catalog.models import Paper, Procedure, TimeUnit
 from kiosk.i18n import format_vnd
-from kiosk.journey import (
-    Mode,
-    Screen,
-    StartApplication,
-)
+from kiosk.journey import Mode, Screen, StartApplication
+from ui.layouts import OptionRow, breakable, takes_the_rest
 from ui.screens.base import ScreenContext, ScreenView, scroll_area
-from ui.widgets import button, label, set_button_text
+from ui.widgets import button, clear_layout, label, set_button_text
+
+SECTIONS = ("what", "who", "papers", "fee", "time", "authority", "delivery")
 
 
-def _paper_line(ctx: ScreenContext, proc: Procedure, index: int) -> str:
-    paper = proc.papers[index]
+def paper_text(ctx: ScreenContext, paper: Paper) -> str:
+    """One paper to bring, as a line of the checklist."""
     lang = ctx.lang
-    text = f"☐ {paper.name.get(lang)} — {ctx.t('paper.' + paper.form.value)}"
+    text = f"{paper.name.get(lang)} — {ctx.t('paper.' + paper.form.value)}"
     if paper.sets > 1:
         text += f", {ctx.t('paper.sets', n=paper.sets)}"
     if not paper.required:
         text += f" {ctx.t('paper.optional')}"
     if paper.note:
-        text += f"\n    {paper.note.get(lang)}"
+        text += f"\n{paper.note.get(lang)}"
     return text
 
 
@@ -65,55 +67,120 @@ def time_text(ctx: ScreenContext, proc: Procedure) -> str:
 
 class OverviewScreen(ScreenView):
     kind = Screen.OVERVIEW
+    checklist_requested = Signal()  # "In danh sách giấy tờ": the window prints the papers checklist
 
     def __init__(self, ctx: ScreenContext) -> None:
         super().__init__(ctx)
         self.title = label("", "overview.title", "title")
         self.level = label("", "overview.level", "muted")
+        self.learn_note = label("", "overview.learn_note", "subtitle")
         content = QWidget()
         self.body = QVBoxLayout(content)
+        self.body.setContentsMargins(0, 0, 0, 0)
         self.body.setSpacing(10)
-        self.summary = self._section("what")
-        self.who = self._section("who")
-        self.papers = self._section("papers")
-        self.fee = self._section("fee")
-        self.time = self._section("time")
+        self.headings: dict[str, QLabel] = {}
+        self.texts: dict[str, QLabel] = {}
+        self.papers_box = QVBoxLayout()
+        self.papers_box.setSpacing(4)
+        self.paper_checks: list[QCheckBox] = []
+        for key in SECTIONS:
+            heading = label("", f"overview.{key}.heading", "subtitle")
+            text = label("", f"overview.{key}")
+            text.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+            self.headings[key], self.texts[key] = heading, text
+            self.body.addWidget(heading)
+            self.body.addWidget(text)
+            if key == "papers":
+                text.setProperty("role", "muted")
+                self.body.addLayout(self.papers_box)
         self.body.addStretch(1)
-        buttons = QHBoxLayout()
+        self.body_scroll = takes_the_rest(scroll_area(content, "overview.scroll"))
+        # The action row: other parts of the kiosk may add buttons here (the printed checklist).
+        self.button_row = QHBoxLayout()
         self.start = button("", "overview.start", "primary")
         self.start.clicked.connect(lambda: ctx.send(StartApplication()))
-        buttons.addStretch(1)
-        buttons.addWidget(self.start)
-        self.outer.addWidget(self.title)
-        self.outer.addWidget(self.level)
-        self.outer.addWidget(scroll_area(content, "overview.scroll"), 1)
-        self.outer.addLayout(buttons)
-
-    def _section(self, key: str) -> tuple[QLabel, QLabel]:
-        heading = label("", f"overview.{key}.heading", "subtitle")
-        text = label("", f"overview.{key}")
-        text.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
-        self.body.addWidget(heading)
-        self.body.addWidget(text)
-        return heading, text
+        self.do_now = button("", "overview.do_now", "primary")
+        self.do_now.clicked.connect(lambda: ctx.send(StartApplication()))
+        self.button_row.addStretch(1)
+        self.button_row.addWidget(self.do_now)
+        self.button_row.addWidget(self.start)
+        # The printed checklist of papers, only where a printer is configured.
+        self.print_checklist = button("", "overview.print_checklist")
+        self.print_checklist.setVisible(ctx.runtime.settings.printer.kind != "none")
+        self.print_checklist.clicked.connect(self._request_checklist)
+        self.print_status = label("", "overview.print_status", "muted")
+        self.print_status.hide()
+        self.button_row.insertWidget(0, self.print_checklist)
+        for widget in (self.title, self.level, self.learn_note):
+            self.outer.addWidget(widget)
+        self.outer.addWidget(self.body_scroll, 1)
+        self.outer.addWidget(self.print_status)
+        self.outer.addLayout(self.button_row)
+        self._shown: tuple[str, str] | None = None
 
     def enter(self) -> None:
         proc = self.ctx.journey.procedure
         if proc is None:
             return
         t, lang = self.ctx.t, self.ctx.lang
-        self.title.setText(proc.name.get(lang))
-        self.level.setText(f"{proc.code} · {t('overview.level', level=proc.level)}")
+        learning = self.ctx.journey.session.mode is Mode.LEARN
+        self.title.setText(breakable(proc.name.get(lang)))
+        self.level.setText(f"{t('category.' + proc.category.value)} · {proc.code} · "
+                           f"{t('overview.level', level=proc.level)}")
+        self.learn_note.setText(t("overview.learn_note"))
+        self.learn_note.setVisible(learning)
         values = {
             "what": proc.summary.get(lang),
             "who": proc.applicants.get(lang),
-            "papers": "\n".join(_paper_line(self.ctx, proc, i) for i in range(len(proc.papers))),
+            "papers": t("overview.papers_hint"),
             "fee": fee_text(self.ctx, proc),
             "time": time_text(self.ctx, proc),
+            "authority": proc.authority.get(lang),
+            "delivery": "\n".join(t(f"delivery.{d.value}") for d in proc.delivery),
         }
-        for key, (heading, text) in zip(values, (self.summary, self.who, self.papers, self.fee, self.time),
-                                        strict=True):
-            heading.setText(t(f"overview.{key}"))
-            text.setText(values[key])
+        for key in SECTIONS:
+            self.headings[key].setText(t(f"overview.{key}"))
+            self.texts[key].setText(breakable(values[key]))
+        if self._shown != (proc.code, lang):
+            self._show_papers(proc)
         set_button_text(self.start, t("overview.start"))
-        self.start.setVisible(self.ctx.journey.session.mode is Mode.DO)
+        set_button_text(self.print_checklist, t("overview.print_checklist"))
+        set_button_text(self.do_now, t("overview.do_now"))
+        self.start.setVisible(not learning)
+        self.do_now.setVisible(learning)
+
+    def _show_papers(self, proc: Procedure) -> None:
+        """The papers as a checklist the resident can tick (kept while only the language changes)."""
+        ticked = {i for i, check in enumerate(self.paper_checks) if check.isChecked()}
+        same_procedure = self._shown is not None and self._shown[0] == proc.code
+        clear_layout(self.papers_box)
+        self.paper_checks = []
+        for index, paper in enumerate(proc.papers):
+            check = QCheckBox()
+            check.setObjectName(f"overview.paper.{index}")
+            text = paper_text(self.ctx, paper)
+            check.setAccessibleName(text)
+            check.setAccessibleDescription(text)
+            check.setChecked(same_procedure and index in ticked)
+            self.paper_checks.append(check)
+            row = OptionRow(check, text, f"overview.paper.{index}.row")
+            self.papers_box.addWidget(row)
+            row.show()
+        self._shown = (proc.code, self.ctx.lang)
+        self.body_scroll.verticalScrollBar().setValue(0)
+
+    def _request_checklist(self) -> None:
+        self.checklist_requested.emit()
+
+    def show_checklist_status(self, status: str) -> None:
+        """What the printer did with the checklist: "printing", "printed", "failed" or "" (nothing)."""
+        self.print_status.setText(self.ctx.t(f"overview.checklist_{status}") if status else "")
+        self.print_status.setVisible(bool(status))
+        self.print_checklist.setEnabled(status != "printing")
+
+    def clear(self) -> None:
+        self.show_checklist_status("")
+        clear_layout(self.papers_box)
+        self.paper_checks = []
+        self._shown = None
+        super().clear()

@@ -1,0 +1,108 @@
+"""Memory: the kiosk idle on its attract screen beside the floor and Chromium, and its growth over 1,000 sessions.
+
+Idle: the same launches as the start-up bench (bench/paint_probe.py), sampled one second after the first
+paint; RSS and PSS summed over each program's processes, median of RUNS interleaved runs.
+Growth: bench/soak_ui.py in a subprocess drives 50 warm-up sessions (every screen gets built once), then
+1,000 scripted sessions through the real screens; every 100 sessions it collects garbage and samples the
+resident set twice: as it is, and after glibc's malloc_trim(0) has handed free heap pages back (the live
+memory; without the trim the figure wanders by ±10 MB with what the allocator keeps from the last burst).
+Growth is the least-squares slope of the live samples; the slope of the untrimmed ones is reported too.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from bench import bench_chromium, paint_probe
+
+RUNS = 5
+SESSIONS = 1000
+WARMUP = 50
+
+
+def slope_per_1000(samples: list[tuple[int, int]]) -> float:
+    """MB per 1,000 sessions, least squares over (sessions done, RSS KiB)."""
+    xs = [float(x) for x, _ in samples]
+    ys = [y / 1024 for _, y in samples]
+    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(ys)
+    spread = sum((x - mean_x) ** 2 for x in xs)
+    if not spread:
+        return 0.0
+    return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread * 1000
+
+
+def idle_memory() -> dict[str, float | str]:
+    kiosk: list[paint_probe.Sample] = []
+    floor: list[paint_probe.Sample] = []
+    chromium: list[paint_probe.Sample] = []
+    binary = bench_chromium.chromium_binary()
+    with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp, bench_chromium.page_server() as server:
+        env = paint_probe.qt_env(Path(tmp))
+        paint_probe.measure(paint_probe.kiosk_command(), env)  # the first start creates the outbox and its key
+        for _ in range(RUNS):
+            kiosk.append(paint_probe.measure(paint_probe.kiosk_command(), env))
+            floor.append(paint_probe.measure(paint_probe.floor_command(), env))
+            if binary:
+                chromium.append(bench_chromium.measure_once(binary, server))
+    figures: dict[str, float | str] = {}
+    for name, samples in (("kiosk", kiosk), ("floor", floor), ("chromium", chromium)):
+        if samples:
+            figures[f"{name}_idle_rss_mb"] = round(statistics.median(s.rss_kb for s in samples) / 1024, 1)
+            figures[f"{name}_idle_pss_mb"] = round(statistics.median(s.pss_kb for s in samples) / 1024, 1)
+            figures[f"{name}_processes"] = statistics.median(s.processes for s in samples)
+    figures["kiosk_vs_floor_rss_x"] = round(float(figures["kiosk_idle_rss_mb"]) / float(figures["floor_idle_rss_mb"]),
+                                            2)
+    figures["target_vs_floor_x"] = "<= 1.5"
+    if chromium:
+        figures["kiosk_vs_chromium_rss_x"] = round(
+            float(figures["kiosk_idle_rss_mb"]) / float(figures["chromium_idle_rss_mb"]), 3)
+        figures["kiosk_vs_chromium_pss_x"] = round(
+            float(figures["kiosk_idle_pss_mb"]) / float(figures["chromium_idle_pss_mb"]), 3)
+        figures["target_vs_chromium_x"] = "<= 0.25"
+    else:
+        figures["chromium"] = "absent: row skipped"
+    return figures
+
+
+def growth() -> dict[str, float | str]:
+    with tempfile.TemporaryDirectory(prefix="bench-growth-") as tmp:
+        report_path = Path(tmp) / "soak.json"
+        command = [sys.executable, str(paint_probe.HERE / "soak_ui.py"), "--sessions", str(SESSIONS),
+                   "--warmup", str(WARMUP), "--every", "100", "--json", str(report_path)]
+        done = subprocess.run(command, env=paint_probe.qt_env(Path(tmp)), capture_output=True, text=True,
+                              timeout=3600, check=False, cwd=paint_probe.REPO)
+        if not report_path.exists():
+            raise RuntimeError(f"the soak failed (code {done.returncode}): {done.stderr[-2000:]}")
+        report = json.loads(report_path.read_text("utf-8"))
+    raw = [(int(n), int(kb)) for n, kb, _ in report["rss_samples_kb"]]
+    live = [(int(n), int(kb)) for n, _, kb in report["rss_samples_kb"]]
+    return {
+        "sessions": SESSIONS,
+        "dossiers_submitted": report["submitted"],
+        "rss_after_warmup_mb": round(report["rss_before_kb"] / 1024, 1),
+        "rss_after_1000_sessions_mb": round(report["rss_after_kb"] / 1024, 1),
+        "live_after_warmup_mb": round(report["live_before_kb"] / 1024, 1),
+        "live_after_1000_sessions_mb": round(report["live_after_kb"] / 1024, 1),
+        "growth_mb_per_1000_sessions": round(slope_per_1000(live), 2),
+        "growth_rss_untrimmed_mb_per_1000": round(slope_per_1000(raw), 2),
+        "target_growth_mb": "<= 5",
+        "soak_problems": report["problem_count"],
+    }
+
+
+def run() -> dict[str, float | str]:
+    figures: dict[str, float | str] = {"load_average_before": paint_probe.machine_load()}
+    figures.update(idle_memory())
+    figures.update(growth())
+    figures["load_average_after"] = paint_probe.machine_load()
+    return figures
+
+
+if __name__ == "__main__":
+    for key, value in run().items():
+        print(f"{key:<40} {value}")

@@ -1,0 +1,186 @@
+"""Shared by the start-up and memory benches: launch a program, time its first paint, measure its memory.
+
+The time runs from just before the process is created to the moment it reports its first paint: the kiosk
+and the floor print `painted` (KIOSK_BENCH_EXIT_AFTER_PAINT, see ui/first_paint.py and bench/floor.py);
+Chromium's page reports its first contentful paint to a local HTTP server (bench/bench_chromium.py). The
+memory is the sum over every process of the program's session (Chromium runs several), taken after the
+program has been idle for IDLE_MS: resident set size (what `ps` shows; shared pages counted in each process)
+and proportional set size (shared pages divided among the processes that map them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+IDLE_MS = 1000
+TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True)
+class Sample:
+    paint_s: float  # wall clock from start to first paint
+    cpu_s: float  # processor time the program's processes had used by then (less sensitive to a busy machine)
+    rss_kb: int
+    pss_kb: int
+    processes: int
+
+
+def _status_kb(pid: int, field: str) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith(field):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _cpu_ticks(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def cpu_seconds(sid: int) -> float:
+    """Processor time used so far by the live processes of session `sid`."""
+    return sum(_cpu_ticks(p) for p in session_pids(sid)) / os.sysconf("SC_CLK_TCK")
+
+
+def session_pids(sid: int) -> list[int]:
+    """Every live process whose session id is `sid` (the program was started in a new session)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z":  # field 6 of stat: session id
+            pids.append(int(entry))
+    return pids
+
+
+def memory_of(sid: int) -> tuple[int, int, int]:
+    """(RSS KiB, PSS KiB, process count) summed over the session `sid`."""
+    pids = session_pids(sid)
+    return sum(_status_kb(p, "VmRSS:") for p in pids), sum(_pss_kb(p) for p in pids), len(pids)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """End the program and everything it started (its whole process group)."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + 10
+    while (left := session_pids(process.pid)) and time.monotonic() < deadline:
+        for pid in left:  # stragglers that left the group but not the session
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.05)
+
+
+def measure(command: Sequence[str], env: Mapping[str, str],
+            painted: Callable[[subprocess.Popen[bytes]], bool] | None = None) -> Sample:
+    """Start `command`, wait for its first paint, wait IDLE_MS more, sample its memory, end it.
+
+    Without `painted`, the program's stdout must print a line `painted` on its first paint.
+    """
+    started = time.perf_counter()
+    process = subprocess.Popen(list(command), env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               start_new_session=True, cwd=REPO)
+    try:
+        if painted is None:
+            assert process.stdout is not None
+            while True:
+                line = process.stdout.readline()
+                if not line:
+                    raise RuntimeError(f"{command[0]} exited before its first paint (code {process.wait()})")
+                if line.strip() == b"painted":
+                    break
+        elif not painted(process):
+            raise RuntimeError(f"{command[0]} never reported a paint")
+        paint_s = time.perf_counter() - started
+        cpu_s = cpu_seconds(process.pid)
+        time.sleep(IDLE_MS / 1000)
+        rss, pss, count = memory_of(process.pid)
+        return Sample(paint_s, cpu_s, rss, pss, count)
+    finally:
+        stop(process)
+
+
+def repeat(runs: int, warmups: int, once: Callable[[], Sample]) -> list[Sample]:
+    """`warmups` discarded runs (the page cache is then warm for every program alike), then `runs` kept."""
+    for _ in range(warmups):
+        once()
+    return [once() for _ in range(runs)]
+
+
+def medians(samples: list[Sample], prefix: str) -> dict[str, float]:
+    return {
+        f"{prefix}_first_paint_s": round(statistics.median(s.paint_s for s in samples), 4),
+        f"{prefix}_first_paint_min_s": round(min(s.paint_s for s in samples), 4),
+        f"{prefix}_cpu_to_first_paint_s": round(statistics.median(s.cpu_s for s in samples), 3),
+        f"{prefix}_rss_mb": round(statistics.median(s.rss_kb for s in samples) / 1024, 1),
+        f"{prefix}_pss_mb": round(statistics.median(s.pss_kb for s in samples) / 1024, 1),
+        f"{prefix}_processes": statistics.median(s.processes for s in samples),
+    }
+
+
+def qt_env(data_dir: Path, idle_ms: int = IDLE_MS * 3) -> dict[str, str]:
+    """Environment for the kiosk and the floor: offscreen Qt, a private data dir and keyring, the probe on."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK")}
+    env.update({
+        "QT_QPA_PLATFORM": "offscreen",
+        "KIOSK_DATA_DIR": str(data_dir / "data"),
+        "KIOSK_KEYRING_DIR": str(data_dir / "keyring"),
+        "PYTHON_KEYRING_BACKEND": "kiosk.keystore.LocalFileKeyring",
+        "KIOSK_BENCH_EXIT_AFTER_PAINT": str(idle_ms),
+    })
+    return env
+
+
+def kiosk_command() -> list[str]:
+    return [sys.executable, "-m", "kiosk", "run", "--windowed"]
+
+
+def floor_command() -> list[str]:
+    return [sys.executable, str(HERE / "floor.py")]
+
+
+def machine_load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"{one:.2f} {five:.2f} on {os.cpu_count()} CPUs"

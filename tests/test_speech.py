@@ -1,0 +1,165 @@
+"""Read-aloud: the top bar's "Nghe hướng dẫn" reads the step through a speech engine found on PATH."""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit, QPushButton
+from pytestqt.qtbot import QtBot
+
+from kiosk.journey import (
+    ChooseMode,
+    GiveConsent,
+    Mode,
+    Reset,
+    Screen,
+    SelectProcedure,
+    SetLanguage,
+    StartApplication,
+    Touch,
+)
+from tests.qt_helpers import make_runtime
+from ui.app import ensure_app
+from ui.screens.form import StepScreen
+from ui.window import KioskWindow
+
+BIRTH = "1.001193.000.00.00.H26"
+
+
+def fake_engine(directory: Path, name: str, log: Path) -> None:
+    """An executable that records its arguments, one per line, then a separator."""
+    script = directory / name
+    script.write_text(f'#!/bin/sh\nfor arg in "$@"; do printf "%s\\n" "$arg"; done >> "{log}"\necho "---" >> "{log}"\n')
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+
+
+def open_window(qtbot: QtBot) -> KioskWindow:
+    ensure_app()
+    win = KioskWindow(make_runtime())
+    qtbot.addWidget(win)
+    win.resize(1366, 768)
+    win.show()
+    win.activateWindow()
+    return win
+
+
+@pytest.fixture
+def engine_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "spoken.txt"
+    fake_engine(bin_dir, "spd-say", log)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    return log
+
+
+@pytest.fixture
+def window(qtbot: QtBot, engine_log: Path) -> Iterator[KioskWindow]:
+    win = open_window(qtbot)
+    yield win
+    win.shutdown()
+    win.runtime.close()
+
+
+def read_button(window: KioskWindow) -> QPushButton:
+    found = window.findChild(QPushButton, "a11y.read_aloud")
+    assert found is not None
+    return found
+
+
+def to_identity_step(window: KioskWindow) -> StepScreen:
+    for event in (Touch(), ChooseMode(Mode.DO), SelectProcedure(BIRTH), StartApplication(), GiveConsent()):
+        window.send(event)
+    view = window.screens[Screen.STEP]
+    assert isinstance(view, StepScreen)
+    return view
+
+
+def spoken(qtbot: QtBot, log: Path, count: int = 1) -> list[list[str]]:
+    """The argument lists the fake engine received, once `count` runs have finished."""
+    qtbot.waitUntil(lambda: log.exists() and log.read_text().count("---\n") >= count, timeout=5000)
+    runs = log.read_text().split("---\n")[:-1]
+    return [run.splitlines() for run in runs]
+
+
+def test_without_a_speech_engine_the_button_is_hidden(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    win = open_window(qtbot)
+    try:
+        to_identity_step(win)
+        assert not read_button(win).isVisible()
+        assert not win.input.read_aloud.available
+        assert "Nghe hướng dẫn" not in [b.text().replace("\n", " ") for b in win.findChildren(QPushButton)
+                                         if b.isVisible()]
+    finally:
+        win.shutdown()
+        win.runtime.close()
+
+
+def test_the_button_reads_the_steps_title_question_and_help(
+    qtbot: QtBot, window: KioskWindow, engine_log: Path
+) -> None:
+    view = to_identity_step(window)
+    button = read_button(window)
+    assert button.isVisible()
+    assert button.accessibleName() == "Nghe hướng dẫn"
+    phone = window.findChild(QLineEdit, "field.applicant_phone")
+    assert phone is not None
+    phone.setFocus()
+    phone.insert("0987654321")  # an answer: never read aloud
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    [args] = spoken(qtbot, engine_log)
+    assert args[:3] == ["-l", "vi", "--"]
+    text = "\n".join(args[3:])
+    step = window.journey.current_step()
+    assert step is not None
+    assert step.title.get("vi") in text
+    if step.help is not None:
+        assert step.help.get("vi") in text
+    question = view.editors["applicant_phone"].title.text()
+    assert question in text  # the field in focus
+    assert "0987654321" not in text
+    assert phone.hasFocus()  # touching the button leaves the field in focus
+
+
+def test_english_is_read_with_an_english_voice_and_reset_stops_speech(
+    qtbot: QtBot, window: KioskWindow, engine_log: Path
+) -> None:
+    window.send(Touch())
+    window.send(SetLanguage("en"))
+    qtbot.mouseClick(read_button(window), Qt.MouseButton.LeftButton)
+    [args] = spoken(qtbot, engine_log)
+    assert args[:2] == ["-l", "en"]
+    assert "What would you like to do?" in args
+    window.send(Reset("end-button"))
+    runs = spoken(qtbot, engine_log, 2)
+    assert runs[1] == ["-C"]  # speech-dispatcher told to stop
+    assert not read_button(window).isVisible()  # the attract screen has nothing to read
+
+
+def test_espeak_ng_when_speech_dispatcher_is_missing(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bin_dir = tmp_path / "espeak"
+    bin_dir.mkdir()
+    log = tmp_path / "espeak.txt"
+    fake_engine(bin_dir, "espeak-ng", log)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    win = open_window(qtbot)
+    try:
+        win.send(Touch())
+        qtbot.mouseClick(read_button(win), Qt.MouseButton.LeftButton)
+        [args] = spoken(qtbot, log)
+        assert args[:3] == ["-v", "vi", "--"]
+        assert "Bạn muốn làm gì?" in args
+    finally:
+        win.shutdown()
+        win.runtime.close()

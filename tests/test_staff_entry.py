@@ -1,0 +1,317 @@
+"""Staff entry: PIN hashes in the keyring, the lockout across restarts, the corner gesture and the PIN pad."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import keyring
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QPushButton
+from pytestqt.qtbot import QtBot
+
+from kiosk import paths, secrets
+from kiosk.clock import ManualClock
+from kiosk.journey import Reset, Screen
+from kiosk.staff_auth import LOCKOUT_SECONDS, MAX_FAILURES, PinError, StaffAuth
+from tests.qt_helpers import make_runtime, visible_texts
+from ui.app import ensure_app
+from ui.window import KioskWindow
+
+# --- the core: hashes and lockout --------------------------------------------------------------------
+
+
+def test_pins_are_stored_as_salted_scrypt_hashes_never_in_clear() -> None:
+    auth = StaffAuth(ManualClock())
+    auth.set_pin("staff", "482916")
+    auth.set_pin("technician", "73051842")
+    staff = keyring.get_password(secrets.SERVICE, secrets.STAFF_PIN_HASH)
+    tech = keyring.get_password(secrets.SERVICE, secrets.TECH_PIN_HASH)
+    assert staff is not None and staff.startswith("scrypt$") and "482916" not in staff
+    assert tech is not None and tech.startswith("scrypt$") and "73051842" not in tech
+    again = StaffAuth(ManualClock())
+    again.set_pin("staff", "482916")
+    assert keyring.get_password(secrets.SERVICE, secrets.STAFF_PIN_HASH) != staff  # a fresh salt each time
+    assert auth.verify("482916") == "staff"
+    assert auth.verify("73051842") == "technician"
+    assert auth.verify("000000") is None
+
+
+def test_pin_shape_and_distinct_roles_are_enforced() -> None:
+    auth = StaffAuth(ManualClock())
+    for bad in ("12", "1234567890123", "12a4", "１２３４"):
+        with pytest.raises(PinError):
+            auth.set_pin("staff", bad)
+    auth.set_pin("technician", "5555")
+    with pytest.raises(PinError):
+        auth.set_pin("staff", "5555")
+
+
+def test_nothing_provisioned_accepts_no_pin_and_counts_nothing() -> None:
+    auth = StaffAuth(ManualClock())
+    assert not auth.provisioned()
+    for _ in range(MAX_FAILURES + 2):
+        assert auth.verify("1234") is None
+    assert auth.failures() == 0 and auth.locked_for() == 0
+
+
+def test_five_wrong_pins_lock_for_five_minutes_across_a_restart() -> None:
+    clock = ManualClock()
+    auth = StaffAuth(clock)
+    auth.set_pin("staff", "482916")
+    for n in range(1, MAX_FAILURES):
+        assert auth.verify("111111") is None
+        assert auth.failures() == n
+    assert auth.verify("222222") is None
+    assert auth.locked_for() == pytest.approx(LOCKOUT_SECONDS)
+
+    restarted = StaffAuth(clock)  # a new process: only the state file remains
+    assert restarted.locked_for() == pytest.approx(LOCKOUT_SECONDS)
+    assert restarted.verify("482916") is None  # even the right PIN waits
+    clock.advance(LOCKOUT_SECONDS - 1)
+    assert StaffAuth(clock).verify("482916") is None
+    clock.advance(2)
+    fresh = StaffAuth(clock)
+    assert fresh.locked_for() == 0
+    assert fresh.verify("482916") == "staff"
+    assert fresh.failures() == 0
+
+
+def test_success_clears_the_count_of_wrong_pins() -> None:
+    auth = StaffAuth(ManualClock())
+    auth.set_pin("staff", "482916")
+    for _ in range(MAX_FAILURES - 1):
+        auth.verify("000000")
+    assert auth.verify("482916") == "staff"
+    for _ in range(MAX_FAILURES - 1):
+        auth.verify("000000")
+    assert auth.locked_for() == 0
+
+
+def test_a_clock_set_back_cannot_stretch_the_lockout() -> None:
+    clock = ManualClock()
+    auth = StaffAuth(clock)
+    auth.set_pin("staff", "482916")
+    state = auth.state_path
+    state.write_text(json.dumps({"failures": 0, "locked_until": clock.now().timestamp() + 10 * 86400}))
+    assert StaffAuth(clock).locked_for() == pytest.approx(LOCKOUT_SECONDS)
+
+
+def test_a_corrupted_lockout_file_locks_rather_than_opens() -> None:
+    clock = ManualClock()
+    auth = StaffAuth(clock)
+    auth.set_pin("staff", "482916")
+    (paths.state_dir() / "staff-entry.json").write_text("{not json")
+    assert StaffAuth(clock).locked_for() == pytest.approx(LOCKOUT_SECONDS)
+    clock.advance(LOCKOUT_SECONDS + 1)
+    assert StaffAuth(clock).verify("482916") == "staff"
+
+
+def test_the_lockout_lives_in_the_state_directory() -> None:
+    auth = StaffAuth(ManualClock())
+    auth.set_pin("staff", "482916")
+    auth.verify("000000")
+    assert auth.state_path.parent == paths.state_dir()
+    assert "482916" not in auth.state_path.read_text() and "000000" not in auth.state_path.read_text()
+
+
+# --- the UI: gesture and pad -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def window(qtbot: QtBot) -> Iterator[KioskWindow]:
+    ensure_app()
+    runtime = make_runtime()
+    win = KioskWindow(runtime)
+    qtbot.addWidget(win)
+    win.resize(1366, 768)
+    win.show()
+    QTest.qWaitForWindowExposed(win)
+    yield win
+    win.shutdown()
+    runtime.close()
+
+
+def tap(win: KioskWindow, x: int, y: int) -> None:
+    """A press and release as the window system delivers it (to the window, then the widget under it)."""
+    handle = win.windowHandle()
+    assert handle is not None
+    QTest.mouseClick(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(x, y))
+
+
+def corner_taps(win: KioskWindow, n: int = 5, gap: float = 0.5) -> None:
+    clock = win.runtime.clock
+    assert isinstance(clock, ManualClock)
+    for _ in range(n):
+        tap(win, win.width() - 6, 4)  # the very corner, outside the top bar's buttons
+        clock.advance(gap)
+
+
+def pad_button(win: KioskWindow, name: str) -> QPushButton:
+    found = win.findChild(QPushButton, name)
+    assert found is not None, name
+    return found
+
+
+def type_pin(qtbot: QtBot, win: KioskWindow, pin: str) -> None:
+    for digit in pin:
+        QTest.mouseClick(pad_button(win, f"pin.{digit}"), Qt.MouseButton.LeftButton)
+    QTest.mouseClick(pad_button(win, "pin.ok"), Qt.MouseButton.LeftButton)
+
+
+def pad_text(win: KioskWindow) -> str:
+    return "\n".join(visible_texts(win.staff_entry.pad))
+
+
+def test_five_corner_taps_open_the_pad_without_starting_a_session(window: KioskWindow) -> None:
+    corner_taps(window, 4)
+    assert not window.staff_entry.pad.isVisible()
+    corner_taps(window, 1)
+    pad = window.staff_entry.pad
+    assert pad.isVisible()
+    assert window.journey.screen is Screen.ATTRACT  # the taps did not start a session
+    for name in [f"pin.{d}" for d in range(10)] + ["pin.ok", "pin.cancel"]:
+        button = pad_button(window, name)
+        assert button.isVisible()
+        assert button.height() >= 80, name  # big enough for a finger
+
+
+def test_touches_count_once_each(window: KioskWindow) -> None:
+    """A touch reaches the window twice (as a touch, then as the mouse press Qt makes of it)."""
+    device = QTest.createTouchDevice()
+    handle = window.windowHandle()
+    assert handle is not None
+    clock = window.runtime.clock
+    assert isinstance(clock, ManualClock)
+    corner = QPoint(window.width() - 6, 4)
+    for n in range(1, 6):
+        QTest.touchEvent(handle, device).press(0, corner).commit()
+        QTest.touchEvent(handle, device).release(0, corner).commit()
+        clock.advance(0.3)
+        assert window.staff_entry.pad.isVisible() is (n == 5), n
+    assert window.journey.screen is Screen.ATTRACT
+
+
+def test_slow_taps_or_taps_elsewhere_do_not_open_the_pad(window: KioskWindow) -> None:
+    corner_taps(window, 5, gap=1.0)  # five taps over four seconds
+    assert not window.staff_entry.pad.isVisible()
+    clock = window.runtime.clock
+    assert isinstance(clock, ManualClock)
+    clock.advance(10)
+    corner_taps(window, 3, gap=0.2)
+    tap(window, 400, 400)  # a tap in the middle starts again from zero (and starts a session)
+    corner_taps(window, 2, gap=0.2)
+    assert not window.staff_entry.pad.isVisible()
+
+
+def test_the_language_button_in_the_corner_still_works_alone(qtbot: QtBot, window: KioskWindow) -> None:
+    language = pad_button(window, "nav.language")
+    centre = language.mapTo(window, language.rect().center())
+    assert window.staff_entry.in_corner(QPointF(centre))
+    tap(window, centre.x(), centre.y())
+    assert window.journey.session.lang == "vi"  # not yet: it might be the start of the gesture
+    qtbot.waitUntil(lambda: window.journey.session.lang == "en", timeout=2000)
+    assert window.journey.screen is Screen.ATTRACT
+
+
+def test_taps_on_the_language_button_make_the_gesture_without_toggling_it(qtbot: QtBot,
+                                                                          window: KioskWindow) -> None:
+    clock = window.runtime.clock
+    assert isinstance(clock, ManualClock)
+    for _ in range(5):
+        tap(window, window.width() - 30, 30)  # where a finger lands: on the language button
+        clock.advance(0.3)
+    assert window.staff_entry.pad.isVisible()
+    qtbot.wait(500)
+    assert window.journey.session.lang == "vi"
+    assert window.journey.screen is Screen.ATTRACT
+
+
+def test_the_gesture_works_on_any_screen(qtbot: QtBot, window: KioskWindow) -> None:
+    QTest.mouseClick(pad_button(window, "attract.start"), Qt.MouseButton.LeftButton)
+    assert window.journey.screen is Screen.HOME
+    corner_taps(window, 5, gap=0.1)
+    assert window.staff_entry.pad.isVisible()
+
+
+def test_pad_says_when_no_pin_is_provisioned(window: KioskWindow) -> None:
+    corner_taps(window)
+    text = pad_text(window)
+    assert "kiosk provision" in text
+    assert not pad_button(window, "pin.5").isEnabled()
+
+
+def test_right_pin_emits_authenticated_with_the_role(qtbot: QtBot, window: KioskWindow) -> None:
+    auth = window.staff_entry.auth
+    auth.set_pin("staff", "482916")
+    auth.set_pin("technician", "73051842")
+    corner_taps(window)
+    assert "Nhập mã PIN" in pad_text(window)
+    with qtbot.waitSignal(window.staff_entry.authenticated, timeout=2000) as signal:
+        type_pin(qtbot, window, "482916")
+    assert signal.args == ["staff"]
+    assert not window.staff_entry.pad.isVisible()
+    corner_taps(window)
+    with qtbot.waitSignal(window.staff_entry.authenticated, timeout=2000) as signal:
+        type_pin(qtbot, window, "73051842")
+    assert signal.args == ["technician"]
+
+
+def test_the_pad_masks_digits_and_forgets_them_on_cancel(qtbot: QtBot, window: KioskWindow) -> None:
+    window.staff_entry.auth.set_pin("staff", "482916")
+    corner_taps(window)
+    for digit in "4829":
+        QTest.mouseClick(pad_button(window, f"pin.{digit}"), Qt.MouseButton.LeftButton)
+    assert window.staff_entry.pad.display.text() == "●●●●"
+    assert "4829" not in pad_text(window)
+    QTest.mouseClick(pad_button(window, "pin.cancel"), Qt.MouseButton.LeftButton)
+    assert not window.staff_entry.pad.isVisible()
+    corner_taps(window)
+    assert window.staff_entry.pad.display.text() == ""
+
+
+def test_wrong_pins_on_the_pad_lock_it_and_the_lock_survives_a_new_window(qtbot: QtBot, window: KioskWindow) -> None:
+    window.staff_entry.auth.set_pin("staff", "482916")
+    corner_taps(window)
+    with qtbot.assertNotEmitted(window.staff_entry.authenticated):
+        type_pin(qtbot, window, "111111")
+        assert "Còn 4 lần thử" in pad_text(window)
+        for _ in range(MAX_FAILURES - 1):
+            type_pin(qtbot, window, "111111")
+    assert "thử lại sau 5 phút" in pad_text(window)
+    assert not pad_button(window, "pin.4").isEnabled()
+
+    clock = window.runtime.clock
+    assert isinstance(clock, ManualClock)
+    restarted = StaffAuth(clock)  # what a restarted kiosk would read
+    assert restarted.locked_for() > 0
+    clock.advance(timedelta(minutes=5).total_seconds() + 1)
+    assert restarted.locked_for() == 0
+
+
+def test_the_pad_closes_by_itself_and_on_a_reset(qtbot: QtBot, window: KioskWindow) -> None:
+    corner_taps(window)
+    entry = window.staff_entry
+    assert entry.timeout.isActive()
+    entry.timeout.timeout.emit()  # as if thirty seconds passed with no key pressed
+    assert not entry.pad.isVisible()
+    assert not entry.timeout.isActive()
+    QTest.mouseClick(pad_button(window, "attract.start"), Qt.MouseButton.LeftButton)
+    corner_taps(window, gap=0.1)
+    assert entry.pad.isVisible()
+    window.send(Reset("idle"))
+    assert not entry.pad.isVisible()
+    assert window.journey.screen is Screen.ATTRACT
+
+
+def test_a_broken_keyring_is_reported_on_the_pad(window: KioskWindow) -> None:
+    path = Path(os.environ["KIOSK_KEYRING_DIR"]) / "secrets.json"  # the test keyring (tests/conftest.py)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("[broken")
+    corner_taps(window)
+    assert "gọi kỹ thuật viên" in pad_text(window)
