@@ -15,6 +15,9 @@ os.environ["PYTHON_KEYRING_BACKEND"] = "kiosk.keystore.LocalFileKeyring"
 
 REPO = Path(__file__).resolve().parent.parent
 
+# The shared `window` fixture of the GUI tests.
+pytest_plugins = ["tests.qt_fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:

@@ -51,7 +51,7 @@ from kiosk.journey import (
 from kiosk.logs import log_file, setup_logging
 from kiosk.runtime import build_runtime
 from kiosk.sample import sample_answers
-from tests.qt_helpers import make_runtime, visible_texts
+from tests.qt_helpers import visible_texts
 from ui.app import ensure_app
 from ui.recovery import Recovery, install_recovery
 from ui.screens.attract import AttractScreen
@@ -59,20 +59,6 @@ from ui.window import KioskWindow
 
 BIRTH = "1.001193.000.00.00.H26"
 REPO = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def window(qtbot: QtBot) -> Iterator[KioskWindow]:
-    ensure_app()
-    runtime = make_runtime()
-    win = KioskWindow(runtime)
-    qtbot.addWidget(win)
-    win.resize(1366, 768)
-    win.show()
-    QTest.qWaitForWindowExposed(win)
-    yield win
-    win.shutdown()
-    runtime.close()
 
 
 @pytest.fixture

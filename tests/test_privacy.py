@@ -29,8 +29,6 @@ from kiosk.journey import ScanIdCard, Screen
 from kiosk.logs import log_file, setup_logging
 from kiosk.sample import sample_answers, sample_value
 from kiosk.validation import validate_step, visible_steps
-from tests.qt_helpers import make_runtime
-from ui.app import ensure_app
 from ui.screens.form import StepScreen
 from ui.window import KioskWindow
 
@@ -50,20 +48,6 @@ def kiosk_log() -> Iterator[Path]:
         if getattr(handler, "_kiosk", False):
             root.removeHandler(handler)
             handler.close()
-
-
-@pytest.fixture
-def window(qtbot: QtBot) -> Iterator[KioskWindow]:
-    ensure_app()
-    runtime = make_runtime()
-    win = KioskWindow(runtime)
-    qtbot.addWidget(win)
-    win.resize(1366, 768)
-    win.show()
-    QTest.qWaitForWindowExposed(win)
-    yield win
-    win.shutdown()
-    runtime.close()
 
 
 def marked_answers(win: KioskWindow) -> dict[str, str]:

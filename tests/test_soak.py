@@ -7,31 +7,15 @@ toggles, walking away until the idle reset — and every click goes through the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from pytestqt.qtbot import QtBot
 
 from bench.soak_ui import SessionDriver, pyside_drops_none
 from kiosk.journey import Screen
-from tests.qt_helpers import make_runtime
 from ui.app import ensure_app
 from ui.window import KioskWindow
 
 SESSIONS = 30
-
-
-@pytest.fixture
-def window(qtbot: QtBot) -> Iterator[KioskWindow]:
-    ensure_app()
-    runtime = make_runtime()
-    win = KioskWindow(runtime)
-    qtbot.addWidget(win)
-    win.resize(1366, 768)
-    win.show()
-    yield win
-    win.shutdown()
-    runtime.close()
 
 
 def test_pyside_keeps_its_reference_to_none() -> None:

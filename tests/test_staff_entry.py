@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,8 +18,7 @@ from kiosk import paths, secrets
 from kiosk.clock import ManualClock
 from kiosk.journey import Reset, Screen
 from kiosk.staff_auth import LOCKOUT_SECONDS, MAX_FAILURES, PinError, StaffAuth
-from tests.qt_helpers import make_runtime, visible_texts
-from ui.app import ensure_app
+from tests.qt_helpers import visible_texts
 from ui.window import KioskWindow
 
 # --- the core: hashes and lockout --------------------------------------------------------------------
@@ -121,20 +119,6 @@ def test_the_lockout_lives_in_the_state_directory() -> None:
 
 
 # --- the UI: gesture and pad -----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def window(qtbot: QtBot) -> Iterator[KioskWindow]:
-    ensure_app()
-    runtime = make_runtime()
-    win = KioskWindow(runtime)
-    qtbot.addWidget(win)
-    win.resize(1366, 768)
-    win.show()
-    QTest.qWaitForWindowExposed(win)
-    yield win
-    win.shutdown()
-    runtime.close()
 
 
 def tap(win: KioskWindow, x: int, y: int) -> None:

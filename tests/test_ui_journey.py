@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from itertools import chain
 
 import pytest
@@ -19,24 +18,12 @@ from kiosk.journey import Screen, SetLanguage
 from kiosk.paths import procedures_dir
 from kiosk.sample import sample_answers
 from kiosk.validation import VIETNAMESE_LETTERS
-from tests.qt_helpers import make_runtime, visible_texts
+from tests.qt_helpers import visible_texts
 from tests.screen_walk import dispose, make_window, send, shown_widgets, walk_menus, walk_procedure
-from ui.app import ensure_app
 from ui.screens.form import StepScreen
 from ui.window import KioskWindow
 
 BIRTH = "1.001193.000.00.00.H26"
-
-
-@pytest.fixture
-def window(qtbot: QtBot) -> Iterator[KioskWindow]:
-    ensure_app()
-    runtime = make_runtime()
-    win = KioskWindow(runtime)
-    win.resize(1366, 768)
-    win.show()
-    yield win
-    dispose(win, runtime)  # deleted now, not left alive with its event filters for the next tests
 
 
 def click(qtbot: QtBot, win: KioskWindow, name: str) -> None:
