@@ -43,9 +43,10 @@ def idle_memory() -> dict[str, float | str]:
     binary = bench_chromium.chromium_binary()
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp, bench_chromium.page_server() as server:
         env = paint_probe.qt_env(Path(tmp))
-        paint_probe.measure(paint_probe.kiosk_command(), env)  # the first start creates the outbox and its key
+        paint_probe.compile_bytecode()
+        paint_probe.measure(paint_probe.kiosk_command(), env, wait_ready=True)  # the first start creates the outbox
         for _ in range(RUNS):
-            kiosk.append(paint_probe.measure(paint_probe.kiosk_command(), env))
+            kiosk.append(paint_probe.measure(paint_probe.kiosk_command(), env, wait_ready=True))
             floor.append(paint_probe.measure(paint_probe.floor_command(), env))
             if binary:
                 chromium.append(bench_chromium.measure_once(binary, server))

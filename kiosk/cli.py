@@ -51,14 +51,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("kiosk: no display found (DISPLAY/WAYLAND_DISPLAY unset): start it inside a graphical session "
               "or under cage, or set QT_QPA_PLATFORM=offscreen for a headless run.", file=sys.stderr)
         return EXIT_USAGE
+    from kiosk.boot import BootInfo
+    from kiosk.config_layers import ConfigError
     from kiosk.logs import setup_logging
 
     setup_logging()
-    runtime = _load(args)
-    if runtime is None:
+    # The kiosk uses no pydantic plugins; looking for them scans every installed package's metadata.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    try:  # the attract screen is painted from the raw settings; the validated ones follow (`_load`)
+        boot = BootInfo.read(Path(args.config) if args.config else None, site=args.site)
+    except ConfigError as exc:
+        print(f"kiosk: configuration error:\n{exc}", file=sys.stderr)
         return EXIT_USAGE
-    run_kiosk = _ui("ui.app").run_kiosk
-    result: int = run_kiosk(runtime, windowed=args.windowed)
+    start_kiosk = _ui("ui.app").start_kiosk
+    result: int = start_kiosk(lambda: _load(args), boot, windowed=args.windowed)
     return result
 
 
@@ -107,7 +113,9 @@ def cmd_catalog_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(tools: bool = True) -> argparse.ArgumentParser:
+    """The whole command line; `tools=False` leaves out the technicians' subcommands, whose modules
+    `kiosk run` need not import before its first paint."""
     parser = argparse.ArgumentParser(prog="kiosk", description="Community-house public-service kiosk")
     parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -131,6 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="+", metavar="PATH")
     check.set_defaults(func=cmd_catalog_check)
 
+    if not tools:
+        return parser
     # Technicians' tools (staff console issue): each module adds its own subcommand.
     from kiosk import demo, doctor, provision, status
 
@@ -159,7 +169,8 @@ def cmd_config_schema(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(tools=not words or words[0] != "run")
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

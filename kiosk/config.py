@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
-import tempfile
-import tomllib
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 from urllib.parse import urlsplit
@@ -22,20 +19,27 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.fields import FieldInfo
 
 from kiosk import paths
-
-SYSTEM_CONFIG = Path("/etc/kiosk/kiosk.toml")
-ENV_PREFIX = "KIOSK__"
-OVERRIDE_NAME = "settings-override.toml"
-# What staff may change from the console; everything else belongs to the technician's machine file.
-OVERRIDABLE: dict[str, tuple[str, ...]] = {
-    "idle": ("form_seconds", "menu_seconds", "receipt_seconds", "warning_seconds", "console_seconds"),
-    "kiosk": ("default_language",),
-    "printer": ("kind", "address", "paper_width_mm"),
-}
-OVERRIDE_HEADER = (
-    "Changes made by ward staff in the kiosk's staff console. They win over /etc/kiosk/kiosk.toml.\n"
-    "Delete this file to go back to the machine's settings."
+from kiosk.atomic import write_text_atomically
+from kiosk.config_layers import (
+    ENV_PREFIX,
+    OVERRIDABLE,
+    OVERRIDE_HEADER,
+    OVERRIDE_NAME,
+    SYSTEM_CONFIG,
+    ConfigError,
+    check_override,
+    collect_layers,
+    merge,
+    override_path,
+    read_toml,
+    site_profiles,
 )
+
+# Names other modules take from here, the layer constants and readers included.
+__all__ = [
+    "OVERRIDABLE", "OVERRIDE_NAME", "SYSTEM_CONFIG", "ConfigError", "Settings", "dump_toml", "load_settings",
+    "read_toml", "save_overrides", "schema_text", "site_profiles", "write_toml",
+]
 
 
 def _is_loopback(host: str) -> bool:
@@ -179,45 +183,7 @@ class Settings(_Section):
         return Path(self.catalog.path) if self.catalog.path else paths.procedures_dir()
 
 
-class ConfigError(Exception):
-    """Invalid configuration: the message names the source, the key and what is allowed."""
-
-
-# --- reading the layers ---------------------------------------------------------------------------
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: file not found") from exc
-    except PermissionError as exc:
-        raise ConfigError(f"{path}: not readable (permission denied); the kiosk user must be able to read it "
-                          "(chmod 644)") from exc
-    except IsADirectoryError as exc:
-        raise ConfigError(f"{path}: is a directory, not a configuration file") from exc
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from exc
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text; save it as UTF-8") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-
-
-def read_toml(path: Path) -> dict[str, Any]:
-    """A TOML file as a dict; ConfigError (naming the file) when it is missing, unreadable or not TOML."""
-    return _read_toml(path)
-
-
-def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in top.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
+# --- reading the layers (kiosk.config_layers): environment values typed by the models ---------------
 
 
 def _field(section: str, key: str) -> FieldInfo | None:
@@ -243,28 +209,6 @@ def _coerce_env(section: str, key: str, value: str) -> Any:
         except ValueError:
             return value
     return value
-
-
-def _env_layer(environ: dict[str, str]) -> tuple[dict[str, Any], dict[tuple[str, str], str]]:
-    """The environment as a layer, and for each (section, key) the variable it came from."""
-    layer: dict[str, Any] = {}
-    names: dict[tuple[str, str], str] = {}
-    for name, value in environ.items():
-        if not name.startswith(ENV_PREFIX) or name.count("__") != 2:
-            continue
-        _, section, key = (part.lower() for part in name.split("__"))
-        layer.setdefault(section, {})[key] = _coerce_env(section, key, value)
-        names[(section, key)] = name
-    return layer, names
-
-
-def site_profiles() -> dict[str, Path]:
-    return {p.stem: p for p in sorted(paths.sites_dir().glob("*.toml"))}
-
-
-def override_path() -> Path:
-    """The staff's changes made in the console (idle times, language, printer), applied over the machine file."""
-    return paths.data_dir() / OVERRIDE_NAME
 
 
 # --- describing what is wrong ---------------------------------------------------------------------
@@ -327,16 +271,6 @@ def _describe(exc: ValidationError, source: str, env_names: dict[tuple[str, str]
     return "\n".join(lines)
 
 
-def _check_override(layer: dict[str, Any], source: str) -> None:
-    for section, values in layer.items():
-        keys = values.keys() if isinstance(values, dict) else [""]
-        for key in keys:
-            if key not in OVERRIDABLE.get(section, ()):
-                allowed = ", ".join(f"{s}.{k}" for s, ks in OVERRIDABLE.items() for k in ks)
-                raise ConfigError(f"{source}: [{section}.{key}] cannot be changed here (allowed: {allowed}); "
-                                  "delete the file to go back to the machine's settings")
-
-
 # --- the loader -----------------------------------------------------------------------------------
 
 
@@ -352,50 +286,19 @@ def load_settings(
     KIOSK_CONFIG, else /etc/kiosk/kiosk.toml if present) → staff overrides (`override_file`, default
     `<data dir>/settings-override.toml`, written by the staff console) → KIOSK__SECTION__KEY variables.
     """
-    env = dict(os.environ if environ is None else environ)
-    layers: list[tuple[str, dict[str, Any]]] = []
-    machine: dict[str, Any] = {}
-    machine_source = ""
-    if config_file is not None:
-        machine, machine_source = _read_toml(config_file), str(config_file)
-    elif env.get("KIOSK_CONFIG"):
-        path = Path(env["KIOSK_CONFIG"])
-        machine, machine_source = _read_toml(path), str(path)
-    elif SYSTEM_CONFIG.is_file():
-        machine, machine_source = _read_toml(SYSTEM_CONFIG), str(SYSTEM_CONFIG)
-    env_layer, env_names = _env_layer(env)
-    site_name, site_source = site, "--site"
-    if not site_name and env_layer.get("site", {}).get("profile"):
-        site_name, site_source = env_layer["site"]["profile"], f"environment variable {ENV_PREFIX}SITE__PROFILE"
-    if not site_name and isinstance(machine.get("site"), dict) and machine["site"].get("profile"):
-        site_name, site_source = machine["site"]["profile"], machine_source
-    if site_name:
-        site_name = str(site_name)
-        profiles = site_profiles()
-        if site_name not in profiles:
-            raise ConfigError(
-                f"{site_source}: [site.profile] unknown site '{site_name}' "
-                f"(allowed: {', '.join(profiles) or 'none installed'})"
-            )
-        layers.append((str(profiles[site_name]), _read_toml(profiles[site_name])))
-    if machine:
-        layers.append((machine_source, machine))
-    override = override_file or override_path()
-    if override.exists():
-        override_layer = _read_toml(override)
-        _check_override(override_layer, str(override))
-        layers.append((str(override), override_layer))
+    found = collect_layers(config_file, site, environ, override_file, coerce_env=_coerce_env)
+    layers, env_layer, env_names, site_name = found.layers, found.env_layer, found.env_names, found.site_name
     merged: dict[str, Any] = {}
     for source, layer in [*layers, ("environment", env_layer)]:
         if not layer:
             continue
         try:
-            Settings.model_validate(_merge(merged, layer))
+            Settings.model_validate(merge(merged, layer))
         except ValidationError as exc:
             raise ConfigError(_describe(exc, source, env_names if source == "environment" else None)) from None
-        merged = _merge(merged, layer)
+        merged = merge(merged, layer)
     if site_name:
-        merged = _merge(merged, {"site": {"profile": site_name}})  # the profile actually used
+        merged = merge(merged, {"site": {"profile": site_name}})  # the profile actually used
     return Settings.model_validate(merged)
 
 
@@ -409,13 +312,13 @@ def save_overrides(settings: Settings, changes: dict[str, dict[str, Any]], path:
     value is not allowed.
     """
     target = path or override_path()
-    _check_override(changes, "staff console")
+    check_override(changes, "staff console")
     try:
-        updated = Settings.model_validate(_merge(settings.model_dump(), changes))
+        updated = Settings.model_validate(merge(settings.model_dump(), changes))
     except ValidationError as exc:
         raise ConfigError(_describe(exc, "staff console")) from None
-    existing = _read_toml(target) if target.exists() else {}
-    write_toml(target, _merge(existing, changes), header=OVERRIDE_HEADER)
+    existing = read_toml(target) if target.exists() else {}
+    write_toml(target, merge(existing, changes), header=OVERRIDE_HEADER)
     return updated
 
 
@@ -445,18 +348,7 @@ def dump_toml(data: dict[str, Any], header: str = "") -> str:
 
 def write_toml(path: Path, data: dict[str, Any], header: str = "", mode: int = 0o644) -> None:
     """Write atomically: a reader sees the old file or the new one, never half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(dump_toml(data, header))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomically(path, dump_toml(data, header), mode)
 
 
 def settings_schema() -> dict[str, Any]:

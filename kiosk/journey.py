@@ -10,167 +10,80 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from kiosk.catalog import Catalog, Procedure, Step
 from kiosk.catalog.models import Category, FieldKind, IdCardPart
 from kiosk.clock import Clock, SystemClock
 from kiosk.dossier import build_payload, fee_vnd, rating_payload
+from kiosk.events import (  # re-exported: the journey's public vocabulary
+    FORM_SCREENS,
+    MENU_SCREENS,
+    ChooseMode,
+    ConfirmSubmit,
+    DeclineConsent,
+    EditStep,
+    Event,
+    Finish,
+    GiveConsent,
+    GoBack,
+    Mode,
+    OpenFeedback,
+    OpenLookup,
+    Rate,
+    Reset,
+    ScanIdCard,
+    Screen,
+    SearchProcedures,
+    SelectProcedure,
+    SetLanguage,
+    StartApplication,
+    SubmissionFailed,
+    SubmissionStored,
+    SubmitStep,
+    Touch,
+    UpdateAnswers,
+)
 from kiosk.idcard import IdCardError, parse_id_card_qr
 from kiosk.outbox import StoredDossier
 from kiosk.validation import Issue, format_date, normalise, validate_step, visible_steps
+
+__all__ = [
+    "FORM_SCREENS",
+    "MENU_SCREENS",
+    "ChooseMode",
+    "ConfirmSubmit",
+    "DeclineConsent",
+    "EditStep",
+    "Event",
+    "Finish",
+    "GiveConsent",
+    "GoBack",
+    "Journey",
+    "Mode",
+    "OpenFeedback",
+    "OpenLookup",
+    "Rate",
+    "Reset",
+    "ScanIdCard",
+    "Screen",
+    "SearchProcedures",
+    "SelectProcedure",
+    "Session",
+    "SetLanguage",
+    "StartApplication",
+    "SubmissionFailed",
+    "SubmissionStored",
+    "SubmitStep",
+    "Touch",
+    "Transition",
+    "UpdateAnswers",
+]
 
 log = logging.getLogger(__name__)
 
 MAX_QUERY = 100
 CATEGORY_FILTERS = frozenset({"all", "popular", *(c.value for c in Category)})
-
-
-class Screen(StrEnum):
-    ATTRACT = "attract"
-    HOME = "home"
-    PROCEDURES = "procedures"
-    OVERVIEW = "overview"
-    CONSENT = "consent"
-    STEP = "step"
-    REVIEW = "review"
-    SUBMITTING = "submitting"
-    RECEIPT = "receipt"
-    RATING = "rating"
-    LOOKUP = "lookup"
-    FEEDBACK = "feedback"
-
-
-FORM_SCREENS = frozenset({Screen.CONSENT, Screen.STEP, Screen.REVIEW, Screen.FEEDBACK, Screen.LOOKUP})
-MENU_SCREENS = frozenset({Screen.HOME, Screen.PROCEDURES, Screen.OVERVIEW, Screen.RATING})
-
-
-class Mode(StrEnum):
-    DO = "do"
-    LEARN = "learn"
-
-
-# --- events ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Event:
-    pass
-
-
-@dataclass(frozen=True)
-class Touch(Event):
-    """The resident touched the attract screen."""
-
-
-@dataclass(frozen=True)
-class ChooseMode(Event):
-    mode: Mode
-
-
-@dataclass(frozen=True)
-class OpenLookup(Event):
-    pass
-
-
-@dataclass(frozen=True)
-class OpenFeedback(Event):
-    pass
-
-
-@dataclass(frozen=True)
-class SearchProcedures(Event):
-    """Typed into a search field (home or the list), or chose a category: show the matching procedures."""
-
-    query: str
-    category: str | None = None  # None keeps the current one; "all", "popular" or a Category value
-
-
-@dataclass(frozen=True)
-class SelectProcedure(Event):
-    code: str
-
-
-@dataclass(frozen=True)
-class StartApplication(Event):
-    pass
-
-
-@dataclass(frozen=True)
-class GiveConsent(Event):
-    pass
-
-
-@dataclass(frozen=True)
-class DeclineConsent(Event):
-    pass
-
-
-@dataclass(frozen=True)
-class SubmitStep(Event):
-    values: Mapping[str, str]
-
-
-@dataclass(frozen=True)
-class UpdateAnswers(Event):
-    """Answers typed so far on the current step (kept across language changes and back)."""
-
-    values: Mapping[str, str]
-
-
-@dataclass(frozen=True)
-class ScanIdCard(Event):
-    payload: str
-
-
-@dataclass(frozen=True)
-class GoBack(Event):
-    pass
-
-
-@dataclass(frozen=True)
-class EditStep(Event):
-    step_id: str
-    field_id: str | None = None  # the answer touched on the review, to put the cursor in
-
-
-@dataclass(frozen=True)
-class ConfirmSubmit(Event):
-    pass
-
-
-@dataclass(frozen=True)
-class SubmissionStored(Event):
-    stored: StoredDossier
-
-
-@dataclass(frozen=True)
-class SubmissionFailed(Event):
-    message_key: str = "review.store_failed"
-
-
-@dataclass(frozen=True)
-class Finish(Event):
-    """Receipt done: go on to the rating."""
-
-
-@dataclass(frozen=True)
-class Rate(Event):
-    stars: int | None
-    comment: str = ""
-
-
-@dataclass(frozen=True)
-class SetLanguage(Event):
-    lang: str
-
-
-@dataclass(frozen=True)
-class Reset(Event):
-    """End the session: idle timeout, the End button, staff, the end of the rating, error recovery."""
-
-    reason: str = "end"
 
 
 # --- state ----------------------------------------------------------------------------------------

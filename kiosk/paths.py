@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "community-kiosk"
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -38,8 +36,13 @@ def sites_dir() -> Path:
 
 def data_dir() -> Path:
     """The kiosk's data directory: KIOSK_DATA_DIR, else the platform's user data dir."""
-    override = os.environ.get("KIOSK_DATA_DIR")
-    path = Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    override = os.environ.get("KIOSK_DATA_DIR")  # set on kiosks (deploy/kiosk.service)
+    if override:
+        path = Path(override)
+    else:
+        import platformdirs  # only without KIOSK_DATA_DIR: it costs milliseconds of start-up
+
+        path = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -11,8 +11,7 @@ import binascii
 import logging
 import os
 
-import keyring
-import keyring.errors
+from kiosk import keyfile
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +27,16 @@ class SecretsError(Exception):
 
 
 def _get(name: str) -> str | None:
+    if keyfile.configured():  # as on every kiosk: read the file without importing keyring (start-up time)
+        try:
+            return keyfile.get(SERVICE, name)
+        except keyfile.KeyFileError:
+            raise SecretsError(
+                "the keyring cannot be read (KeyringError); run 'kiosk doctor' and 'kiosk provision'"
+            ) from None
+    import keyring
+    import keyring.errors
+
     try:
         return keyring.get_password(SERVICE, name)
     except keyring.errors.KeyringError as exc:
@@ -37,6 +46,9 @@ def _get(name: str) -> str | None:
 
 
 def _set(name: str, value: str) -> None:
+    import keyring
+    import keyring.errors
+
     try:
         keyring.set_password(SERVICE, name, value)
     except keyring.errors.KeyringError as exc:

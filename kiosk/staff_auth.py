@@ -18,12 +18,12 @@ import hmac
 import json
 import logging
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from kiosk import paths, secrets
+from kiosk.atomic import write_text_atomically
 from kiosk.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
@@ -198,15 +198,5 @@ class StaffAuth:
         return Lockout(failures, locked_until)
 
     def _write(self, state: Lockout) -> None:
-        path = self.state_path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".staff-")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"failures": state.failures, "locked_until": state.locked_until}, fh)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_text_atomically(self.state_path,
+                              json.dumps({"failures": state.failures, "locked_until": state.locked_until}))

@@ -5,18 +5,26 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from kiosk import watchdog
-from kiosk.runtime import Runtime
-from ui.recovery import install_recovery
+from kiosk.boot import BootInfo
+from ui.first_paint import AfterFirstPaint
 from ui.theme import apply_theme, load_fonts
 from ui.timers import named_timer
 from ui.window import KioskWindow
 
+if TYPE_CHECKING:
+    from kiosk.runtime import Runtime
+    from ui.recovery import Recovery
+
+log = logging.getLogger(__name__)
 qt_log = logging.getLogger("qt")
 
 _QT_LEVELS = {
@@ -55,36 +63,78 @@ def ensure_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+EXIT_CANNOT_START = 2
+
+
+@dataclass
+class _Started:
+    """What the second half of start-up made, for the shutdown."""
+
+    runtime: Runtime | None = None
+    recovery: Recovery | None = None
+
+
 def run_kiosk(runtime: Runtime, windowed: bool = False) -> int:
+    """Run the kiosk on a runtime built beforehand."""
+    return start_kiosk(lambda: runtime, BootInfo.from_settings(runtime.settings), windowed)
+
+
+def start_kiosk(load: Callable[[], Runtime | None], boot: BootInfo, windowed: bool = False) -> int:
+    """Paint the attract screen from `boot`, then load the rest (`load()`: settings, catalog, outbox) and
+    attach it. `load` returns None after saying why the kiosk cannot start; the exit status is then 2."""
     install_qt_logging()
     app = ensure_app()
-    window = KioskWindow(runtime)
+    window = KioskWindow(boot=boot)
+    parts = _Started()
+
+    def finish() -> None:
+        try:
+            runtime = load()
+        except Exception:
+            log.exception("start-up failed")
+            runtime = None
+        if runtime is None:
+            window.exit_status = EXIT_CANNOT_START
+            app.quit()
+            return
+        parts.runtime = runtime
+        window.attach(runtime)
+        from ui.recovery import install_recovery
+
+        parts.recovery = install_recovery(window)
+        if not windowed and runtime.settings.kiosk.fullscreen:
+            window.lockdown.engage()
+            if not window.isFullScreen():
+                window.showFullScreen()
+        start_watchdog(window)
+        # HTTP and the portal models load after the attract screen is on screen.
+        starter = named_timer(window, "portal-start", 0, single_shot=True)
+        starter.timeout.connect(window.portal_service.start)
+        starter.timeout.connect(window.schedule_purge)  # personal data past its retention, then daily
+        starter.start()
+
+    if windowed or not boot.fullscreen:
+        window.resize(1366, 768)
+        window.show()
+    else:
+        window.showFullScreen()
+    AfterFirstPaint(window, finish, "kiosk-attach")
     probe = os.environ.get("KIOSK_BENCH_EXIT_AFTER_PAINT")  # bench/bench_startup.py only
     if probe:
         from ui.first_paint import FirstPaintProbe
 
-        FirstPaintProbe(app, window, int(probe))
-    recovery = install_recovery(window)
-    if windowed or not runtime.settings.kiosk.fullscreen:
-        window.resize(1366, 768)
-        window.show()
-    else:
-        window.lockdown.engage()
-        window.showFullScreen()
-    start_watchdog(window)
-    # HTTP and the portal models load after the attract screen is on screen.
-    starter = named_timer(window, "portal-start", 0, single_shot=True)
-    starter.timeout.connect(window.portal_service.start)
-    starter.timeout.connect(window.schedule_purge)  # personal data past its retention, then daily
-    starter.start()
+        # Installed last, so its filter sees the paint first and it reports before `finish` runs.
+        FirstPaintProbe(app, window, int(probe), window.attached)
     try:
         status = app.exec()
         return window.exit_status if window.exit_status is not None else status
     finally:
         watchdog.stopping()
-        recovery.uninstall()
+        if parts.recovery is not None:
+            parts.recovery.uninstall()
         window.shutdown()
-        runtime.close()
+        if parts.runtime is not None:
+            parts.runtime.close()
 
 
 def start_watchdog(window: KioskWindow) -> None:

@@ -1,12 +1,15 @@
-"""A hidden start-up probe for the benchmarks: report the window's first paint and the idle memory, then quit.
+"""The window's first paint: start-up finishes after it, and a hidden probe for the benchmarks reports it.
 
-Enabled only by KIOSK_BENCH_EXIT_AFTER_PAINT=<milliseconds> (see bench/bench_startup.py); the kiosk never sets it.
-The same protocol is spoken by bench/floor.py, so the kiosk and the bare PySide6 floor are timed alike.
+`AfterFirstPaint` runs the second half of start-up once the attract screen has been painted. The probe is
+enabled only by KIOSK_BENCH_EXIT_AFTER_PAINT=<milliseconds> (see bench/bench_startup.py); the kiosk never sets
+it. The same protocol is spoken by bench/floor.py, so the kiosk and the bare PySide6 floor are timed alike.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, SignalInstance
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ui.timers import named_timer
@@ -24,13 +27,43 @@ def rss_kb() -> int:
     return 0
 
 
-class FirstPaintProbe(QObject):
-    """Prints `painted` once the window's first paint has been handled, then `rss_kb <n>` after `idle_ms`."""
+class AfterFirstPaint(QObject):
+    """Calls `callback` from the event loop once `widget`'s first paint has been handled (the frame is shown)."""
 
-    def __init__(self, app: QApplication, window: QWidget, idle_ms: int) -> None:
+    def __init__(self, widget: QWidget, callback: Callable[[], None], name: str) -> None:
+        super().__init__(widget)
+        self.widget = widget
+        self.callback: Callable[[], None] | None = callback
+        self.timer = named_timer(self, name, 0, single_shot=True)
+        self.timer.timeout.connect(self._fire)
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.Paint and self.callback is not None and not self.timer.isActive():
+            self.timer.start()  # runs once this paint (and its children's) has been handled
+        return False
+
+    def _fire(self) -> None:
+        self.widget.removeEventFilter(self)
+        callback, self.callback = self.callback, None
+        if callback is not None:
+            callback()
+
+
+class FirstPaintProbe(QObject):
+    """Prints `painted` once the window's first paint has been handled, `ready` once a window with an
+    `attached` signal has finished starting (the kiosk's second half), then `rss_kb <n>` after `idle_ms`."""
+
+    def __init__(self, app: QApplication, window: QWidget, idle_ms: int,
+                 ready: SignalInstance | None = None) -> None:
         super().__init__(window)
         self.app = app
+        self.ready = ready
+        self.is_ready = ready is None
+        if ready is not None:
+            ready.connect(self._ready)
         self.seen = False
+        self.printed_paint = False
         self.after_paint = named_timer(self, "bench-after-paint", 0, single_shot=True)
         self.after_paint.timeout.connect(self._painted)
         self.after_idle = named_timer(self, "bench-after-idle", max(idle_ms, 0), single_shot=True)
@@ -45,7 +78,19 @@ class FirstPaintProbe(QObject):
 
     def _painted(self) -> None:
         print("painted", flush=True)
-        self.after_idle.start()
+        self.printed_paint = True
+        if self.is_ready:
+            if self.ready is not None:
+                print("ready", flush=True)
+            self.after_idle.start()
+
+    def _ready(self) -> None:
+        if self.is_ready:
+            return
+        self.is_ready = True
+        if self.printed_paint:  # else `painted` (and then `ready`) are printed by _painted
+            print("ready", flush=True)
+            self.after_idle.start()
 
     def _report(self) -> None:
         print(f"rss_kb {rss_kb()}", flush=True)

@@ -12,11 +12,13 @@ from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -200,3 +202,45 @@ class OptionRow(QWidget):
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
         event.accept()
+
+
+class ScreenStack(QStackedWidget):
+    """A stack of screens that asks for the room its current screen needs (not its tallest screen's)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.currentChanged.connect(lambda _index: self.updateGeometry())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        current = self.currentWidget()
+        return current.minimumSizeHint() if current is not None else super().minimumSizeHint()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        current = self.currentWidget()
+        return current.sizeHint() if current is not None else super().sizeHint()
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt override)
+        current = self.currentWidget()
+        return current.hasHeightForWidth() if current is not None else super().hasHeightForWidth()
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt override)
+        current = self.currentWidget()
+        return current.heightForWidth(width) if current is not None else super().heightForWidth(width)
+
+
+class ScrollingScreens(QScrollArea):
+    """The screens, scrolling as a whole when the keyboard or large text leaves them too little height.
+
+    Without it a screen taller than the room left above the keyboard would push the window past the
+    bottom of the display, keyboard and all.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("kiosk.screens")
+        self.stack = ScreenStack()
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidget(self.stack)

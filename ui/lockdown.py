@@ -53,7 +53,15 @@ class Lockdown(QObject):
 
     RERAISE_MS = 300
 
-    def __init__(self, window: QWidget, settings: KioskSettings) -> None:
+    # Every event type `eventFilter` acts on: the kiosk window hands over only these (one application filter).
+    EVENTS = frozenset({
+        QEvent.Type.KeyPress, QEvent.Type.KeyRelease, QEvent.Type.ShortcutOverride, QEvent.Type.ContextMenu,
+        QEvent.Type.Drop, QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Close,
+        QEvent.Type.WindowDeactivate, QEvent.Type.WindowStateChange,
+    })
+
+    def __init__(self, window: QWidget, settings: KioskSettings, filter_app: bool = True) -> None:
+        """With `filter_app` False the caller passes it the application's events of the `EVENTS` types."""
         super().__init__(window)
         self.setObjectName("lockdown")
         self.window = window
@@ -65,7 +73,7 @@ class Lockdown(QObject):
         self.reraise_timer.timeout.connect(self.reclaim)
         window.setAcceptDrops(False)
         app = QApplication.instance()
-        if app is not None:
+        if app is not None and filter_app:
             app.installEventFilter(self)
 
     # --- switching on and off ---

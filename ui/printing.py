@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMarginsF, QObject, QRectF, QSizeF, Signal
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter
-from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
 from kiosk.clock import VN_TZ
 from kiosk.config import PrinterSettings, Settings
@@ -128,6 +127,8 @@ def transport_for(printer: PrinterSettings) -> Transport:
 
 def queue_state(name: str) -> PrinterState:
     """The state of a CUPS queue (the default queue when `name` is empty)."""
+    from PySide6.QtPrintSupport import QPrinter, QPrinterInfo  # ~6 MB: loaded for CUPS and PDF printers only
+
     info = QPrinterInfo.printerInfo(name) if name else QPrinterInfo.defaultPrinter()
     if info.isNull():
         return PrinterState.OFFLINE
@@ -148,6 +149,8 @@ def pdf_target(address: str, name: str, now: datetime) -> Path:
 def print_page(image: QImage, paper_width_mm: int, *, pdf: Path | None = None, queue: str = "") -> None:
     """Print `image` as one page of roll paper through QPrinter: to the PDF file `pdf`, or to the CUPS
     `queue` (empty = default). The page is the roll's width and as long as the slip."""
+    from PySide6.QtPrintSupport import QPrinter  # ~6 MB: loaded for CUPS and PDF printers only
+
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     if pdf is not None:
         try:

@@ -172,7 +172,9 @@ class StaffEntry(QObject):
         clock: Clock,
         lang: Callable[[], str] = lambda: "vi",
         swallow_corner: Callable[[], bool] = lambda: False,
+        filter_app: bool = True,
     ) -> None:
+        """With `filter_app` False the caller passes it the application's events of the `EVENTS` types."""
         super().__init__(window)
         self.setObjectName("staff.entry")
         self.window = window
@@ -192,7 +194,7 @@ class StaffEntry(QObject):
         self.deferred = named_timer(self, "staff-corner-click", DEFERRED_CLICK_MS, single_shot=True)
         self.deferred.timeout.connect(self._press_deferred)
         app = QApplication.instance()
-        if app is not None:
+        if app is not None and filter_app:
             app.installEventFilter(self)
 
     def release(self) -> None:
@@ -205,6 +207,9 @@ class StaffEntry(QObject):
 
     def in_corner(self, pos: QPointF) -> bool:
         return pos.x() >= self.window.width() - CORNER_PX and 0 <= pos.y() < CORNER_PX
+
+    # Every event type `eventFilter` acts on: the kiosk window hands over only these (one application filter).
+    EVENTS = frozenset({QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin})
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
         # Cheap tests first: this runs for every event of the application.

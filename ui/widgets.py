@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
@@ -20,10 +22,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.catalog.models import FieldKind, FormField
 from kiosk.i18n import tr
-from kiosk.qr import qr_matrix
 from ui.layouts import FlowBox, OptionRow
+
+if TYPE_CHECKING:
+    from kiosk.catalog.models import FormField
+
+# The catalog's models (pydantic) and the QR encoder are imported where first used: the attract screen
+# is painted with these building blocks before either is loaded (docs/PERFORMANCE.md).
 
 
 def label(text: str = "", name: str = "", role: str = "", wrap: bool = True) -> QLabel:
@@ -84,6 +90,8 @@ class QrWidget(QWidget):
 
     def set_text(self, text: str) -> None:
         self.text = text
+        from kiosk.qr import qr_matrix
+
         self._matrix = qr_matrix(text) if text else []
         self.setAccessibleName(f"QR: {text}")
         self.update()
@@ -110,6 +118,8 @@ class FieldEditor(QFrame):
     changed = Signal()
 
     def __init__(self, spec: FormField, lang: str, parent: QWidget | None = None) -> None:
+        from kiosk.catalog.models import FieldKind
+
         super().__init__(parent)
         self.spec = spec
         self.setObjectName(f"editor.{spec.id}")
@@ -138,6 +148,8 @@ class FieldEditor(QFrame):
         layout.addWidget(self.error)
 
     def _make_input(self, spec: FormField, lang: str, text: str) -> QWidget:
+        from kiosk.catalog.models import FieldKind
+
         name = f"field.{spec.id}"
         description = spec.help.get(lang) if spec.help else text
         widget: QWidget

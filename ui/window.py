@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from datetime import timedelta
@@ -23,11 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.catalog import Catalog
-from kiosk.config import Settings
-from kiosk.i18n import tr
-from kiosk.idle import IdleAction, IdleTracker
-from kiosk.journey import (
+from kiosk.boot import BootInfo
+from kiosk.events import (
     Event,
     GoBack,
     Rate,
@@ -36,62 +34,69 @@ from kiosk.journey import (
     SetLanguage,
     SubmissionFailed,
     SubmissionStored,
-    Transition,
     UpdateAnswers,
 )
-from kiosk.outbox import OutboxError, OutboxFull, StoredDossier
-from kiosk.receipt import Slip, build_checklist, build_slip
-from kiosk.runtime import Runtime
-from kiosk.staff_auth import StaffAuth
-from kiosk.stats import StatsRecorder, StatsStore, open_stats, report_to_portal
-from ui.accessibility import InputAndAccessibility
-from ui.keyboard import ScrollingScreens
-from ui.lockdown import Lockdown
-from ui.portal_service import PortalService
-from ui.printing import create_print_service
-from ui.screens.attract import AttractScreen
-from ui.screens.base import ScreenContext, ScreenView
-from ui.screens.consent import ConsentScreen
-from ui.screens.form import ReviewScreen, StepScreen
-from ui.screens.home import HomeScreen
-from ui.screens.lookup import FeedbackScreen, LookupScreen
-from ui.screens.overview import OverviewScreen
-from ui.screens.procedures import ProceduresScreen
-from ui.screens.receipt import RatingScreen, ReceiptScreen, SubmittingScreen
-from ui.slip_render import paper_dots, render_slip
-from ui.staff_entry import StaffEntry
+from kiosk.i18n import tr
+from ui.layouts import ScrollingScreens
+from ui.screens.attract import AttractScreen, BootContext
 from ui.timers import named_timer
 from ui.widgets import button, label, set_button_text
-from ui.workers import TaskRunner
 
+# Everything else loads in `KioskWindow.attach`, after the attract screen is painted (docs/PERFORMANCE.md).
 if TYPE_CHECKING:
+    from kiosk.catalog import Catalog
+    from kiosk.config import Settings
+    from kiosk.idle import IdleTracker
+    from kiosk.journey import Journey, Transition
+    from kiosk.outbox import StoredDossier
+    from kiosk.receipt import Slip
+    from kiosk.runtime import Runtime
+    from kiosk.stats import StatsRecorder, StatsStore
+    from ui.accessibility import InputAndAccessibility
     from ui.console import StaffConsole
+    from ui.lockdown import Lockdown
+    from ui.portal_service import PortalService
+    from ui.printing import PrintService
+    from ui.screens.base import ScreenContext, ScreenView
+    from ui.staff_entry import StaffEntry
+    from ui.workers import TaskRunner
 
 log = logging.getLogger(__name__)
 
-SCREEN_CLASSES: dict[Screen, Callable[[ScreenContext], ScreenView]] = {
-    Screen.ATTRACT: AttractScreen,
-    Screen.HOME: HomeScreen,
-    Screen.PROCEDURES: ProceduresScreen,
-    Screen.OVERVIEW: OverviewScreen,
-    Screen.CONSENT: ConsentScreen,
-    Screen.STEP: StepScreen,
-    Screen.REVIEW: ReviewScreen,
-    Screen.SUBMITTING: SubmittingScreen,
-    Screen.RECEIPT: ReceiptScreen,
-    Screen.RATING: RatingScreen,
-    Screen.LOOKUP: LookupScreen,
-    Screen.FEEDBACK: FeedbackScreen,
-}
+@functools.cache
+def screen_classes() -> dict[Screen, Callable[[ScreenContext], ScreenView]]:
+    """Every screen but the attract screen, by the screen it shows (imported once the kiosk is attached)."""
+    from ui.screens.consent import ConsentScreen
+    from ui.screens.form import ReviewScreen, StepScreen
+    from ui.screens.home import HomeScreen
+    from ui.screens.lookup import FeedbackScreen, LookupScreen
+    from ui.screens.overview import OverviewScreen
+    from ui.screens.procedures import ProceduresScreen
+    from ui.screens.receipt import RatingScreen, ReceiptScreen, SubmittingScreen
+
+    return {
+        Screen.HOME: HomeScreen,
+        Screen.PROCEDURES: ProceduresScreen,
+        Screen.OVERVIEW: OverviewScreen,
+        Screen.CONSENT: ConsentScreen,
+        Screen.STEP: StepScreen,
+        Screen.REVIEW: ReviewScreen,
+        Screen.SUBMITTING: SubmittingScreen,
+        Screen.RECEIPT: ReceiptScreen,
+        Screen.RATING: RatingScreen,
+        Screen.LOOKUP: LookupScreen,
+        Screen.FEEDBACK: FeedbackScreen,
+    }
+
 
 ACTIVITY_EVENTS = frozenset({
     QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.TouchBegin,
     QEvent.Type.TouchUpdate, QEvent.Type.KeyPress, QEvent.Type.Wheel, QEvent.Type.InputMethod,
 })
-# Every event type the window's application filter or `InputAndAccessibility.filter_event` acts on. The filter
-# sees every event of every widget (thousands per screen change: polish, layout, paint…); returning at once
-# for the others halves the main-thread time of a screen change (docs/PERFORMANCE.md). Add a type here when
-# a filter starts to need it.
+# Every event type the window's own filtering or `InputAndAccessibility.filter_event` acts on. The application
+# filter sees every event of every widget (thousands per screen change: polish, layout, paint…); returning at
+# once for the others halves the main-thread time of a screen change (docs/PERFORMANCE.md). Add a type here
+# when a filter starts to need it.
 FILTERED_EVENTS = ACTIVITY_EVENTS | frozenset({
     QEvent.Type.TouchEnd, QEvent.Type.TouchCancel,
 })
@@ -164,26 +169,39 @@ class IdleOverlay(QFrame):
 
 
 class KioskWindow(QWidget):
-    """Shows the journey. Screens are built the first time they are needed, so start-up is quick."""
+    """Shows the journey. Built in two steps so the attract screen is on screen quickly: the top bar and the
+    attract screen first (`KioskWindow(boot=...)`), then, after the first paint, everything that needs the
+    validated settings, the catalog and the outbox (`attach(runtime)`). `KioskWindow(runtime)` does both.
+    Other screens are built the first time they are needed."""
 
     screen_changed = Signal(str)
     slip_ready = Signal(object)
+    attached = Signal()
 
-    def __init__(self, runtime: Runtime) -> None:
+    runtime: Runtime
+    journey: Journey
+    runner: TaskRunner
+    printing: PrintService
+    ctx: ScreenContext
+    tracker: IdleTracker
+    input: InputAndAccessibility
+    overlay: IdleOverlay
+    lockdown: Lockdown
+    staff_entry: StaffEntry
+    stats_store: StatsStore | None
+    stats: StatsRecorder | None
+    portal_service: PortalService
+
+    def __init__(self, runtime: Runtime | None = None, boot: BootInfo | None = None) -> None:
         super().__init__()
         self.setObjectName("kiosk.window")
         self.setWindowTitle("Dịch vụ công trực tuyến")
-        self.runtime = runtime
-        self.journey = runtime.journey
-        self.runner = TaskRunner(self)
-        # Slips and checklists print off the GUI thread; `printing.state` is read by the console and heartbeat.
-        self.printing = create_print_service(runtime, self.runner, self)
-        self.ctx = ScreenContext(runtime, self.send, self.runner)
-        self.tracker = IdleTracker(runtime.idle_policy, runtime.clock)
         self.screens: dict[Screen, ScreenView] = {}
         self.exit_status: int | None = None  # set by the technician's exit from the staff console
         self.current_slip: Slip | None = None
         self.current_slip_id: str | None = None
+        self.console: StaffConsole | None = None
+        self.is_attached = False
         # Called by every reset, after the screens are cleared: each part of the window that holds
         # something of the resident (keyboard buffer, overlays, accessibility modes) registers here.
         self.reset_hooks: list[Callable[[], None]] = []
@@ -213,14 +231,52 @@ class KioskWindow(QWidget):
         self.dock = QVBoxLayout()
         self.dock.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self.dock)
+
+        info = boot or (BootInfo.from_settings(runtime.settings) if runtime is not None else BootInfo())
+        self.boot_context = BootContext(info)
+        attract = AttractScreen(self.boot_context)
+        self.screens[Screen.ATTRACT] = attract
+        self.stack.addWidget(attract)
+        self.stack.setCurrentWidget(attract)
+        attract.enter()
+        for widget, key in ((self.language_button, "nav.language"), (self.end_button, "nav.end"),
+                            (self.back_button, "nav.back")):
+            set_button_text(widget, tr(key, info.language))
+        self.back_button.setVisible(False)
+        self.end_button.setVisible(False)
+        if runtime is not None:
+            self.attach(runtime)
+
+    def attach(self, runtime: Runtime) -> None:
+        """The rest of the kiosk: journey, idle clock, input, printing, staff entry, statistics, portal."""
+        from kiosk.idle import IdleTracker
+        from kiosk.staff_auth import StaffAuth
+        from kiosk.stats import StatsRecorder, open_stats
+        from ui.accessibility import InputAndAccessibility
+        from ui.lockdown import Lockdown
+        from ui.portal_service import PortalService
+        from ui.printing import create_print_service
+        from ui.screens.base import ScreenContext
+        from ui.staff_entry import StaffEntry
+        from ui.workers import TaskRunner
+
+        self.runtime = runtime
+        self.journey = runtime.journey
+        self.runner = TaskRunner(self)
+        # Slips and checklists print off the GUI thread; `printing.state` is read by the console and heartbeat.
+        self.printing = create_print_service(runtime, self.runner, self)
+        self.ctx = ScreenContext(runtime, self.send, self.runner)
+        self.tracker = IdleTracker(runtime.idle_policy, runtime.clock)
         # Keyboard and scanner messages in the dock, text size, contrast and read-aloud in the top bar.
         self.input = InputAndAccessibility(self)
         self.overlay = IdleOverlay(self, self.keep_session)
-        self.lockdown = Lockdown(self, runtime.settings.kiosk)
+        # The lockdown and the staff entry get the application's events from this window's one filter.
+        self.lockdown = Lockdown(self, runtime.settings.kiosk, filter_app=False)
         self.staff_entry = StaffEntry(
             self, StaffAuth(runtime.clock), runtime.clock, lambda: self.journey.session.lang,
-            lambda: self.journey.screen is Screen.ATTRACT,
+            lambda: self.journey.screen is Screen.ATTRACT, filter_app=False,
         )
+        self.filtered_events = FILTERED_EVENTS | self.lockdown.EVENTS | self.staff_entry.EVENTS
         self.reset_hooks.append(self.staff_entry.close_pad)
         self.purge_timer = named_timer(self, "outbox-purge", PURGE_INTERVAL_MS)
         self.purge_timer.timeout.connect(self.purge_outbox)
@@ -230,9 +286,8 @@ class KioskWindow(QWidget):
 
         self.journey.subscribe(self._on_transition)
         # Staff console and usage statistics (no personal data; written off the GUI thread).
-        self.stats_store: StatsStore | None = open_stats(runtime.settings.outbox_path().parent / "stats.sqlite3")
+        self.stats_store = open_stats(runtime.settings.outbox_path().parent / "stats.sqlite3")
         self.stats = StatsRecorder(self.stats_store, self.journey, runtime.clock) if self.stats_store else None
-        self.console: StaffConsole | None = None
         self.staff_entry.authenticated.connect(self.open_console)
         self.stats_timer = named_timer(self, "stats-report", STATS_REPORT_MS)
         self.stats_timer.timeout.connect(self.report_statistics)
@@ -240,20 +295,31 @@ class KioskWindow(QWidget):
             self.stats_timer.start()
         # Sync, heartbeat and catalog updates; started after the first paint (`portal_service.start()`).
         self.portal_service = PortalService(self)
+        attract = self.screens[Screen.ATTRACT]
+        assert isinstance(attract, AttractScreen)
+        attract.use_context(self.ctx)
+        self.is_attached = True
         self._show(Screen.ATTRACT)
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
+        for event in self.boot_context.pending:  # a touch while the kiosk was loading
+            self.send(event)
+        self.boot_context.pending.clear()
+        self.attached.emit()
 
     # --- the one place screens change ---
 
     def send(self, event: Event) -> None:
+        if not self.is_attached:
+            self.boot_context.send(event)  # handed on by attach()
+            return
         self.journey.dispatch(event)
 
     def _screen(self, screen: Screen) -> ScreenView:
         view = self.screens.get(screen)
         if view is None:
-            view = SCREEN_CLASSES[screen](self.ctx)
+            view = screen_classes()[screen](self.ctx)
             self.screens[screen] = view
             self.stack.addWidget(view)
             self._connect_printing(view)
@@ -296,6 +362,8 @@ class KioskWindow(QWidget):
         return self._screen(self.journey.screen)
 
     def toggle_language(self) -> None:
+        if not self.is_attached:
+            return
         view = self.current_view()
         captured = view.capture()
         if captured:
@@ -327,16 +395,25 @@ class KioskWindow(QWidget):
     # --- idle ---
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        # The application's one Python event filter (each more would cost a crossing into Python per event):
+        # the window's own, then the staff entry's, then the lockdown's, each for the types it acts on.
         kind = event.type()
-        if kind not in FILTERED_EVENTS:
+        if kind not in self.filtered_events:
             return False
-        if kind in ACTIVITY_EVENTS:
-            self.tracker.activity()
-            if self.overlay.isVisible() and watched is not self.overlay.proceed:
-                self.overlay.hide()
-        return self.input.filter_event(watched, event)  # paste swallowed, scanner bursts held back
+        if kind in FILTERED_EVENTS:
+            if kind in ACTIVITY_EVENTS:
+                self.tracker.activity()
+                if self.overlay.isVisible() and watched is not self.overlay.proceed:
+                    self.overlay.hide()
+            if self.input.filter_event(watched, event):  # paste swallowed, scanner bursts held back
+                return True
+        if kind in self.staff_entry.EVENTS and self.staff_entry.eventFilter(watched, event):
+            return True
+        return kind in self.lockdown.EVENTS and self.lockdown.eventFilter(watched, event)
 
     def poll_idle(self) -> None:
+        from kiosk.idle import IdleAction
+
         status = self.tracker.poll(self.journey.screen)
         if status.action is IdleAction.RESET:
             self.send(Reset("idle"))
@@ -396,6 +473,8 @@ class KioskWindow(QWidget):
 
     def apply_settings(self, settings: Settings) -> None:
         """Settings changed in the console: idle times and the default language now, a new printer too."""
+        from ui.printing import create_print_service
+
         old = self.runtime.settings
         self.runtime.settings = settings
         from ui.console import idle_policy
@@ -426,6 +505,8 @@ class KioskWindow(QWidget):
 
     def report_statistics(self) -> None:
         """Send finished days' usage statistics to the portal, off the GUI thread."""
+        from kiosk.stats import report_to_portal
+
         store, settings, now = self.stats_store, self.runtime.settings, self.runtime.clock.now()
         if store is None or settings.portal.base_url is None:
             return
@@ -469,6 +550,10 @@ class KioskWindow(QWidget):
         self.runner.submit(store, self._stored, self._store_failed)
 
     def _stored(self, stored: StoredDossier) -> None:
+        from kiosk.receipt import build_slip
+        from ui.screens.receipt import ReceiptScreen
+        from ui.slip_render import paper_dots, render_slip
+
         proc = self.journey.procedure
         if proc is None or self.journey.screen is not Screen.SUBMITTING:
             return
@@ -494,6 +579,9 @@ class KioskWindow(QWidget):
     # --- printing (slips print by themselves once stored; "In phiếu" prints again) ---
 
     def _connect_printing(self, view: ScreenView) -> None:
+        from ui.screens.overview import OverviewScreen
+        from ui.screens.receipt import ReceiptScreen
+
         if isinstance(view, ReceiptScreen):
             view.print_requested.connect(self.print_current_slip)
         elif isinstance(view, OverviewScreen):
@@ -501,6 +589,8 @@ class KioskWindow(QWidget):
 
     def print_current_slip(self) -> None:
         """Print the slip on the receipt screen; the screen says how it went."""
+        from ui.screens.receipt import ReceiptScreen
+
         slip, slip_id = self.current_slip, self.current_slip_id
         receipt = self.screens.get(Screen.RECEIPT)
         if slip is None or slip_id is None or not isinstance(receipt, ReceiptScreen):
@@ -515,6 +605,9 @@ class KioskWindow(QWidget):
 
     def print_checklist(self) -> None:
         """Print the papers checklist of the procedure on the overview screen."""
+        from kiosk.receipt import build_checklist
+        from ui.screens.overview import OverviewScreen
+
         proc = self.journey.procedure
         overview = self.screens.get(Screen.OVERVIEW)
         if proc is None or not isinstance(overview, OverviewScreen):
@@ -530,6 +623,8 @@ class KioskWindow(QWidget):
             overview.show_checklist_status("printing")
 
     def _store_failed(self, error: BaseException) -> None:
+        from kiosk.outbox import OutboxError, OutboxFull
+
         if isinstance(error, OutboxFull):
             log.error("dossier not stored: the disk is full")
         elif isinstance(error, OutboxError):
@@ -549,12 +644,18 @@ class KioskWindow(QWidget):
     def resizeEvent(self, event: object) -> None:  # noqa: N802 (Qt override)
         for view in self.screens.values():
             view.fit_width(self.width())
+        if not self.is_attached:
+            return
         if self.overlay.isVisible():
             self.overlay.setGeometry(self.rect())
         if self.console is not None:
             self.console.resize_to_window()
 
     def shutdown(self) -> None:
+        if not self.is_attached:  # closed while starting: only the attract screen's slideshow runs
+            for timer in self.findChildren(QTimer):
+                timer.stop()
+            return
         self.portal_service.stop()
         if self.console is not None:
             self.console.close_console()

@@ -4,16 +4,19 @@ optional slideshow (PNG files in `assets/slides/`); a touch anywhere starts a se
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QHideEvent, QMouseEvent, QPixmap, QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk import paths
-from kiosk.i18n import STRINGS
-from kiosk.journey import Screen, Touch
-from ui.screens.base import ScreenContext, ScreenView
+from kiosk.boot import BootInfo
+from kiosk.events import Event, Screen, Touch
+from kiosk.i18n import STRINGS, tr
+from ui.screens.base import ScreenView
 from ui.timers import named_timer
 from ui.widgets import QrWidget, button, label, set_button_text
 
@@ -30,14 +33,42 @@ def slide_files(directory: Path | None = None) -> list[Path]:
     return sorted(folder.glob("*.png")) if folder.is_dir() else []
 
 
+class AttractContext(Protocol):
+    """What the attract screen needs: a `ScreenContext` once the kiosk is running, a `BootContext` before."""
+
+    @property
+    def send(self) -> Callable[[Event], None]: ...
+
+    def t(self, key: str, **params: object) -> str: ...
+
+    def attract_info(self) -> BootInfo: ...
+
+
+class BootContext:
+    """The attract screen's context while the rest of the kiosk loads (after the first paint): texts in the
+    default language from the raw settings; a touch is kept and handed on once the journey exists."""
+
+    def __init__(self, info: BootInfo) -> None:
+        self.info = info
+        self.pending: list[Event] = []
+        self.send: Callable[[Event], None] = self.pending.append
+
+    def t(self, key: str, **params: object) -> str:
+        return tr(key, self.info.language, **params)
+
+    def attract_info(self) -> BootInfo:
+        return self.info
+
+
 class AttractScreen(ScreenView):
     kind = Screen.ATTRACT
 
-    def __init__(self, ctx: ScreenContext) -> None:
-        super().__init__(ctx)
+    def __init__(self, ctx: AttractContext) -> None:
+        QWidget.__init__(self)  # not ScreenView's: this screen shows before the journey exists
+        self.actx = ctx
+        self._frame()
         self.outer.setSpacing(12)
-        site = ctx.runtime.settings.site
-        self.site_name = label(site.name, "attract.site", "subtitle")
+        self.site_name = label("", "attract.site", "subtitle")
         self.site_name.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.title = label("", "attract.title", "title")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -89,7 +120,7 @@ class AttractScreen(ScreenView):
 
         self.start = button("", "attract.start", "primary")
         self.start.setMinimumHeight(100)
-        self.start.clicked.connect(lambda: ctx.send(Touch()))
+        self.start.clicked.connect(lambda: self.actx.send(Touch()))
         self.hours = label("", "attract.hours", "subtitle")
         self.hours.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
@@ -99,15 +130,22 @@ class AttractScreen(ScreenView):
         self.outer.addWidget(self.start)
         self.outer.addWidget(self.hours)
 
+    def use_context(self, ctx: AttractContext) -> None:
+        """Switch to the running kiosk's context (after start-up) and show its validated settings."""
+        self.actx = ctx
+        self.enter()
+
     def enter(self) -> None:
-        t = self.ctx.t
+        t = self.actx.t
+        info = self.actx.attract_info()
+        self.site_name.setText(info.site_name)
         self.title.setText(t("attract.title"))
         self.offer.setText(t("attract.offer"))
         for widget, key in zip(self.offers, OFFERS, strict=True):
             widget.setText(f"• {t(key)}: {t(key + '.help')}")
         set_button_text(self.start, t("attract.touch"))
-        self.hours.setText(t("attract.hours", hours=self.ctx.runtime.settings.site.opening_hours))
-        url = self.ctx.runtime.settings.portal.lookup_url.split("?")[0]
+        self.hours.setText(t("attract.hours", hours=info.opening_hours) if info.opening_hours else "")
+        url = info.lookup_url.split("?")[0]
         if self.qr.text != url:
             self.qr.set_text(url)
         self.qr_caption.setText(t("attract.portal_qr"))
@@ -125,7 +163,7 @@ class AttractScreen(ScreenView):
             return
         pixmap, key = self.slides[self.slide_index % len(self.slides)]
         self.slide.setPixmap(pixmap)
-        caption = self.ctx.t(key) if key in STRINGS else ""
+        caption = self.actx.t(key) if key in STRINGS else ""
         self.slide_caption.setText(caption)
         self.slide.setAccessibleName(caption)
 
@@ -140,5 +178,5 @@ class AttractScreen(ScreenView):
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
         # Anywhere on the attract screen starts a session.
-        self.ctx.send(Touch())
+        self.actx.send(Touch())
         event.accept()

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QScrollArea, QVBoxLayout, QWidget
 
+from kiosk.boot import BootInfo
+from kiosk.events import Event, Screen
 from kiosk.i18n import tr
-from kiosk.journey import Event, Journey, Screen
 
 if TYPE_CHECKING:
+    from kiosk.journey import Journey
     from kiosk.runtime import Runtime
     from ui.workers import TaskRunner
 
@@ -33,13 +35,20 @@ class ScreenContext:
     def t(self, key: str, **params: object) -> str:
         return tr(key, self.lang, **params)
 
+    def attract_info(self) -> BootInfo:
+        return BootInfo.from_settings(self.runtime.settings)
+
 
 class ScreenView(QWidget):
     kind: Screen = Screen.ATTRACT
+    ctx: ScreenContext
 
     def __init__(self, ctx: ScreenContext) -> None:
         super().__init__()
         self.ctx = ctx
+        self._frame()
+
+    def _frame(self) -> None:
         self.setObjectName(f"screen.{self.kind.value}")
         self.outer = QVBoxLayout(self)
         self.outer.setContentsMargins(48, 24, 48, 24)

@@ -1,0 +1,161 @@
+"""The journey's vocabulary: its screens and the events the UI sends to `Journey.dispatch`.
+
+Apart from `kiosk.journey` so the UI can name screens and events before the catalog, its pydantic models
+and the outbox are imported (the attract screen is painted first; docs/PERFORMANCE.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kiosk.outbox import StoredDossier
+
+
+class Screen(StrEnum):
+    ATTRACT = "attract"
+    HOME = "home"
+    PROCEDURES = "procedures"
+    OVERVIEW = "overview"
+    CONSENT = "consent"
+    STEP = "step"
+    REVIEW = "review"
+    SUBMITTING = "submitting"
+    RECEIPT = "receipt"
+    RATING = "rating"
+    LOOKUP = "lookup"
+    FEEDBACK = "feedback"
+
+
+FORM_SCREENS = frozenset({Screen.CONSENT, Screen.STEP, Screen.REVIEW, Screen.FEEDBACK, Screen.LOOKUP})
+MENU_SCREENS = frozenset({Screen.HOME, Screen.PROCEDURES, Screen.OVERVIEW, Screen.RATING})
+
+
+class Mode(StrEnum):
+    DO = "do"
+    LEARN = "learn"
+
+
+# --- events ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    pass
+
+
+@dataclass(frozen=True)
+class Touch(Event):
+    """The resident touched the attract screen."""
+
+
+@dataclass(frozen=True)
+class ChooseMode(Event):
+    mode: Mode
+
+
+@dataclass(frozen=True)
+class OpenLookup(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class OpenFeedback(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class SearchProcedures(Event):
+    """Typed into a search field (home or the list), or chose a category: show the matching procedures."""
+
+    query: str
+    category: str | None = None  # None keeps the current one; "all", "popular" or a Category value
+
+
+@dataclass(frozen=True)
+class SelectProcedure(Event):
+    code: str
+
+
+@dataclass(frozen=True)
+class StartApplication(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class GiveConsent(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class DeclineConsent(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class SubmitStep(Event):
+    values: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class UpdateAnswers(Event):
+    """Answers typed so far on the current step (kept across language changes and back)."""
+
+    values: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class ScanIdCard(Event):
+    payload: str
+
+
+@dataclass(frozen=True)
+class GoBack(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class EditStep(Event):
+    step_id: str
+    field_id: str | None = None  # the answer touched on the review, to put the cursor in
+
+
+@dataclass(frozen=True)
+class ConfirmSubmit(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class SubmissionStored(Event):
+    stored: StoredDossier
+
+
+@dataclass(frozen=True)
+class SubmissionFailed(Event):
+    message_key: str = "review.store_failed"
+
+
+@dataclass(frozen=True)
+class Finish(Event):
+    """Receipt done: go on to the rating."""
+
+
+@dataclass(frozen=True)
+class Rate(Event):
+    stars: int | None
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class SetLanguage(Event):
+    lang: str
+
+
+@dataclass(frozen=True)
+class Reset(Event):
+    """End the session: idle timeout, the End button, staff, the end of the rating, error recovery."""
+
+    reason: str = "end"

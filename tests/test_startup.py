@@ -1,0 +1,182 @@
+"""Start-up in two halves: the attract screen is painted from the raw settings before the models, the catalog
+and the outbox load; then the kiosk attaches them. What a resident or a technician would notice: the screen
+shown and its texts, a touch during start-up not lost, the same messages and exit status when a start fails."""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import keyring
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QLabel, QPushButton
+from pytestqt.qtbot import QtBot
+
+from kiosk import keyfile, secrets
+from kiosk.boot import BootInfo
+from kiosk.config import ConfigError, Settings, load_settings, site_profiles
+from kiosk.journey import Reset, Screen
+from tests.qt_helpers import make_runtime
+from tests.screen_walk import dispose
+from ui.app import ensure_app
+from ui.window import KioskWindow
+
+REPO = Path(__file__).resolve().parent.parent
+
+# What the first half must not import: each is tens of milliseconds or megabytes before the first paint.
+AFTER_PAINT_ONLY = ("pydantic", "kiosk.config", "kiosk.catalog", "kiosk.journey", "kiosk.outbox", "cryptography",
+                    "keyring", "requests", "qrcode", "PySide6.QtPrintSupport", "ui.keyboard", "ui.printing")
+
+
+def test_bootinfo_takes_the_site_profile_and_the_machine_file(tmp_path: Path) -> None:
+    profile = tomllib.loads(site_profiles()["bach-khoa"].read_text("utf-8"))
+    machine = tmp_path / "kiosk.toml"
+    machine.write_text('[site]\nprofile = "bach-khoa"\n[kiosk]\ndefault_language = "en"\nfullscreen = false\n', "utf-8")
+    info = BootInfo.read(machine)
+    assert info.site_name == profile["site"]["name"]
+    assert info.opening_hours == profile["site"]["opening_hours"]
+    assert info.language == "en"
+    assert info.fullscreen is False
+
+
+def test_bootinfo_leaves_odd_values_to_the_validation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    machine = tmp_path / "kiosk.toml"
+    machine.write_text('[site]\nname = 5\n[kiosk]\ndefault_language = "fr"\n', "utf-8")
+    monkeypatch.setenv("KIOSK__KIOSK__FULLSCREEN", "false")
+    info = BootInfo.read(machine)
+    assert (info.site_name, info.language, info.fullscreen) == ("", "vi", False)
+    with pytest.raises(ConfigError):
+        load_settings(machine)
+
+
+def test_bootinfo_refuses_a_file_that_is_not_toml(tmp_path: Path) -> None:
+    machine = tmp_path / "kiosk.toml"
+    machine.write_text("[site\nname = ", "utf-8")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        BootInfo.read(machine)
+
+
+def test_the_first_half_imports_none_of_the_heavy_parts() -> None:
+    code = ("import sys, kiosk.cli, kiosk.boot, kiosk.logs, kiosk.keyfile, ui.app, ui.first_paint;"
+            f"print(sorted(m for m in {AFTER_PAINT_ONLY!r} if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True,
+                            env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    assert result.stdout.strip() == "[]"
+
+
+def test_module_sources_are_not_kept_in_memory() -> None:
+    # PySide6's import hook would read (and linecache keep) the source of every module imported after it.
+    code = ("import linecache, ui, kiosk.config, kiosk.journey, kiosk.outbox, ui.window, ui.printing, ui.console;"
+            "print(sum(len(lines) for _, _, lines, _ in linecache.cache.values()))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True,
+                            env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    assert int(result.stdout) < 5000  # lines (PySide6 reads enum.py itself); unchecked, over 100,000
+
+
+def _texts(win: KioskWindow) -> set[str]:
+    return {w.text() for w in win.findChildren(QLabel) + win.findChildren(QPushButton) if w.isVisible()}
+
+
+def test_attract_screen_shows_before_the_kiosk_is_attached_and_a_touch_is_kept(qtbot: QtBot) -> None:
+    ensure_app()
+    win = KioskWindow(boot=BootInfo(site_name="Nhà văn hóa tổ 12", opening_hours="Thứ Bảy: 8:00 – 11:00"))
+    win.resize(1366, 768)
+    win.show()
+    QTest.qWaitForWindowExposed(win)
+    runtime = make_runtime()
+    try:
+        assert win.stack.currentWidget() is win.findChild(QLabel, "attract.site").parentWidget()
+        texts = _texts(win)
+        assert "Nhà văn hóa tổ 12" in texts
+        assert any("Thứ Bảy: 8:00 – 11:00" in text for text in texts)
+        assert not win.end_button.isVisible()
+        start = win.findChild(QPushButton, "attract.start")
+        assert start is not None and start.text()
+        qtbot.mouseClick(start, Qt.MouseButton.LeftButton)  # while the rest is still loading
+        assert not win.is_attached
+
+        win.attach(runtime)
+        assert runtime.journey.screen is Screen.HOME  # the touch was handed on
+        win.send(Reset("end-button"))
+        assert runtime.journey.screen is Screen.ATTRACT
+        texts = _texts(win)
+        assert runtime.settings.site.name in texts  # the validated settings replace the raw ones
+        assert "Nhà văn hóa tổ 12" not in texts
+    finally:
+        dispose(win, runtime)
+
+
+def test_a_window_closed_during_start_up_shuts_down_cleanly(qtbot: QtBot) -> None:
+    ensure_app()
+    win = KioskWindow(boot=BootInfo(site_name="Nhà văn hóa tổ 3"))
+    win.show()
+    QTest.qWaitForWindowExposed(win)
+    win.close()  # the slideshow's timer stops; nothing of the second half is touched
+    assert not win.isVisible()
+    win.deleteLater()
+
+
+def _kiosk_run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = dict(os.environ, QT_QPA_PLATFORM="offscreen", **env)
+    return subprocess.run([sys.executable, "-m", "kiosk", "run", *args], capture_output=True, text=True, cwd=REPO,
+                          env=environment, timeout=60, check=False)
+
+
+@pytest.mark.slow
+def test_kiosk_run_paints_then_finishes_starting() -> None:
+    result = _kiosk_run("--windowed", KIOSK_BENCH_EXIT_AFTER_PAINT="100")
+    assert result.returncode == 0, result.stderr
+    lines = [line.split()[0] for line in result.stdout.splitlines() if line.strip()]
+    assert lines == ["painted", "ready", "rss_kb"]
+
+
+def test_a_configuration_file_that_is_not_toml_stops_start_up_before_any_window(tmp_path: Path) -> None:
+    machine = tmp_path / "kiosk.toml"
+    machine.write_text("[site\n", "utf-8")
+    result = _kiosk_run("--config", str(machine), KIOSK_BENCH_EXIT_AFTER_PAINT="100")
+    assert result.returncode == 2
+    assert "configuration error" in result.stderr and str(machine) in result.stderr
+    assert "painted" not in result.stdout
+
+
+@pytest.mark.slow
+def test_an_invalid_setting_stops_start_up_with_the_same_message(tmp_path: Path) -> None:
+    machine = tmp_path / "kiosk.toml"
+    machine.write_text("[idle]\nform_seconds = 2\n", "utf-8")
+    result = _kiosk_run("--windowed", "--config", str(machine))
+    assert result.returncode == 2
+    assert "[idle.form_seconds]" in result.stderr and str(machine) in result.stderr
+
+
+def test_the_outbox_key_is_read_from_the_local_file_without_the_keyring_package() -> None:
+    assert keyfile.configured()  # tests run with kiosk.keystore.LocalFileKeyring, as kiosks do
+    key = secrets.outbox_key(create=True)
+    code = ("import sys, base64; from kiosk import secrets; k = secrets.outbox_key();"
+            "print(base64.b64encode(k).decode(), 'keyring' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True,
+                            env=dict(os.environ))
+
+    assert result.stdout.split() == [base64.b64encode(key).decode(), "False"]
+    assert keyring.get_password(secrets.SERVICE, secrets.OUTBOX_KEY) == base64.b64encode(key).decode()
+
+
+def test_an_unreadable_secrets_file_is_a_clear_message() -> None:
+    keyfile.path().parent.mkdir(parents=True, exist_ok=True)
+    keyfile.path().write_text("[1, 2", "utf-8")
+    with pytest.raises(secrets.SecretsError, match="the keyring cannot be read"):
+        secrets.outbox_key()
+
+
+def test_settings_validated_after_the_paint_match_the_raw_reading(tmp_path: Path) -> None:
+    machine = tmp_path / "kiosk.toml"
+    machine.write_text('[site]\nprofile = "dong-tam"\n', "utf-8")
+    settings: Settings = load_settings(machine)
+    raw, validated = BootInfo.read(machine), BootInfo.from_settings(settings)
+    assert (raw.site_name, raw.opening_hours, raw.language, raw.fullscreen) == (
+        validated.site_name, validated.opening_hours, validated.language, validated.fullscreen)
