@@ -6,7 +6,9 @@ Growth: bench/soak_ui.py in a subprocess drives 50 warm-up sessions (every scree
 1,000 scripted sessions through the real screens; every 100 sessions it collects garbage and samples the
 resident set twice: as it is, and after glibc's malloc_trim(0) has handed free heap pages back (the live
 memory; without the trim the figure wanders by ±10 MB with what the allocator keeps from the last burst).
-Growth is the least-squares slope of the live samples; the slope of the untrimmed ones is reported too.
+Growth is the least-squares slope of the live samples; the slope of the untrimmed ones is reported too,
+and, to say where a growth is, the slopes of the C heap in use (glibc's mallinfo2: allocations still
+held) and of SQLite's share of it (page caches, bounded), with the window's QObject count.
 """
 
 from __future__ import annotations
@@ -82,6 +84,9 @@ def growth() -> dict[str, float | str]:
         report = json.loads(report_path.read_text("utf-8"))
     raw = [(int(n), int(kb)) for n, kb, _ in report["rss_samples_kb"]]
     live = [(int(n), int(kb)) for n, _, kb in report["rss_samples_kb"]]
+    heap = [(int(n), int(kb)) for n, kb, _, _ in report["heap_samples"]]
+    sqlite = [(int(n), int(kb)) for n, _, kb, _ in report["heap_samples"]]
+    qobjects = [int(count) for _, _, _, count in report["heap_samples"]]
     return {
         "sessions": SESSIONS,
         "dossiers_submitted": report["submitted"],
@@ -91,6 +96,12 @@ def growth() -> dict[str, float | str]:
         "live_after_1000_sessions_mb": round(report["live_after_kb"] / 1024, 1),
         "growth_mb_per_1000_sessions": round(slope_per_1000(live), 2),
         "growth_rss_untrimmed_mb_per_1000": round(slope_per_1000(raw), 2),
+        # Where the live growth is: allocations still held (a leak or a filling cache), SQLite's page
+        # caches among them (bounded: they level off at cache_size), and widgets or other QObjects piling up.
+        "growth_heap_in_use_mb_per_1000": round(slope_per_1000(heap), 2),
+        "growth_sqlite_mb_per_1000": round(slope_per_1000(sqlite), 2),
+        "sqlite_memory_after_mb": round(sqlite[-1][1] / 1024, 2),
+        "window_qobjects_min_max": f"{min(qobjects)}-{max(qobjects)}",
         "target_growth_mb": "<= 5",
         "soak_problems": report["problem_count"],
     }

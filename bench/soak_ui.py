@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
+import ctypes.util
 import gc
 import json
 import logging
@@ -65,13 +67,50 @@ def trim_heap() -> None:
     Without it the figure mixes leaks with what the allocator keeps after a burst of allocations (a screen
     rebuilt, a slip rendered): the resident set then wanders by ±10 MB from sample to sample.
     """
-    import ctypes
-    import ctypes.util
-
     name = ctypes.util.find_library("c")
     if name:
         with contextlib.suppress(OSError, AttributeError):  # not glibc
             ctypes.CDLL(name).malloc_trim(0)
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                                                     "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+
+def heap_in_use_kb() -> int:
+    """What the C heap has handed out and not had back, in KiB (glibc's mallinfo2; 0 elsewhere).
+
+    Unlike the resident set, this moves only with allocations still alive: a steady rise is a native leak
+    or a filling cache, while fragmentation and pages the allocator keeps do not count. It includes
+    SQLite's memory (see `sqlite_memory_kb`) but not Python's small-object arenas.
+    """
+    name = ctypes.util.find_library("c")
+    if not name:
+        return 0
+    try:
+        mallinfo2 = ctypes.CDLL(name).mallinfo2
+    except (OSError, AttributeError):  # not glibc, or older than 2.33
+        return 0
+    mallinfo2.restype = _MallInfo2
+    info = mallinfo2()
+    return int(info.uordblks + info.hblkhd) // 1024
+
+
+def sqlite_memory_kb() -> int:
+    """What SQLite holds across all connections (page caches, prepared statements), in KiB.
+
+    A page cache grows with the database it reads, up to its `cache_size` (2 MiB per connection by default):
+    the outbox's fills as dossiers pile up on a kiosk without a portal, then levels off.
+    """
+    import _sqlite3
+
+    try:
+        memory_used = ctypes.CDLL(_sqlite3.__file__).sqlite3_memory_used  # found in the linked libsqlite3
+    except (OSError, AttributeError):
+        return 0
+    memory_used.restype = ctypes.c_int64
+    return int(memory_used()) // 1024
 
 
 def rss_kb() -> int:
@@ -574,16 +613,22 @@ def soak(sessions: int, seed: int, warmup: int = 0, timing: bool = False,
             trim_heap()
             return raw, rss_kb()
 
+        def allocations() -> tuple[int, int, int]:
+            """(C heap in use KiB, SQLite's share KiB, the window's QObjects), right after `memory()`."""
+            return heap_in_use_kb(), sqlite_memory_kb(), len(window.findChildren(QObject))
+
         before = memory()
         driver.timing = timing
         driver.stats.change_ms.clear()
         driver.stats.change_to.clear()
         driver.stats.change_cpu_ms.clear()
         samples: list[tuple[int, int, int]] = [(0, *before)]
+        heap: list[tuple[int, int, int, int]] = [(0, *allocations())]
 
         def progress(done: int) -> None:
             if every and done % every == 0:
                 samples.append((done, *memory()))
+                heap.append((done, *allocations()))
                 print(f"soak: {done}/{sessions} sessions, rss {samples[-1][1] / 1024:.1f} MB "
                       f"({samples[-1][2] / 1024:.1f} MB live)", file=sys.stderr)
 
@@ -591,6 +636,7 @@ def soak(sessions: int, seed: int, warmup: int = 0, timing: bool = False,
         after = memory()
         if not every or sessions % every:
             samples.append((sessions, *after))
+            heap.append((sessions, *allocations()))
         report = driver.stats.summary()
         report.update({
             "seed": seed,
@@ -603,6 +649,8 @@ def soak(sessions: int, seed: int, warmup: int = 0, timing: bool = False,
             "live_after_kb": after[1],
             "live_growth_mb_per_1000": round((after[1] - before[1]) / 1024 * 1000 / max(sessions, 1), 3),
             "rss_samples_kb": samples,  # (sessions done, resident set, resident set after trimming the heap)
+            # (sessions done, C heap in use KiB, SQLite's share of it KiB, QObjects under the window)
+            "heap_samples": heap,
             "change_ms": driver.stats.change_ms if timing else [],
             "change_to": driver.stats.change_to if timing else [],
             "change_cpu_ms": driver.stats.change_cpu_ms if timing else [],

@@ -17,9 +17,15 @@ import PySide6  # noqa: F401  (loads shiboken's signature support, and with it t
 
 
 def _uses_pyside(module: ModuleType) -> bool:
+    """Whether `module` imported a PySide6 module or class (what PySide6 looks for in the source)."""
     for value in list(vars(module).values()):
-        name = value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", None)
-        if isinstance(name, str) and name.startswith(("PySide6", "shiboken6")):
+        if isinstance(value, ModuleType):
+            name = value.__name__
+        elif isinstance(value, type):
+            name = value.__module__
+        else:
+            continue
+        if name.startswith(("PySide6", "shiboken6")):
             return True
     return False
 

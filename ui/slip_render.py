@@ -76,6 +76,11 @@ def _qr_modules(payload: str, level: str) -> tuple[tuple[bool, ...], ...]:
     return tuple(tuple(row) for row in qr_matrix(payload, level))
 
 
+def forget_codes() -> None:
+    """Drop the encoded QR codes (a session's dossier reference and fee) at the end of the session."""
+    _qr_modules.cache_clear()
+
+
 def qr_image(matrix: Sequence[Sequence[bool]]) -> QImage:
     """The QR matrix as a grayscale image, one pixel per module (quiet zone included)."""
     modules = len(matrix)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
@@ -63,6 +64,7 @@ def set_button_text(widget: QPushButton, text: str, description: str = "") -> No
 
 
 def clear_layout(layout: QVBoxLayout | QHBoxLayout) -> None:
+    """Remove and delete every widget, stretch and nested layout of `layout`."""
     while layout.count():
         item = layout.takeAt(0)
         if item is None:
@@ -75,6 +77,9 @@ def clear_layout(layout: QVBoxLayout | QHBoxLayout) -> None:
         child = item.layout()
         if child is not None and isinstance(child, QVBoxLayout | QHBoxLayout):
             clear_layout(child)
+        # takeAt() hands the item to the caller, but PySide6 does not make Python its owner: without this the
+        # QWidgetItem or QSpacerItem (~144 bytes a row) would never be freed.
+        shiboken6.delete(item)
 
 
 class QrWidget(QWidget):

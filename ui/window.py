@@ -257,6 +257,7 @@ class KioskWindow(QWidget):
         from ui.portal_service import PortalService
         from ui.printing import create_print_service
         from ui.screens.base import ScreenContext
+        from ui.slip_render import forget_codes
         from ui.staff_entry import StaffEntry
         from ui.workers import TaskRunner
 
@@ -278,6 +279,7 @@ class KioskWindow(QWidget):
         )
         self.filtered_events = FILTERED_EVENTS | self.lockdown.EVENTS | self.staff_entry.EVENTS
         self.reset_hooks.append(self.staff_entry.close_pad)
+        self.reset_hooks.append(forget_codes)
         self.purge_timer = named_timer(self, "outbox-purge", PURGE_INTERVAL_MS)
         self.purge_timer.timeout.connect(self.purge_outbox)
 
