@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import qrcode
 import qrcode.constants
 
@@ -16,3 +18,16 @@ def qr_matrix(text: str, level: str = "M") -> list[list[bool]]:
     code.add_data(text.encode("utf-8"))
     code.make(fit=True)
     return [list(row) for row in code.get_matrix()]
+
+
+@lru_cache(maxsize=32)
+def qr_modules(text: str, level: str) -> tuple[tuple[bool, ...], ...]:
+    """`qr_matrix`, kept for the last 32 codes: encoding takes milliseconds (mask selection in pure Python),
+    and a receipt shows and prints the same codes. Safe to call from worker threads. (`level` has no default:
+    the cache tells `f(x)` from `f(x, "M")`.)"""
+    return tuple(tuple(row) for row in qr_matrix(text, level))
+
+
+def forget_codes() -> None:
+    """Drop the kept codes (a session's dossier reference and fee) at the end of the session."""
+    qr_modules.cache_clear()

@@ -23,13 +23,12 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPlainTextEdit, QPushButton, QTextEdit
 from pytestqt.qtbot import QtBot
 
-from kiosk import paths
+from kiosk import paths, qr
 from kiosk.catalog.models import FieldKind
 from kiosk.journey import ScanIdCard, Screen
 from kiosk.logs import log_file, setup_logging
 from kiosk.sample import sample_answers, sample_value
 from kiosk.validation import validate_step, visible_steps
-from ui import slip_render
 from ui.screens.form import StepScreen
 from ui.window import KioskWindow
 
@@ -242,7 +241,7 @@ def disk_findings(*roots: Path) -> list[str]:
 def test_a_whole_session_leaves_no_trace(qtbot: QtBot, window: KioskWindow, kiosk_log: Path,
                                          tmp_path: Path) -> None:
     first_session(qtbot, window)
-    assert slip_render._qr_modules.cache_info().currsize == 0  # the slip's reference and fee QR codes
+    assert qr.qr_modules.cache_info().currsize == 0  # the slip's reference and fee QR codes
     stored = window.runtime.outbox.records()
     assert len(stored) == 1  # the dossier was really submitted (and is readable with the key)
     payload = window.runtime.outbox.payload(stored[0].uuid)

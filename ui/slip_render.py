@@ -28,7 +28,7 @@ from PySide6.QtGui import (
 
 from kiosk.i18n import tr
 from kiosk.printing import PAPER_58MM_DOTS, PAPER_80MM_DOTS
-from kiosk.qr import qr_matrix
+from kiosk.qr import qr_modules
 from kiosk.receipt import Checklist, Slip
 from ui.theme import FONT_FAMILY
 
@@ -69,16 +69,13 @@ def paper_dots(paper_width_mm: int) -> int:
     return WIDTH_58MM if paper_width_mm == 58 else WIDTH_80MM
 
 
-@lru_cache(maxsize=32)
-def _qr_modules(payload: str, level: str) -> tuple[tuple[bool, ...], ...]:
-    # Encoding dominates a slip's cost (mask selection in pure Python): the preview and the print job
-    # of the same slip, and both paper widths, share one encoding.
-    return tuple(tuple(row) for row in qr_matrix(payload, level))
-
-
-def forget_codes() -> None:
-    """Drop the encoded QR codes (a session's dossier reference and fee) at the end of the session."""
-    _qr_modules.cache_clear()
+def encode_slip_codes(slip: Slip, level: str) -> None:
+    """Encode the slip's QR codes ahead (in a worker thread): the receipt screen (level M), its preview and the
+    print job (`level`) then find them in `kiosk.qr.qr_modules`, and the GUI thread does not wait for them."""
+    for payload in (slip.lookup_url, slip.vietqr_payload):
+        if payload:
+            for each in {"M", level}:
+                qr_modules(payload, each)
 
 
 def qr_image(matrix: Sequence[Sequence[bool]]) -> QImage:
@@ -187,7 +184,7 @@ class _Layout:
 
     def qr_module(self, payload: str, space: int) -> tuple[Matrix, int]:
         """The QR matrix and the dots per module that fit in `space` (0 when it does not fit)."""
-        matrix = _qr_modules(payload, self.qr_level)
+        matrix = qr_modules(payload, self.qr_level)
         module = min(MAX_MODULE_DOTS, space // len(matrix))
         return matrix, (module if module >= MIN_MODULE_DOTS else 0)
 

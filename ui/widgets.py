@@ -88,16 +88,16 @@ class QrWidget(QWidget):
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(name)
-        self._matrix: list[list[bool]] = []
+        self._matrix: tuple[tuple[bool, ...], ...] = ()
         self.text = ""
         self.setMinimumSize(QSize(200, 200))
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
 
     def set_text(self, text: str) -> None:
         self.text = text
-        from kiosk.qr import qr_matrix
+        from kiosk.qr import qr_modules
 
-        self._matrix = qr_matrix(text) if text else []
+        self._matrix = qr_modules(text, "M") if text else ()
         self.setAccessibleName(f"QR: {text}")
         self.update()
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QInputMethodEvent, QKeyEvent, QPixmap
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QImage, QInputMethodEvent, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QApplication,
@@ -109,6 +110,8 @@ STATS_REPORT_MS = 3600 * 1000  # finished days go to the portal within the hour 
 def forget_widget_state(root: QWidget) -> None:
     """What `ScreenView.clear` cannot see: undo histories, scroll positions, popups, tooltips, dialogs."""
     for edit in root.findChildren(QLineEdit):
+        if not (edit.text() or edit.isUndoAvailable() or edit.isRedoAvailable() or edit.hasFocus()):
+            continue  # nothing to forget (pre-edit text lives only in the focused field): kept pages are many
         QApplication.sendEvent(edit, QInputMethodEvent())  # drops pre-edit text that setText() keeps
         edit.setText("")  # unlike clear(), also empties the undo history (Ctrl+Z would bring text back)
     texts: list[QPlainTextEdit | QTextEdit] = [*root.findChildren(QPlainTextEdit), *root.findChildren(QTextEdit)]
@@ -128,6 +131,16 @@ def forget_widget_state(root: QWidget) -> None:
     for dialog in root.findChildren(QDialog):
         if dialog.isVisible() and not dialog.property("keepOnReset"):
             dialog.reject()
+
+
+@dataclass(frozen=True)
+class PreparedReceipt:
+    """A stored dossier and its receipt, made in the worker that stored it (slip in the language `lang`)."""
+
+    stored: StoredDossier
+    slip: Slip | None
+    lang: str
+    preview: QImage | None
 
 
 class IdleOverlay(QFrame):
@@ -250,6 +263,7 @@ class KioskWindow(QWidget):
     def attach(self, runtime: Runtime) -> None:
         """The rest of the kiosk: journey, idle clock, input, printing, staff entry, statistics, portal."""
         from kiosk.idle import IdleTracker
+        from kiosk.qr import forget_codes
         from kiosk.staff_auth import StaffAuth
         from kiosk.stats import StatsRecorder, open_stats
         from ui.accessibility import InputAndAccessibility
@@ -257,7 +271,6 @@ class KioskWindow(QWidget):
         from ui.portal_service import PortalService
         from ui.printing import create_print_service
         from ui.screens.base import ScreenContext
-        from ui.slip_render import forget_codes
         from ui.staff_entry import StaffEntry
         from ui.workers import TaskRunner
 
@@ -541,17 +554,32 @@ class KioskWindow(QWidget):
         if proc is None or payload is None:
             self.send(SubmissionFailed())
             return
+        from kiosk.receipt import build_slip
+        from ui.slip_render import encode_slip_codes, paper_dots, render_slip
+
         settings = self.runtime.settings
         outbox = self.runtime.outbox
         fee = session.pending_fee
         code = proc.code
+        answers, lang = dict(session.answers), session.lang
 
-        def store() -> StoredDossier:
-            return outbox.enqueue(code, payload, settings.site.ref_prefix, settings.kiosk.id, fee_vnd=fee)
+        def store() -> PreparedReceipt:
+            stored = outbox.enqueue(code, payload, settings.site.ref_prefix, settings.kiosk.id, fee_vnd=fee)
+            # The receipt is prepared here too, off the GUI thread: the slip, its QR codes and its preview.
+            try:
+                slip = build_slip(proc, answers, stored.local_ref, True, stored.created_at, fee, settings, lang)
+                encode_slip_codes(slip, settings.printer.qr_level)
+                image = render_slip(slip, paper_dots(settings.printer.paper_width_mm), settings.printer.qr_level)
+                # Shown at full width so the resident can read it; the preview scrolls.
+                preview = image.scaledToWidth(min(image.width(), 420), Qt.TransformationMode.SmoothTransformation)
+            except Exception as exc:  # the dossier is stored: the GUI thread makes the receipt itself
+                log.warning("receipt not prepared: %s", type(exc).__name__)
+                return PreparedReceipt(stored, None, lang, None)
+            return PreparedReceipt(stored, slip, lang, preview)
 
         self.runner.submit(store, self._stored, self._store_failed)
 
-    def _stored(self, stored: StoredDossier) -> None:
+    def _stored(self, prepared: PreparedReceipt) -> None:
         from kiosk.receipt import build_slip
         from ui.screens.receipt import ReceiptScreen
         from ui.slip_render import paper_dots, render_slip
@@ -559,22 +587,20 @@ class KioskWindow(QWidget):
         proc = self.journey.procedure
         if proc is None or self.journey.screen is not Screen.SUBMITTING:
             return
-        session = self.journey.session
-        self.current_slip = build_slip(
-            proc, session.answers, stored.local_ref, True, stored.created_at, session.pending_fee,
-            self.runtime.settings, session.lang,
-        )
+        session, stored = self.journey.session, prepared.stored
+        slip, preview = prepared.slip, prepared.preview
+        if slip is None or preview is None or prepared.lang != session.lang:  # not prepared, or English now
+            printer = self.runtime.settings.printer
+            slip = build_slip(proc, session.answers, stored.local_ref, True, stored.created_at, session.pending_fee,
+                              self.runtime.settings, session.lang)
+            image = render_slip(slip, paper_dots(printer.paper_width_mm), printer.qr_level)
+            preview = image.scaledToWidth(min(image.width(), 420), Qt.TransformationMode.SmoothTransformation)
+        self.current_slip = slip
         self.send(SubmissionStored(stored))
         receipt = self.screens.get(Screen.RECEIPT)
-        if isinstance(receipt, ReceiptScreen) and self.current_slip is not None:
-            printer = self.runtime.settings.printer
-            image = render_slip(self.current_slip, paper_dots(printer.paper_width_mm), printer.qr_level)
-            # Shown at full width so the resident can read it; the preview scrolls.
-            preview = QPixmap.fromImage(image).scaledToWidth(
-                min(image.width(), 420), Qt.TransformationMode.SmoothTransformation
-            )
-            receipt.show_slip(self.current_slip, preview)
-            self.slip_ready.emit(self.current_slip)
+        if isinstance(receipt, ReceiptScreen):
+            receipt.show_slip(slip, QPixmap.fromImage(preview))
+            self.slip_ready.emit(slip)
             self.current_slip_id = stored.uuid
             self.print_current_slip()
 

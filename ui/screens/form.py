@@ -1,18 +1,29 @@
-"""The form steps (one topic per screen, with progress) and the review of all answers."""
+"""The form steps (one topic per screen, with progress) and the review of all answers.
+
+Both screens keep their widgets between visits and only change what they show: building a form's
+editors or the review's rows costs far more than filling them (Python construction, style polish and
+dozens of Qt events per widget), and every widget destroyed leaves a little memory behind in PySide6.
+What a resident typed is emptied from the kept widgets when the session ends (`clear`).
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+from collections import OrderedDict
+from collections.abc import Callable
 
-from kiosk.catalog.models import FormField
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+
+from kiosk.catalog.models import FormField, Step
 from kiosk.dossier import display_value
 from kiosk.i18n import tr
 from kiosk.journey import ConfirmSubmit, EditStep, GoBack, Screen, SubmitStep
 from kiosk.validation import visible_fields
 from ui.layouts import TileButton, breakable, takes_the_rest
 from ui.screens.base import ScreenContext, ScreenView, scroll_area
-from ui.widgets import FieldEditor, button, clear_layout, label, set_button_text
+from ui.widgets import FieldEditor, button, label, set_button_text
+
+MAX_PAGES = 16  # step pages kept (~0.65 MB each), least recently shown dropped first (see StepScreen)
 
 
 def _repolish(widget: QWidget) -> None:
@@ -20,7 +31,84 @@ def _repolish(widget: QWidget) -> None:
     widget.style().polish(widget)
 
 
+def _set_value(editor: FieldEditor, value: str) -> None:
+    """Show `value` without announcing a change (the caller updates what depends on it once)."""
+    if editor.value() == value:
+        return  # keeps the cursor and what the resident is composing
+    editor.blockSignals(True)
+    try:
+        editor.set_value(value)
+    finally:
+        editor.blockSignals(False)
+
+
+def _set_error(editor: FieldEditor, message: str | None, description: str) -> None:
+    """Show or hide the field's message, restyling the field only when its state really changes; without
+    a message the field is described as it was built (`description`), not by an old message."""
+    shown = editor.error.text() if editor.input.property("invalid") == "true" else None
+    if (message or None) != shown:
+        editor.set_error(message)
+        if not message:
+            editor.input.setAccessibleDescription(description)
+
+
+def _fields_key(step: Step) -> str:
+    return "\n".join(spec.model_dump_json() for spec in step.fields)
+
+
+class StepPage(QWidget):
+    """The editors of one step in one language, built once and refilled on every visit."""
+
+    def __init__(self, fields: list[FormField], lang: str, on_change: Callable[[], None],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setVisible(False)  # built hidden, its editors join it without being shown one by one
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(8)
+        self.editors: dict[str, FieldEditor] = {}
+        previous: QWidget | None = None
+        for spec in fields:
+            editor = FieldEditor(spec, lang)
+            editor.changed.connect(on_change)
+            self.editors[spec.id] = editor
+            layout.addWidget(editor)
+            target = editor.focus_target()
+            if previous is not None:
+                QWidget.setTabOrder(previous, target)
+            previous = target
+        self.used = False  # shown since the last reset: its editors may hold a resident's answers
+        self._names = [(widget, widget.objectName()) for widget in self.findChildren(QWidget) if widget.objectName()]
+        self.descriptions = {field_id: e.input.accessibleDescription() for field_id, e in self.editors.items()}
+        self.shown = True  # named; `set_shown(False)` unnames it
+
+    def set_shown(self, shown: bool) -> None:
+        """Show or hide the page; a hidden page's widgets lose their names, so that a search by name
+        (`field.<id>`, `error.<id>`) finds only the shown step's, never a kept page's."""
+        if shown == self.shown:
+            return
+        self.shown = shown
+        if shown:
+            for widget, name in self._names:
+                widget.setObjectName(name)
+        self.setVisible(shown)
+        if not shown:
+            for widget, _name in self._names:
+                widget.setObjectName("")
+
+    def empty(self) -> None:
+        """Forget every answer and message shown here."""
+        for field_id, editor in self.editors.items():
+            _set_value(editor, "")
+            _set_error(editor, None, self.descriptions[field_id])
+        self.used = False
+
+
 class StepScreen(ScreenView):
+    """One step of the form. Each step's editors are built once per language and kept (`MAX_PAGES` of
+    them, ~0.6 MB each: the demo catalog's 33 distinct steps in two languages are 66 pages); a step shown
+    again is only refilled, which makes the change to it several times faster than building it."""
+
     kind = Screen.STEP
 
     def __init__(self, ctx: ScreenContext) -> None:
@@ -39,7 +127,7 @@ class StepScreen(ScreenView):
         for widget in (self.help, self.scan_hint, self.scan_status):
             self.form_layout.addWidget(widget)
         self.fields_layout = QVBoxLayout()
-        self.fields_layout.setSpacing(8)
+        self.fields_layout.setSpacing(0)
         self.form_layout.addLayout(self.fields_layout)
         self.form_layout.addStretch(1)
         self.scroll_box = takes_the_rest(scroll_area(self.form, "step.scroll"))
@@ -55,7 +143,10 @@ class StepScreen(ScreenView):
             self.outer.addWidget(widget)
         self.outer.addWidget(self.scroll_box, 1)
         self.outer.addLayout(row)
-        self.editors: dict[str, FieldEditor] = {}
+        self.editors: dict[str, FieldEditor] = {}  # the shown step's
+        self.pages: OrderedDict[tuple[str, str], StepPage] = OrderedDict()  # least recently shown first
+        self.page: StepPage | None = None
+        self._fields_keys: dict[int, tuple[Step, str]] = {}
         self._step_key: tuple[str, str, str] | None = None
 
     def capture(self) -> dict[str, str]:
@@ -95,20 +186,23 @@ class StepScreen(ScreenView):
         self.scan_hint.setVisible(step.identity)
         scan = session.scan_result
         self.scan_status.setText(t("form.scan_ok") if scan == "ok" else t("form.scan_bad") if scan == "bad" else "")
-        self.scan_status.setProperty("role", "error" if scan == "bad" else "subtitle")
-        _repolish(self.scan_status)
+        role = "error" if scan == "bad" else "subtitle"
+        if self.scan_status.property("role") != role:
+            self.scan_status.setProperty("role", role)
+            _repolish(self.scan_status)
         self.scan_status.setVisible(step.identity and scan is not None)
         set_button_text(self.back, t("nav.back"))
         set_button_text(self.next, t("nav.next"))
         key = (proc.code, step.id, lang)
         if key != self._step_key:
-            self._build(step.fields)
+            self._show_page(step, lang)
             self._step_key = key
             self.scroll_box.verticalScrollBar().setValue(0)
+        descriptions = self.page.descriptions if self.page is not None else {}
         for field_id, editor in self.editors.items():
-            editor.set_value(session.answers.get(field_id, ""))
+            _set_value(editor, session.answers.get(field_id, ""))
             issue = session.errors.get(field_id)
-            editor.set_error(tr(issue.key, lang, **issue.params) if issue else None)
+            _set_error(editor, tr(issue.key, lang, **issue.params) if issue else None, descriptions.get(field_id, ""))
         self._update_visibility()
         self.banner.setText(t("form.fix_errors"))
         self.banner.setVisible(bool(session.errors))
@@ -120,27 +214,133 @@ class StepScreen(ScreenView):
             if first_error is not None or chosen is not None:
                 self.scroll_box.ensureWidgetVisible(target)
 
-    def _build(self, fields: list[FormField]) -> None:
-        clear_layout(self.fields_layout)
-        self.editors = {}
-        lang = self.ctx.lang
-        previous: QWidget | None = None
-        for spec in fields:
-            editor = FieldEditor(spec, lang)
-            editor.changed.connect(self._update_visibility)
-            self.editors[spec.id] = editor
-            self.fields_layout.addWidget(editor)
-            target = editor.focus_target()
-            if previous is not None:
-                QWidget.setTabOrder(previous, target)
-            previous = target
+    def _page_key(self, step: Step, lang: str) -> tuple[str, str]:
+        # Steps with the same fields share a page (most procedures open with the same applicant step).
+        known = self._fields_keys.get(id(step))
+        if known is None or known[0] is not step:
+            known = (step, _fields_key(step))
+            self._fields_keys[id(step)] = known
+        return known[1], lang
+
+    def _page_for(self, step: Step, lang: str) -> StepPage:
+        """The step's page, built (hidden) when it is not kept; it becomes the most recently used."""
+        key = self._page_key(step, lang)
+        page = self.pages.get(key)
+        if page is None:
+            page = StepPage(step.fields, lang, self._update_visibility, self.form)
+            page.set_shown(False)
+            self.fields_layout.addWidget(page)
+            self.pages[key] = page
+            self._evict()
+        self.pages.move_to_end(key)
+        return page
+
+    def _show_page(self, step: Step, lang: str) -> None:
+        page = self._page_for(step, lang)
+        if self.page is not None and self.page is not page:
+            self.page.set_shown(False)
+        self.page = page
+        page.used = True
+        self.editors = page.editors
+        page.set_shown(True)
+
+    def _evict(self) -> None:
+        while len(self.pages) > MAX_PAGES:
+            key, page = next(iter(self.pages.items()))
+            if page is self.page:
+                break
+            del self.pages[key]
+            self.fields_layout.removeWidget(page)
+            # Unparented and dropped, the page is deleted at once, answers and all (deleteLater() would
+            # leave a little memory behind per widget in PySide6).
+            page.setParent(None)
 
     def clear(self) -> None:
-        clear_layout(self.fields_layout)
+        for page in self.pages.values():
+            if page.used:
+                page.empty()
+        # The last page stays shown (in the hidden screen), emptied: the next form often starts with it.
         self.editors = {}
         self._step_key = None
         self.scan_status.clear()
-        super().clear()
+        # Not ScreenView.clear: it would visit every field of every kept page, and only the pages shown
+        # since the last reset can hold answers (emptied above; the window's reset then drops every
+        # field's undo history). The scroll position is all that is left.
+        self.scroll_box.verticalScrollBar().setValue(0)
+
+
+class ReviewSection(QWidget):
+    """One step on the review: its title, an Edit button, and a row per answer (rows kept for reuse)."""
+
+    def __init__(self, send_edit: Callable[[str, str | None], None]) -> None:
+        super().__init__()
+        self._send_edit = send_edit
+        self.step_id = ""
+        self.rows: list[TileButton] = []
+        self.field_ids: list[str] = []
+        self.shown = 0  # rows not hidden
+        self.filled = 0  # rows showing answers (at most `shown`)
+        self.box = QVBoxLayout(self)
+        self.box.setContentsMargins(0, 0, 0, 0)
+        self.box.setSpacing(8)
+        header = QHBoxLayout()
+        self.title = label("", "", "subtitle")
+        self.edit = button("", "")
+        self.edit.clicked.connect(lambda: self._send_edit(self.step_id, None))
+        header.addWidget(self.title, 1)
+        header.addWidget(self.edit, 0, Qt.AlignmentFlag.AlignTop)
+        self.box.addLayout(header)
+
+    def _row(self, index: int) -> TileButton:
+        while len(self.rows) <= index:
+            row = TileButton("", "answer", "muted", "")
+            position = len(self.rows)
+            row.clicked.connect(lambda _c=False, i=position: self._send_edit(self.step_id, self.field_ids[i]))
+            self.rows.append(row)
+            self.field_ids.append("")
+            self.box.addWidget(row)
+        return self.rows[index]
+
+    def show_step(self, step_id: str, title: str, edit_text: str, edit_description: str,
+                  answers: list[tuple[str, str, str, str]]) -> None:
+        """`answers`: (field id, label, shown value, description) for every visible field."""
+        self.step_id = step_id
+        self.title.setObjectName(f"review.step.{step_id}")
+        self.title.setText(breakable(title))
+        self.edit.setObjectName(f"review.edit.{step_id}")
+        set_button_text(self.edit, edit_text, edit_description)
+        for index, (field_id, field_label, shown, description) in enumerate(answers):
+            row = self._row(index)
+            self.field_ids[index] = field_id
+            _name_row(row, f"review.answer.{field_id}")
+            row.set_texts(field_label, shown, description)
+            row.setVisible(True)  # at once, not when the event loop next runs
+        for index in range(len(answers), self.shown):
+            self.rows[index].setVisible(False)
+        self._empty_rows(len(answers))
+        self.shown = self.filled = len(answers)
+
+    def _empty_rows(self, start: int) -> None:
+        for index in range(start, self.filled):
+            row = self.rows[index]
+            row.set_texts("")
+            _name_row(row, "")  # a row without an answer is never found by a field's name
+            self.field_ids[index] = ""
+
+    def empty(self) -> None:
+        """Forget the answers; the rows stay (shown, in a hidden screen) for the next resident's review."""
+        self._empty_rows(0)
+        self.filled = 0
+        self.title.setObjectName("")
+        self.edit.setObjectName("")
+        self.step_id = ""
+
+
+def _name_row(row: TileButton, name: str) -> None:
+    if row.objectName() != name:
+        row.setObjectName(name)
+        row.heading.setObjectName(f"{name}.heading" if name else "")
+        row.detail.setObjectName(f"{name}.detail" if name else "")
 
 
 class ReviewScreen(ScreenView):
@@ -158,9 +358,12 @@ class ReviewScreen(ScreenView):
         self.content_layout = QVBoxLayout(self.content)
         self.content_layout.setContentsMargins(0, 0, 12, 0)
         self.content_layout.setSpacing(8)
+        self.content_layout.addStretch(1)
+        self.sections: list[ReviewSection] = []
+        self.shown_sections = 0
         row = QHBoxLayout()
         self.back = button("", "review.back")
-        self.submit = button("", "review.submit", "primary")
+        self.submit: QPushButton = button("", "review.submit", "primary")
         self.back.clicked.connect(lambda: ctx.send(GoBack()))
         self.submit.clicked.connect(lambda: ctx.send(ConfirmSubmit()))
         row.addWidget(self.back)
@@ -170,6 +373,16 @@ class ReviewScreen(ScreenView):
             self.outer.addWidget(widget)
         self.outer.addWidget(takes_the_rest(scroll_area(self.content, "review.scroll")), 1)
         self.outer.addLayout(row)
+
+    def _edit(self, step_id: str, field_id: str | None) -> None:
+        self.ctx.send(EditStep(step_id, field_id))
+
+    def _section(self, index: int) -> ReviewSection:
+        while len(self.sections) <= index:
+            section = ReviewSection(self._edit)
+            self.content_layout.insertWidget(len(self.sections), section)
+            self.sections.append(section)
+        return self.sections[index]
 
     def enter(self) -> None:
         journey = self.ctx.journey
@@ -184,30 +397,25 @@ class ReviewScreen(ScreenView):
         self.banner.setVisible(bool(session.banner))
         set_button_text(self.back, t("nav.back"))
         set_button_text(self.submit, t("review.submit"))
-        clear_layout(self.content_layout)
-        for step in journey.steps():
-            header = QHBoxLayout()
-            step_title = step.title.get(lang)
-            header.addWidget(label(breakable(step_title), f"review.step.{step.id}", "subtitle"), 1)
-            edit = button(t("review.edit"), f"review.edit.{step.id}", "", t("review.change", label=step_title))
-            edit.clicked.connect(lambda _c=False, sid=step.id: self.ctx.send(EditStep(sid)))
-            header.addWidget(edit, 0, Qt.AlignmentFlag.AlignTop)
-            self.content_layout.addLayout(header)
+        steps = journey.steps()
+        for index, step in enumerate(steps):
+            answers = []
             for spec in visible_fields(step, session.answers):
                 value = session.answers.get(spec.id, "")
                 shown = display_value(proc, spec.id, value, lang) if value else t("review.empty")
-                answer = TileButton(f"review.answer.{spec.id}", "answer", "muted", "")
                 field_label = spec.label.get(lang)
-                answer.set_texts(field_label, shown, t("review.change", label=field_label))
-                answer.clicked.connect(
-                    lambda _c=False, sid=step.id, fid=spec.id: self.ctx.send(EditStep(sid, fid))
-                )
-                self.content_layout.addWidget(answer)
-        self.content_layout.addStretch(1)
-        for widget in self.content.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly):
-            widget.show()  # at once, not when the event loop next runs
+                answers.append((spec.id, field_label, shown, t("review.change", label=field_label)))
+            step_title = step.title.get(lang)
+            section = self._section(index)
+            section.show_step(step.id, step_title, t("review.edit"), t("review.change", label=step_title), answers)
+            section.setVisible(True)  # at once, not when the event loop next runs
+        for section in self.sections[len(steps):self.shown_sections]:
+            section.setVisible(False)
+            section.empty()
+        self.shown_sections = len(steps)
 
     def clear(self) -> None:
-        clear_layout(self.content_layout)
+        for section in self.sections:
+            section.empty()  # shown sections stay shown (the screen is hidden): the next review only refills
         self.banner.clear()
         super().clear()

@@ -13,7 +13,7 @@ from kiosk.i18n import format_vnd
 from kiosk.journey import Mode, Screen, StartApplication
 from ui.layouts import OptionRow, breakable, takes_the_rest
 from ui.screens.base import ScreenContext, ScreenView, scroll_area
-from ui.widgets import button, clear_layout, label, set_button_text
+from ui.widgets import button, label, set_button_text
 
 SECTIONS = ("what", "who", "papers", "fee", "time", "authority", "delivery")
 
@@ -82,7 +82,9 @@ class OverviewScreen(ScreenView):
         self.texts: dict[str, QLabel] = {}
         self.papers_box = QVBoxLayout()
         self.papers_box.setSpacing(4)
-        self.paper_checks: list[QCheckBox] = []
+        self.paper_checks: list[QCheckBox] = []  # the shown procedure's
+        self.paper_rows: list[OptionRow] = []  # kept and refilled; rows past the shown papers are hidden
+        self.paper_boxes: list[QCheckBox] = []  # each row's check box
         for key in SECTIONS:
             heading = label("", f"overview.{key}.heading", "subtitle")
             text = label("", f"overview.{key}")
@@ -150,24 +152,44 @@ class OverviewScreen(ScreenView):
         self.do_now.setVisible(learning)
 
     def _show_papers(self, proc: Procedure) -> None:
-        """The papers as a checklist the resident can tick (kept while only the language changes)."""
-        ticked = {i for i, check in enumerate(self.paper_checks) if check.isChecked()}
+        """The papers as a checklist the resident can tick (kept while only the language changes).
+
+        The rows are kept and refilled: a longer list adds rows, a shorter one hides the rest."""
         same_procedure = self._shown is not None and self._shown[0] == proc.code
-        clear_layout(self.papers_box)
-        self.paper_checks = []
         for index, paper in enumerate(proc.papers):
-            check = QCheckBox()
-            check.setObjectName(f"overview.paper.{index}")
+            row = self._paper_row(index)
+            check = self.paper_boxes[index]
             text = paper_text(self.ctx, paper)
+            check.setObjectName(f"overview.paper.{index}")
             check.setAccessibleName(text)
             check.setAccessibleDescription(text)
-            check.setChecked(same_procedure and index in ticked)
-            self.paper_checks.append(check)
-            row = OptionRow(check, text, f"overview.paper.{index}.row")
-            self.papers_box.addWidget(row)
-            row.show()
+            if not same_procedure:
+                check.setChecked(False)
+            row.text.setText(breakable(text))
+            row.setVisible(True)  # at once, not when the event loop next runs
+        self._hide_papers(len(proc.papers))
+        self.paper_checks = self.paper_boxes[:len(proc.papers)]
         self._shown = (proc.code, self.ctx.lang)
         self.body_scroll.verticalScrollBar().setValue(0)
+
+    def _paper_row(self, index: int) -> OptionRow:
+        while len(self.paper_rows) <= index:
+            position = len(self.paper_rows)
+            check = QCheckBox()
+            row = OptionRow(check, "", f"overview.paper.{position}.row")
+            self.papers_box.addWidget(row)
+            self.paper_rows.append(row)
+            self.paper_boxes.append(check)
+        return self.paper_rows[index]
+
+    def _hide_papers(self, start: int) -> None:
+        """Hide (and unname, so no search by name finds them) the rows from `start` on."""
+        for row, check in zip(self.paper_rows[start:], self.paper_boxes[start:], strict=True):
+            if row.isHidden() and not check.objectName():
+                continue
+            row.setVisible(False)
+            check.setChecked(False)
+            check.setObjectName("")
 
     def _request_checklist(self) -> None:
         self.checklist_requested.emit()
@@ -180,7 +202,8 @@ class OverviewScreen(ScreenView):
 
     def clear(self) -> None:
         self.show_checklist_status("")
-        clear_layout(self.papers_box)
+        for check in self.paper_checks:
+            check.setChecked(False)  # the rows stay, with the last procedure's papers: nothing of the resident
         self.paper_checks = []
         self._shown = None
         super().clear()

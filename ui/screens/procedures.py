@@ -9,7 +9,7 @@ from kiosk.catalog.models import Category, Procedure
 from kiosk.journey import Mode, Screen, SearchProcedures, SelectProcedure
 from ui.layouts import FlowBox, TileButton, takes_the_rest
 from ui.screens.base import ScreenContext, ScreenView, scroll_area
-from ui.widgets import button, clear_layout, label, set_button_text
+from ui.widgets import button, label, set_button_text
 
 MAX_SHOWN = 50
 PREVIEW_CHARS = 140
@@ -50,11 +50,22 @@ class ProceduresScreen(ScreenView):
         self.list_layout = QVBoxLayout(self.list_box)
         self.list_layout.setContentsMargins(0, 0, 0, 0)
         self.list_layout.setSpacing(10)
+        # Tiles are kept and refilled (building them is what made the list slow); `codes` says which
+        # procedure each shows.
+        self.tiles: list[TileButton] = []
+        self.codes: list[str] = []
+        self.shown_tiles = 0
+        self.empty = label("", "procedures.empty", "subtitle")
+        self.more = label("", "procedures.more", "muted")
+        for note in (self.empty, self.more):
+            note.setVisible(False)
+            self.list_layout.addWidget(note)
+        self.list_layout.addStretch(1)
         self.list_scroll = takes_the_rest(scroll_area(self.list_box, "procedures.scroll"))
         for widget in (self.title, self.search, self.chip_box, self.count):
             self.outer.addWidget(widget)
         self.outer.addWidget(self.list_scroll, 1)
-        self._shown: tuple[str, str, str, str] | None = None
+        self._shown: tuple[str, str, str] | None = None
 
     def enter(self) -> None:
         t = self.ctx.t
@@ -90,32 +101,60 @@ class ProceduresScreen(ScreenView):
 
     def _refresh(self) -> None:
         session = self.ctx.journey.session
-        key = (session.query, session.category, session.lang, session.mode.value)
+        key = (session.query, session.category, session.lang)
         if key == self._shown:
             return
         self._shown = key
-        clear_layout(self.list_layout)
         t, lang = self.ctx.t, self.ctx.lang
         procedures = self.visible_procedures()
-        for proc in procedures[:MAX_SHOWN]:
-            item = TileButton(f"procedure.{proc.code}")
-            item.set_texts(proc.name.get(lang), preview(proc.summary.get(lang)), proc.summary.get(lang))
-            item.clicked.connect(lambda _c=False, code=proc.code: self.ctx.send(SelectProcedure(code)))
-            self.list_layout.addWidget(item)
-        if not procedures:
-            self.list_layout.addWidget(label(t("list.empty"), "procedures.empty", "subtitle"))
-        if len(procedures) > MAX_SHOWN:
-            self.list_layout.addWidget(label(t("list.more", n=len(procedures) - MAX_SHOWN), "procedures.more", "muted"))
-        for index in range(self.list_layout.count()):
-            item_at = self.list_layout.itemAt(index)
-            widget = item_at.widget() if item_at is not None else None
-            if widget is not None:
-                widget.show()  # at once, not when the event loop next runs: a quick touch finds it
+        listed = procedures[:MAX_SHOWN]
+        for index, proc in enumerate(listed):
+            tile = self._tile(index)
+            self.codes[index] = proc.code
+            if tile.objectName() != f"procedure.{proc.code}":
+                _name_tile(tile, f"procedure.{proc.code}")
+            summary = proc.summary.get(lang)
+            tile.set_texts(proc.name.get(lang), preview(summary), summary)
+            tile.setVisible(True)  # at once, not when the event loop next runs: a quick touch finds it
+        self._hide_tiles(len(listed))
+        self.shown_tiles = len(listed)
+        self.empty.setText(t("list.empty") if not procedures else "")
+        self.empty.setVisible(not procedures)
+        extra = len(procedures) - MAX_SHOWN
+        self.more.setText(t("list.more", n=extra) if extra > 0 else "")
+        self.more.setVisible(extra > 0)
         self.count.setText(t("list.count", n=len(procedures)))
-        self.list_layout.addStretch(1)
         self.list_scroll.verticalScrollBar().setValue(0)
 
+    def _tile(self, index: int) -> TileButton:
+        """The tile at `index` of the list, made the first time the list is that long (then kept)."""
+        while len(self.tiles) <= index:
+            position = len(self.tiles)
+            tile = TileButton("")
+            tile.clicked.connect(lambda _c=False, i=position: self.ctx.send(SelectProcedure(self.codes[i])))
+            self.list_layout.insertWidget(position, tile)
+            self.tiles.append(tile)
+            self.codes.append("")
+        return self.tiles[index]
+
+    def _hide_tiles(self, start: int) -> None:
+        for index in range(start, max(self.shown_tiles, start)):
+            tile = self.tiles[index]
+            tile.setVisible(False)
+            _name_tile(tile, "")  # a hidden tile is never found by a procedure's name
+            self.codes[index] = ""
+
     def clear(self) -> None:
-        clear_layout(self.list_layout)
-        self._shown = None
+        # The full list in the kiosk's language stays (it tells nothing of the resident); a list narrowed
+        # by what the resident searched for or chose does not.
+        if self._shown is None or self._shown[:2] != ("", "all"):
+            self._hide_tiles(0)
+            self.shown_tiles = 0
+            self._shown = None
         super().clear()
+
+
+def _name_tile(tile: TileButton, name: str) -> None:
+    tile.setObjectName(name)
+    tile.heading.setObjectName(f"{name}.heading" if name else "")
+    tile.detail.setObjectName(f"{name}.detail" if name else "")

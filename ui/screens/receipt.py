@@ -106,13 +106,15 @@ class ReceiptScreen(ScreenView):
         self.title.setText(t("receipt.title"))
         self.reference.setText(t("receipt.reference", reference=slip.reference))
         self.keep.setText(t("receipt.keep"))
-        self.qr.set_text(slip.lookup_url)
+        if self.qr.text != slip.lookup_url:  # encoding a QR takes milliseconds: not again on a language change
+            self.qr.set_text(slip.lookup_url)
         self.lookup_caption.setText(t("slip.lookup"))
         paying = slip.vietqr_payload is not None
         self.pay_qr.setVisible(paying)
         self.pay_caption.setVisible(paying)
         if slip.vietqr_payload is not None:
-            self.pay_qr.set_text(slip.vietqr_payload)
+            if self.pay_qr.text != slip.vietqr_payload:
+                self.pay_qr.set_text(slip.vietqr_payload)
             self.pay_caption.setText(t("receipt.pay", amount=slip.fee_text))
         if preview is not None:
             self.preview.setPixmap(preview)
