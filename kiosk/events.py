@@ -1,7 +1,7 @@
-"""The journey's vocabulary: its screens and the events the UI sends to `Journey.dispatch`.
+"""The journey's vocabulary: the events the UI sends to `Journey.dispatch` (and its screens, re-exported).
 
-Apart from `kiosk.journey` so the UI can name screens and events before the catalog, its pydantic models
-and the outbox are imported (the attract screen is painted first; docs/PERFORMANCE.md).
+Apart from `kiosk.journey` so the UI can name events without the catalog, its pydantic models and the outbox;
+the window imports them once its attract screen is painted (docs/PERFORMANCE.md).
 """
 
 from __future__ import annotations
@@ -11,27 +11,39 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from kiosk.screens import FORM_SCREENS, MENU_SCREENS, Screen
+
 if TYPE_CHECKING:
     from kiosk.outbox import StoredDossier
 
-
-class Screen(StrEnum):
-    ATTRACT = "attract"
-    HOME = "home"
-    PROCEDURES = "procedures"
-    OVERVIEW = "overview"
-    CONSENT = "consent"
-    STEP = "step"
-    REVIEW = "review"
-    SUBMITTING = "submitting"
-    RECEIPT = "receipt"
-    RATING = "rating"
-    LOOKUP = "lookup"
-    FEEDBACK = "feedback"
-
-
-FORM_SCREENS = frozenset({Screen.CONSENT, Screen.STEP, Screen.REVIEW, Screen.FEEDBACK, Screen.LOOKUP})
-MENU_SCREENS = frozenset({Screen.HOME, Screen.PROCEDURES, Screen.OVERVIEW, Screen.RATING})
+__all__ = [
+    "FORM_SCREENS",
+    "MENU_SCREENS",
+    "ChooseMode",
+    "ConfirmSubmit",
+    "DeclineConsent",
+    "EditStep",
+    "Event",
+    "Finish",
+    "GiveConsent",
+    "GoBack",
+    "Mode",
+    "OpenFeedback",
+    "OpenLookup",
+    "Rate",
+    "Reset",
+    "ScanIdCard",
+    "Screen",
+    "SearchProcedures",
+    "SelectProcedure",
+    "SetLanguage",
+    "StartApplication",
+    "SubmissionFailed",
+    "SubmissionStored",
+    "SubmitStep",
+    "Touch",
+    "UpdateAnswers",
+]
 
 
 class Mode(StrEnum):

@@ -14,9 +14,7 @@ import logging
 import shutil
 import sqlite3
 import sys
-import tarfile
 import tempfile
-import zipfile
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -268,6 +266,9 @@ def export_logs(target: Path, status: dict[str, Any] | None = None) -> int:
     Logs carry no personal data (the logging filter blanks ID and phone numbers as a last defence).
     Returns the number of log files packed. Raises OSError when `target` cannot be written.
     """
+    import tarfile  # here, not at the top: the running kiosk imports this module for its sync records
+    import zipfile
+
     files = log_files()
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}-")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -26,18 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.boot import BootInfo
-from kiosk.events import (
-    Event,
-    GoBack,
-    Rate,
-    Reset,
-    Screen,
-    SetLanguage,
-    SubmissionFailed,
-    SubmissionStored,
-    UpdateAnswers,
-)
 from kiosk.i18n import tr
+from kiosk.screens import Screen
 from ui.layouts import ScrollingScreens
 from ui.screens.attract import AttractScreen, BootContext
 from ui.timers import named_timer
@@ -47,6 +38,7 @@ from ui.widgets import button, label, set_button_text
 if TYPE_CHECKING:
     from kiosk.catalog import Catalog
     from kiosk.config import Settings
+    from kiosk.events import Event
     from kiosk.idle import IdleTracker
     from kiosk.journey import Journey, Transition
     from kiosk.outbox import StoredDossier
@@ -215,6 +207,8 @@ class KioskWindow(QWidget):
         self.current_slip_id: str | None = None
         self.console: StaffConsole | None = None
         self.is_attached = False
+        self._filtering = False  # the application event filter is installed (see `_unfiltered`)
+        self._unfiltered_depth = 0
         # Called by every reset, after the screens are cleared: each part of the window that holds
         # something of the resident (keyboard buffer, overlays, accessibility modes) registers here.
         self.reset_hooks: list[Callable[[], None]] = []
@@ -226,11 +220,11 @@ class KioskWindow(QWidget):
         self.top_bar = bar  # the back button, then extra controls, the language toggle and End
         bar.setContentsMargins(24, 12, 24, 0)
         self.back_button = button("", "nav.back")
-        self.back_button.clicked.connect(lambda: self.send(GoBack()))
+        self.back_button.clicked.connect(self.go_back)
         self.language_button = button("", "nav.language")
         self.language_button.clicked.connect(self.toggle_language)
         self.end_button = button("", "nav.end")
-        self.end_button.clicked.connect(lambda: self.send(Reset("end-button")))
+        self.end_button.clicked.connect(lambda: self.reset("end-button"))
         bar.addWidget(self.back_button)
         bar.addStretch(1)
         bar.addWidget(self.language_button)
@@ -318,12 +312,25 @@ class KioskWindow(QWidget):
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
+            self._filtering = True
         for event in self.boot_context.pending:  # a touch while the kiosk was loading
             self.send(event)
         self.boot_context.pending.clear()
         self.attached.emit()
 
     # --- the one place screens change ---
+
+    # The journey's events are imported where they are sent: they load after the first paint.
+
+    def go_back(self) -> None:
+        from kiosk.events import GoBack
+
+        self.send(GoBack())
+
+    def reset(self, reason: str) -> None:
+        from kiosk.events import Reset
+
+        self.send(Reset(reason))
 
     def send(self, event: Event) -> None:
         if not self.is_attached:
@@ -341,7 +348,33 @@ class KioskWindow(QWidget):
             view.fit_width(self.width())
         return view
 
+    @contextmanager
+    def _unfiltered(self) -> Iterator[None]:
+        """The window's own screen work, without its application event filter.
+
+        A screen change makes thousands of Qt events (polish, layout, show, child events), each of which would
+        cross into Python for the filter and be dropped there: a third of the change's main-thread time. None
+        of them is input, closing or activation, the only events the filter acts on; those arrive from the
+        event loop, after this work, with the filter back in place."""
+        app = QApplication.instance()
+        outermost = self._unfiltered_depth == 0 and self._filtering and app is not None
+        if outermost and app is not None:
+            app.removeEventFilter(self)
+        self._unfiltered_depth += 1
+        try:
+            yield
+        finally:
+            self._unfiltered_depth -= 1
+            if outermost and self._filtering and app is not None:
+                app.installEventFilter(self)
+
     def _on_transition(self, transition: Transition) -> None:
+        with self._unfiltered():
+            self._change_screen(transition)
+
+    def _change_screen(self, transition: Transition) -> None:
+        from kiosk.events import Rate, Reset
+
         if transition.old is not transition.new and transition.old in self.screens:
             self.screens[transition.old].leave()
         # Every way back to the attract screen ends the session (Reset, the rating, Back from home).
@@ -382,7 +415,11 @@ class KioskWindow(QWidget):
         view = self.current_view()
         captured = view.capture()
         if captured:
+            from kiosk.events import UpdateAnswers
+
             self.journey.dispatch(UpdateAnswers(captured))
+        from kiosk.events import SetLanguage
+
         self.send(SetLanguage("en" if self.journey.session.lang == "vi" else "vi"))
 
     # --- the reset ---
@@ -431,7 +468,7 @@ class KioskWindow(QWidget):
 
         status = self.tracker.poll(self.journey.screen)
         if status.action is IdleAction.RESET:
-            self.send(Reset("idle"))
+            self.reset("idle")
         elif status.action is IdleAction.WARN:
             self.overlay.show_countdown(status.seconds_left, self.journey.session.lang)
         elif self.overlay.isVisible():
@@ -508,7 +545,7 @@ class KioskWindow(QWidget):
     def replace_catalog(self, catalog: Catalog) -> None:
         """Use a reloaded catalog: the session in progress ends, and screens are built again from it."""
         if self.journey.screen is not Screen.ATTRACT:
-            self.send(Reset("catalog-reload"))
+            self.reset("catalog-reload")
         self.runtime.use_catalog(catalog)
         for screen, view in list(self.screens.items()):
             if screen is Screen.ATTRACT:
@@ -552,6 +589,8 @@ class KioskWindow(QWidget):
         proc = self.journey.procedure
         payload = session.pending_payload
         if proc is None or payload is None:
+            from kiosk.events import SubmissionFailed
+
             self.send(SubmissionFailed())
             return
         from kiosk.receipt import build_slip
@@ -580,6 +619,10 @@ class KioskWindow(QWidget):
         self.runner.submit(store, self._stored, self._store_failed)
 
     def _stored(self, prepared: PreparedReceipt) -> None:
+        with self._unfiltered():
+            self._show_receipt(prepared)
+
+    def _show_receipt(self, prepared: PreparedReceipt) -> None:
         from kiosk.receipt import build_slip
         from ui.screens.receipt import ReceiptScreen
         from ui.slip_render import paper_dots, render_slip
@@ -596,6 +639,8 @@ class KioskWindow(QWidget):
             image = render_slip(slip, paper_dots(printer.paper_width_mm), printer.qr_level)
             preview = image.scaledToWidth(min(image.width(), 420), Qt.TransformationMode.SmoothTransformation)
         self.current_slip = slip
+        from kiosk.events import SubmissionStored
+
         self.send(SubmissionStored(stored))
         receipt = self.screens.get(Screen.RECEIPT)
         if isinstance(receipt, ReceiptScreen):
@@ -659,6 +704,8 @@ class KioskWindow(QWidget):
             log.error("dossier not stored: %s", error)
         else:
             log.error("dossier not stored: %s", type(error).__name__)
+        from kiosk.events import SubmissionFailed
+
         self.send(SubmissionFailed())
 
     # --- lockdown basics ---
@@ -694,6 +741,7 @@ class KioskWindow(QWidget):
         self.lockdown.release()
         self.input.shutdown()
         app = QApplication.instance()
+        self._filtering = False
         if app is not None:
             app.removeEventFilter(self)
         self.printing.shutdown()

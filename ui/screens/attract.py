@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QHideEvent, QMouseEvent, QPixmap, QShowEvent
@@ -14,11 +14,14 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk import paths
 from kiosk.boot import BootInfo
-from kiosk.events import Event, Screen, Touch
 from kiosk.i18n import STRINGS, tr
+from kiosk.screens import Screen
 from ui.screens.base import ScreenView
 from ui.timers import named_timer
 from ui.widgets import QrWidget, button, label, set_button_text
+
+if TYPE_CHECKING:
+    from kiosk.events import Event
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +123,7 @@ class AttractScreen(ScreenView):
 
         self.start = button("", "attract.start", "primary")
         self.start.setMinimumHeight(100)
-        self.start.clicked.connect(lambda: self.actx.send(Touch()))
+        self.start.clicked.connect(self.touched)
         self.hours = label("", "attract.hours", "subtitle")
         self.hours.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
@@ -176,7 +179,12 @@ class AttractScreen(ScreenView):
         self.slide_timer.stop()
         super().hideEvent(event)
 
+    def touched(self) -> None:
+        from kiosk.events import Touch  # the events load after the first paint
+
+        self.actx.send(Touch())
+
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
         # Anywhere on the attract screen starts a session.
-        self.actx.send(Touch())
+        self.touched()
         event.accept()

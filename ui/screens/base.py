@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QScrollArea, QVBoxLayout, QWidget
 
 from kiosk.boot import BootInfo
-from kiosk.events import Event, Screen
 from kiosk.i18n import tr
+from kiosk.screens import Screen
 
 if TYPE_CHECKING:
+    from kiosk.events import Event
     from kiosk.journey import Journey
     from kiosk.runtime import Runtime
     from ui.workers import TaskRunner
