@@ -352,6 +352,28 @@ def test_keyboard_never_covers_the_focused_field(qtbot: QtBot, width: int, heigh
         win.runtime.close()
 
 
+def test_with_the_keyboard_up_a_step_keeps_its_fields_and_buttons_in_view(qtbot: QtBot, window: KioskWindow) -> None:
+    view = to_identity_step(window)
+    keyboard = window.input.keyboard
+    assert view.help.isVisible() and view.scan_hint.isVisible()
+    focus(qtbot, field(window, "field.applicant_name"))
+    qtbot.waitUntil(keyboard.isVisible, timeout=2000)
+    QApplication.processEvents()
+    keys = visible_rect(keyboard, window)
+    for name in ("step.back", "step.next", "step.title", "step.progress"):
+        widget = window.findChild(QWidget, name)
+        assert widget is not None and widget.isVisible(), name
+        where = visible_rect(widget, window)
+        assert where.bottom() < keys.top(), name  # above the keyboard, not scrolled out of the window
+        assert widget.visibleRegion().boundingRect() == widget.rect(), name  # whole
+    # The step's help and scan hint give way; the screens as a whole do not scroll.
+    assert not view.help.isVisible() and not view.scan_hint.isVisible()
+    assert window.screens_area.verticalScrollBar().maximum() == 0
+    focus(qtbot, window.findChild(QPushButton, "step.next"))  # a button: the keyboard goes
+    qtbot.waitUntil(lambda: not keyboard.isVisible(), timeout=2000)
+    assert view.help.isVisible() and view.scan_hint.isVisible()
+
+
 # --- property: any keys, marks and backspaces leave NFC text ------------------------------------------
 
 

@@ -16,7 +16,7 @@ from enum import StrEnum
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QMouseEvent, QTextCursor
+from PySide6.QtGui import QHideEvent, QKeyEvent, QKeySequence, QMouseEvent, QShowEvent, QTextCursor
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -215,6 +215,8 @@ class OnScreenKeyboard(QFrame):
     # Queued: the keyboard changes the window's layout only after the focus change has been handled, never
     # in the middle of a screen's own updates (its geometry would be read half done).
     _follow = Signal()
+    # The keyboard came up (True) or went away (False): screens make room for it.
+    shown_changed = Signal(bool)
 
     def __init__(
         self, host: QWidget, tone_style: str, lang: Callable[[], str], resident_area: QWidget | None = None
@@ -246,6 +248,14 @@ class OnScreenKeyboard(QFrame):
             app.focusChanged.connect(self._focus_changed)
         self.retranslate()
         self.hide()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        self.shown_changed.emit(True)
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt override)
+        super().hideEvent(event)
+        self.shown_changed.emit(False)
 
     # --- building ---
 

@@ -277,6 +277,7 @@ class KioskWindow(QWidget):
         self.tracker = IdleTracker(runtime.idle_policy, runtime.clock)
         # Keyboard and scanner messages in the dock, text size, contrast and read-aloud in the top bar.
         self.input = InputAndAccessibility(self)
+        self.input.keyboard.shown_changed.connect(self._keyboard_shown)
         self.overlay = IdleOverlay(self, self.keep_session)
         # The lockdown and the staff entry get the application's events from this window's one filter.
         self.lockdown = Lockdown(self, runtime.settings.kiosk, filter_app=False)
@@ -346,6 +347,7 @@ class KioskWindow(QWidget):
             self.stack.addWidget(view)
             self._connect_printing(view)
             view.fit_width(self.width())
+            view.make_room_for_keyboard(self.input.keyboard.isVisible())
         return view
 
     @contextmanager
@@ -405,6 +407,10 @@ class KioskWindow(QWidget):
         elif not self.idle_timer.isActive():
             self.idle_timer.start()
         self.screen_changed.emit(screen.value)
+
+    def _keyboard_shown(self, shown: bool) -> None:
+        for view in self.screens.values():
+            view.make_room_for_keyboard(shown)
 
     def current_view(self) -> ScreenView:
         return self._screen(self.journey.screen)

@@ -64,6 +64,9 @@ class ScreenView(QWidget):
     def fit_width(self, width: int) -> None:
         """Arrange the screen for a window `width` pixels wide (portrait screens are narrow)."""
 
+    def make_room_for_keyboard(self, keyboard_open: bool) -> None:
+        """The on-screen keyboard came up or went away: a screen with a tall header may fold it away."""
+
     def capture(self) -> dict[str, str]:
         """Answers typed on this screen and not yet sent to the journey."""
         return {}

@@ -19,7 +19,7 @@ from kiosk.dossier import display_value
 from kiosk.i18n import tr
 from kiosk.journey import ConfirmSubmit, EditStep, GoBack, Screen, SubmitStep
 from kiosk.validation import visible_fields
-from ui.layouts import TileButton, breakable, takes_the_rest
+from ui.layouts import MIN_SCROLL_PX, TileButton, breakable, takes_the_rest
 from ui.screens.base import ScreenContext, ScreenView, scroll_area
 from ui.widgets import FieldEditor, button, label, set_button_text
 
@@ -148,9 +148,27 @@ class StepScreen(ScreenView):
         self.page: StepPage | None = None
         self._fields_keys: dict[int, tuple[Step, str]] = {}
         self._step_key: tuple[str, str, str] | None = None
+        self.keyboard_open = False
 
     def capture(self) -> dict[str, str]:
         return {field_id: editor.value() for field_id, editor in self.editors.items()}
+
+    def make_room_for_keyboard(self, keyboard_open: bool) -> None:
+        # With the keyboard up, a 768-pixel screen keeps ~340 pixels for the step: the step's help and scan
+        # hint give way to the fields and the Back/Next row (they come back when the keyboard goes).
+        self.keyboard_open = keyboard_open
+        self.outer.setContentsMargins(48, 8 if keyboard_open else 24, 48, 8 if keyboard_open else 24)
+        self.outer.setSpacing(8 if keyboard_open else 16)
+        self.scroll_box.setMinimumHeight(MIN_SCROLL_PX - 60 if keyboard_open else MIN_SCROLL_PX)  # one field
+        self._show_header()
+
+    def _show_header(self) -> None:
+        step = self.ctx.journey.current_step() if self.ctx.journey.screen is Screen.STEP else None
+        roomy = not self.keyboard_open
+        self.help.setVisible(roomy and step is not None and step.help is not None)
+        self.scan_hint.setVisible(roomy and step is not None and step.identity)
+        scan = self.ctx.journey.session.scan_result
+        self.scan_status.setVisible(step is not None and step.identity and scan is not None)
 
     def _submit(self) -> None:
         self.ctx.send(SubmitStep(self.capture()))
@@ -181,16 +199,14 @@ class StepScreen(ScreenView):
         self.progress.setText(f"{position} · {breakable(proc.name.get(lang))}")
         self.title.setText(breakable(step.title.get(lang)))
         self.help.setText(breakable(step.help.get(lang)) if step.help else "")
-        self.help.setVisible(step.help is not None)
         self.scan_hint.setText(t("form.scan_hint"))
-        self.scan_hint.setVisible(step.identity)
         scan = session.scan_result
         self.scan_status.setText(t("form.scan_ok") if scan == "ok" else t("form.scan_bad") if scan == "bad" else "")
         role = "error" if scan == "bad" else "subtitle"
         if self.scan_status.property("role") != role:
             self.scan_status.setProperty("role", role)
             _repolish(self.scan_status)
-        self.scan_status.setVisible(step.identity and scan is not None)
+        self._show_header()
         set_button_text(self.back, t("nav.back"))
         set_button_text(self.next, t("nav.next"))
         key = (proc.code, step.id, lang)
