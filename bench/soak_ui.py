@@ -45,6 +45,7 @@ from kiosk.catalog.models import FieldKind, FormField  # noqa: E402
 from kiosk.clock import VN_TZ, ManualClock  # noqa: E402
 from kiosk.journey import Screen  # noqa: E402
 from kiosk.sample import SAMPLE_ID_CARD, sample_answers  # noqa: E402
+from ui.first_paint import rss_kb  # noqa: E402
 
 # Values each field kind must refuse; typing them must keep the resident on the step with a message.
 INVALID: dict[FieldKind, str] = {
@@ -111,15 +112,6 @@ def sqlite_memory_kb() -> int:
         return 0
     memory_used.restype = ctypes.c_int64
     return int(memory_used()) // 1024
-
-
-def rss_kb() -> int:
-    """This process's resident set size in KiB (Linux)."""
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 def pyside_drops_none() -> bool:

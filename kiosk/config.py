@@ -37,12 +37,13 @@ from kiosk.config_layers import (
 
 # Names other modules take from here, the layer constants and readers included.
 __all__ = [
-    "OVERRIDABLE", "OVERRIDE_NAME", "SYSTEM_CONFIG", "ConfigError", "Settings", "dump_toml", "load_settings",
-    "read_toml", "save_overrides", "schema_text", "site_profiles", "write_toml",
+    "OVERRIDABLE", "OVERRIDE_NAME", "SYSTEM_CONFIG", "ConfigError", "Settings", "dump_toml", "is_loopback",
+    "load_settings", "read_toml", "save_overrides", "schema_text", "site_profiles", "write_toml",
 ]
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """The only hosts plain http may go to (the sandbox portal on this machine)."""
     if host == "localhost":
         return True
     try:
@@ -119,7 +120,7 @@ class PortalSettings(_Section):
         parts = urlsplit(value)
         if parts.scheme not in ("https", "http") or not parts.hostname:
             raise ValueError("must be a full https:// address, e.g. https://portal.example.gov.vn/api")
-        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        if parts.scheme == "http" and not is_loopback(parts.hostname):
             raise ValueError("plain http is allowed only to this machine (the sandbox); use https")
         return value.rstrip("/")
 

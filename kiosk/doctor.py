@@ -271,7 +271,7 @@ def check_catalog(settings: Settings) -> CheckResult:
 
 
 def check_printer(settings: Settings) -> CheckResult:
-    from kiosk.status import printer_transport
+    from kiosk.printing import printer_transport
 
     printer = settings.printer
     if printer.kind == "none":

@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from kiosk.config import PrinterSettings, Settings
     from kiosk.outbox import Outbox
     from kiosk.portal.client import PortalClient
-    from kiosk.printing import Transport
 
 log = logging.getLogger(__name__)
 
@@ -97,46 +96,10 @@ def portal_client(settings: Settings, max_retries: int = 1) -> PortalClient:
 # --- the printer ----------------------------------------------------------------------------------
 
 
-def printer_transport(printer: PrinterSettings) -> Transport | None:
-    """The ESC/POS transport the settings name; None for "none", "system" and "pdf".
-
-    Reads addresses as `ui.printing.transport_for` does (that one lives on the Qt side).
-
-    Raises ValueError when the address does not fit the kind (the message says what fits).
-    """
-    from kiosk.printing import FileTransport, NetworkTransport, SerialTransport, UsbTransport
-
-    address = printer.address.strip()
-    if printer.kind in ("none", "system", "pdf"):
-        return None
-    if not address:
-        raise ValueError(f"printer.address is empty; a {printer.kind} printer needs one")
-    if printer.kind == "network":
-        host, sep, port = address.rpartition(":")
-        if not sep or "]" in port:  # no port given (a bare IPv6 address ends in "]")
-            host, port = address, "9100"
-        host = host.strip("[]")
-        if not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise ValueError(f"printer.address {address!r} is not host:port (e.g. 192.168.1.50:9100)")
-        return NetworkTransport(host, int(port))
-    if printer.kind == "usb":
-        vendor, _, product = address.partition(":")
-        try:
-            return UsbTransport(int(vendor, 16), int(product, 16))
-        except ValueError:
-            raise ValueError(f"printer.address {address!r} is not vendor:product in hex (e.g. 0416:5011, "
-                             "see lsusb)") from None
-    if printer.kind == "serial":
-        port, sep, baud = address.partition("@")
-        if not port or (sep and not baud.isdigit()):
-            raise ValueError(f"printer.address {address!r} is not PORT or PORT@BAUD (e.g. /dev/ttyUSB0@9600)")
-        return SerialTransport(port, int(baud) if baud else 9600)
-    # As the print service does: only a dry-run file is created, never a missing /dev printer.
-    return FileTransport(address, create=not address.startswith("/dev/"))
-
-
 def printer_state(printer: PrinterSettings, timeout: float = 2.0) -> str:
     """"ready", "paper_low", "paper_out", "offline", "unknown", "none" (no printer) or "system"."""
+    from kiosk.printing import printer_transport
+
     if printer.kind == "none":
         return "none"
     try:

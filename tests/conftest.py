@@ -32,6 +32,22 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     yield data
 
 
+@pytest.fixture
+def kiosk_log() -> Iterator[Path]:
+    """The kiosk's own log file, at DEBUG, for the length of one test."""
+    import logging
+
+    from kiosk.logs import log_file, setup_logging
+
+    setup_logging(logging.DEBUG)
+    yield log_file()
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_kiosk", False):
+            root.removeHandler(handler)
+            handler.close()
+
+
 @pytest.fixture(autouse=True)
 def qt_left_clean(request: pytest.FixtureRequest) -> Iterator[None]:
     """Fail a test that leaves a kiosk timer running or a top-level window open."""

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QAbstractButton, QLabel, QPushButton, QWidget
+from pytestqt.qtbot import QtBot
 
 from kiosk.clock import VN_TZ, ManualClock
 from kiosk.config import Settings
 from kiosk.runtime import Runtime, build_runtime
+from ui.window import KioskWindow
 
 
 def make_runtime(settings: Settings | None = None, clock: ManualClock | None = None) -> Runtime:
@@ -24,3 +28,11 @@ def visible_texts(root: QWidget) -> list[str]:
         if (isinstance(widget, QLabel) and widget.text()) or (isinstance(widget, QAbstractButton) and widget.text()):
             texts.append(widget.text())
     return texts
+
+
+def click(qtbot: QtBot, win: KioskWindow, name: str) -> None:
+    """Click the button `name` as a resident would; it must be there and visible."""
+    button = win.findChild(QPushButton, name)
+    assert button is not None, f"no button {name} on {win.journey.screen}"
+    assert button.isVisible(), f"button {name} is hidden on {win.journey.screen}"
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)

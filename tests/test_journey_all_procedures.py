@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QPushButton,
     QRadioButton,
 )
 from pytestqt.qtbot import QtBot
@@ -28,6 +27,7 @@ from kiosk.journey import ChooseMode, GiveConsent, Mode, Screen, SelectProcedure
 from kiosk.paths import procedures_dir
 from kiosk.sample import sample_answers
 from kiosk.validation import DEFAULT_MAX_LENGTH, format_date
+from tests.qt_helpers import click
 from tests.screen_walk import dispose, make_window
 from ui.screens.form import StepScreen
 from ui.widgets import FieldEditor
@@ -44,13 +44,6 @@ def window(qtbot: QtBot) -> Iterator[KioskWindow]:
     win, runtime = make_window(qtbot, (1366, 768))
     yield win
     dispose(win, runtime)
-
-
-def click(qtbot: QtBot, win: KioskWindow, name: str) -> None:
-    target = win.findChild(QPushButton, name)
-    assert target is not None, f"no button {name} on {win.journey.screen}"
-    assert target.isVisible(), f"button {name} is hidden on {win.journey.screen}"
-    qtbot.mouseClick(target, Qt.MouseButton.LeftButton)
 
 
 def step_screen(win: KioskWindow) -> StepScreen:

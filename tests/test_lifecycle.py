@@ -48,7 +48,6 @@ from kiosk.journey import (
     SubmitStep,
     Touch,
 )
-from kiosk.logs import log_file, setup_logging
 from kiosk.runtime import build_runtime
 from kiosk.sample import sample_answers
 from tests.qt_helpers import visible_texts
@@ -59,18 +58,6 @@ from ui.window import KioskWindow
 
 BIRTH = "1.001193.000.00.00.H26"
 REPO = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def kiosk_log() -> Iterator[Path]:
-    """The kiosk's own log file, at DEBUG, for the length of one test."""
-    setup_logging(logging.DEBUG)
-    yield log_file()
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        if getattr(handler, "_kiosk", False):
-            root.removeHandler(handler)
-            handler.close()
 
 
 def current(win: KioskWindow) -> Screen:

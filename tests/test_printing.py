@@ -28,15 +28,14 @@ from kiosk.clock import VN_TZ, ManualClock
 from kiosk.config import PaymentSettings, PrinterSettings, Settings
 from kiosk.crypto import Sealer
 from kiosk.dossier import fee_vnd
-from kiosk.journey import Screen
 from kiosk.printing import PrinterState, Transport, decode_raster
 from kiosk.receipt import Slip, build_slip
 from kiosk.sample import sample_answers
 from kiosk.slips import SlipStore
 from kiosk.vietqr import crc16_ccitt_false, parse_payload
-from tests.qt_helpers import make_runtime
+from tests.qt_helpers import click, make_runtime
 from tests.test_escpos import GS_V_0, PAPER_LOW, PAPER_OUT, STATUS_READY, FakePrinter, to_gray
-from tests.test_ui_journey import click, fill_current_step, go_to_first_step
+from tests.test_ui_journey import submit_sample_dossier
 from ui.app import ensure_app
 from ui.printing import PrintService, transport_for
 from ui.timers import named_timer
@@ -332,18 +331,6 @@ def kiosk_with(qtbot: QtBot) -> Iterator[Callable[[PrinterSettings], KioskWindow
         window.runtime.close()
 
 
-def submit_dossier(qtbot: QtBot, window: KioskWindow) -> None:
-    go_to_first_step(qtbot, window)
-    proc = window.journey.procedure
-    assert proc is not None
-    answers = sample_answers(proc, window.runtime.clock.now().date())
-    while window.journey.screen is Screen.STEP:
-        fill_current_step(window, answers)
-        click(qtbot, window, "step.next")
-    click(qtbot, window, "review.submit")
-    qtbot.waitUntil(lambda: window.journey.screen is Screen.RECEIPT, timeout=5000)
-
-
 def label_text(window: KioskWindow, name: str) -> str:
     widget = window.findChild(QLabel, name)
     assert widget is not None
@@ -355,7 +342,7 @@ def test_stored_dossier_prints_its_slip_and_prints_again_on_request(
 ) -> None:
     with FakePrinter() as printer:
         window = kiosk_with(network(printer))
-        submit_dossier(qtbot, window)
+        submit_sample_dossier(qtbot, window)
         qtbot.waitUntil(lambda: label_text(window, "receipt.status") == "Đã in phiếu. Mời bạn lấy phiếu ở khay máy in.",
                         timeout=10000)
         slip = window.current_slip
@@ -379,7 +366,7 @@ def test_paper_out_tells_the_resident_to_photograph_the_qr_and_queues_a_reprint(
         window = kiosk_with(network(printer))
         states: list[object] = []
         window.printing.state_changed.connect(states.append)
-        submit_dossier(qtbot, window)
+        submit_sample_dossier(qtbot, window)
         qtbot.waitUntil(lambda: "chụp ảnh mã QR" in label_text(window, "receipt.print_problem"), timeout=10000)
         assert states == [PrinterState.PAPER_OUT] and window.printing.state is PrinterState.PAPER_OUT
         qr = window.findChild(QWidget, "receipt.qr")

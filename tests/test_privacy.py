@@ -12,23 +12,20 @@ from __future__ import annotations
 import gc
 import logging
 import types
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import QGuiApplication, QInputMethodEvent
-from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPlainTextEdit, QPushButton, QTextEdit
+from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPlainTextEdit, QTextEdit
 from pytestqt.qtbot import QtBot
 
 from kiosk import paths, qr
 from kiosk.catalog.models import FieldKind
 from kiosk.journey import ScanIdCard, Screen
-from kiosk.logs import log_file, setup_logging
 from kiosk.sample import sample_answers, sample_value
 from kiosk.validation import validate_step, visible_steps
+from tests.qt_helpers import click
 from ui.screens.form import StepScreen
 from ui.window import KioskWindow
 
@@ -37,17 +34,6 @@ TEXT_MARK = "Qzvmark"  # letters only, so it passes as part of a name
 ID_MARKS = {"applicant_id": "001060975310", "mother_id": "001185975311", "father_id": "001085975312"}
 PHONE_MARK = "0961357924"
 MARKERS = (TEXT_MARK, "975310", "975311", "975312", "1357924")
-
-
-@pytest.fixture
-def kiosk_log() -> Iterator[Path]:
-    setup_logging(logging.DEBUG)
-    yield log_file()
-    root = logging.getLogger()
-    for handler in list(root.handlers):
-        if getattr(handler, "_kiosk", False):
-            root.removeHandler(handler)
-            handler.close()
 
 
 def marked_answers(win: KioskWindow) -> dict[str, str]:
@@ -79,12 +65,6 @@ def marked_answers(win: KioskWindow) -> dict[str, str]:
 
 def current(win: KioskWindow) -> Screen:
     return win.journey.screen
-
-
-def click(qtbot: QtBot, win: KioskWindow, name: str) -> None:
-    button = win.findChild(QPushButton, name)
-    assert button is not None and button.isVisible(), name
-    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
 def type_into(edit: QLineEdit | QPlainTextEdit, text: str) -> None:

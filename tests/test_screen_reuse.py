@@ -6,25 +6,18 @@ from __future__ import annotations
 import gc
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from kiosk.journey import Screen
 from kiosk.sample import sample_answers
+from tests.qt_helpers import click
 from ui.screens import form
 from ui.screens.form import StepScreen
 from ui.window import KioskWindow
 
 BIRTH = "1.001193.000.00.00.H26"
 MARK = "Qzvreuse"
-
-
-def click(qtbot: QtBot, win: KioskWindow, name: str) -> None:
-    button = win.findChild(QPushButton, name)
-    assert button is not None and button.isVisible(), name
-    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
 def shown_by_name(win: KioskWindow, name: str) -> bool:

@@ -18,19 +18,12 @@ from kiosk.journey import Screen, SetLanguage
 from kiosk.paths import procedures_dir
 from kiosk.sample import sample_answers
 from kiosk.validation import VIETNAMESE_LETTERS
-from tests.qt_helpers import visible_texts
+from tests.qt_helpers import click, visible_texts
 from tests.screen_walk import dispose, make_window, send, shown_widgets, walk_menus, walk_procedure
 from ui.screens.form import StepScreen
 from ui.window import KioskWindow
 
 BIRTH = "1.001193.000.00.00.H26"
-
-
-def click(qtbot: QtBot, win: KioskWindow, name: str) -> None:
-    button = win.findChild(QPushButton, name)
-    assert button is not None, f"no button {name}"
-    assert button.isVisible(), f"button {name} is hidden on {win.journey.screen}"
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
 def shown(win: KioskWindow) -> str:
@@ -349,7 +342,8 @@ def test_touching_an_answer_on_the_review_opens_its_step_and_comes_back(qtbot: Q
     assert window.journey.screen is Screen.REVIEW
 
 
-def finish_a_dossier(qtbot: QtBot, win: KioskWindow) -> str:
+def submit_sample_dossier(qtbot: QtBot, win: KioskWindow) -> None:
+    """From the attract screen to the receipt of a birth registration with the sample answers."""
     go_to_first_step(qtbot, win)
     proc = win.journey.procedure
     assert proc is not None
@@ -359,6 +353,10 @@ def finish_a_dossier(qtbot: QtBot, win: KioskWindow) -> str:
         click(qtbot, win, "step.next")
     click(qtbot, win, "review.submit")
     qtbot.waitUntil(lambda: win.journey.screen is Screen.RECEIPT, timeout=5000)
+
+
+def finish_a_dossier(qtbot: QtBot, win: KioskWindow) -> str:
+    submit_sample_dossier(qtbot, win)
     stored = win.journey.session.stored
     assert stored is not None
     click(qtbot, win, "receipt.finish")

@@ -30,7 +30,7 @@ from kiosk.journey import Screen
 from ui.keyboard import OnScreenKeyboard
 from ui.scanner import ScanRouter
 from ui.speech import ReadAloud
-from ui.theme import HIGH_CONTRAST, NORMAL, TEXT_SCALES, apply_window_theme, clear_window_theme, set_bar_text
+from ui.theme import HIGH_CONTRAST, NORMAL, TEXT_SCALES, apply_theme, clear_window_theme, set_bar_text
 from ui.widgets import button
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ class AccessibilityControls(QObject):
         if mode == DEFAULT_MODE:
             clear_window_theme(self._window)
         else:
-            apply_window_theme(self._window, HIGH_CONTRAST if mode.high_contrast else NORMAL, mode.scale)
+            apply_theme(self._window, HIGH_CONTRAST if mode.high_contrast else NORMAL, mode.scale)
         log.info("display mode: text ×%s, high contrast %s", mode.scale, mode.high_contrast)
         self.retranslate()
         self.changed.emit()

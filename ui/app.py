@@ -74,11 +74,6 @@ class _Started:
     recovery: Recovery | None = None
 
 
-def run_kiosk(runtime: Runtime, windowed: bool = False) -> int:
-    """Run the kiosk on a runtime built beforehand."""
-    return start_kiosk(lambda: runtime, BootInfo.from_settings(runtime.settings), windowed)
-
-
 def start_kiosk(load: Callable[[], Runtime | None], boot: BootInfo, windowed: bool = False) -> int:
     """Paint the attract screen from `boot`, then load the rest (`load()`: settings, catalog, outbox) and
     attach it. `load` returns None after saying why the kiosk cannot start; the exit status is then 2."""

@@ -41,13 +41,13 @@ from kiosk.idle import IdlePolicy
 from kiosk.journey import Reset, Screen
 from kiosk.outbox import Outbox
 from kiosk.portal.errors import PortalError
-from kiosk.printing import PrinterState
+from kiosk.printing import PrinterState, printer_transport
 from kiosk.receipt import build_checklist
 from kiosk.secrets import SecretsError
 from kiosk.slips import SlipRecord
 from kiosk.staff_auth import PinError, Role, StaffAuth, valid_pin_shape
 from kiosk.stats import DayFigures, StatsStore, report_to_portal
-from kiosk.status import KioskStatus, collect_status, portal_client, printer_transport, record_sync
+from kiosk.status import KioskStatus, collect_status, portal_client, record_sync
 from kiosk.sync import SyncEngine
 from ui.charts import BarChart, Series
 from ui.screens.base import scroll_area

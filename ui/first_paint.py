@@ -62,19 +62,10 @@ class FirstPaintProbe(QObject):
         self.is_ready = ready is None
         if ready is not None:
             ready.connect(self._ready)
-        self.seen = False
         self.printed_paint = False
-        self.after_paint = named_timer(self, "bench-after-paint", 0, single_shot=True)
-        self.after_paint.timeout.connect(self._painted)
+        AfterFirstPaint(window, self._painted, "bench-after-paint")
         self.after_idle = named_timer(self, "bench-after-idle", max(idle_ms, 0), single_shot=True)
         self.after_idle.timeout.connect(self._report)
-        window.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
-        if event.type() == QEvent.Type.Paint and not self.seen:
-            self.seen = True
-            self.after_paint.start()  # runs once this paint (and its children's) has been handled
-        return False
 
     def _painted(self) -> None:
         print("painted", flush=True)

@@ -1,9 +1,10 @@
 """Lockdown: the kiosk window cannot be closed, left or dragged out of by a resident.
 
-Always on, from the window's creation: the keys that close, switch or leave windows (Alt+F4, Ctrl+Q,
-Ctrl+W, Alt+Tab, Escape, F11, …) and the shortcuts bound to them never reach the kiosk's widgets;
+Always on, once the window is attached to the running kiosk (`KioskWindow.attach`): the keys that close,
+switch or leave windows (Alt+F4, Ctrl+Q, Ctrl+W, Alt+Tab, Escape, F11, …) and the shortcuts bound to them
+never reach the kiosk's widgets;
 context menus and text drag-and-drop are swallowed. Once `engage()`d (full-screen kiosks, see
-`ui.app.run_kiosk`): the window is frameless and stays on top, the mouse cursor is hidden in touch mode,
+`ui.app.start_kiosk`): the window is frameless and stays on top, the mouse cursor is hidden in touch mode,
 closing the window is refused until `allow_exit()` (the technician's exit in the staff console), and
 the window raises itself again when another application takes the focus or it is minimised.
 

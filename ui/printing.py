@@ -25,15 +25,12 @@ from kiosk.clock import VN_TZ
 from kiosk.config import PrinterSettings, Settings
 from kiosk.crypto import Sealer
 from kiosk.printing import (
-    FileTransport,
     MonoBitmap,
-    NetworkTransport,
     PrinterError,
     PrinterState,
-    SerialTransport,
     Transport,
-    UsbTransport,
     deliver,
+    printer_transport,
     raster_commands,
 )
 from kiosk.receipt import Checklist, Slip, with_official_code
@@ -97,32 +94,13 @@ def escpos_job(image: QImage, paper_width_mm: int = 80) -> bytes:
 
 def transport_for(printer: PrinterSettings) -> Transport:
     """The ESC/POS transport for a thermal printer's address; PrinterError("offline") when it is malformed."""
-    address = printer.address.strip()
-    if printer.kind == "network":
-        host, sep, port = address.rpartition(":")
-        if not sep or "]" in port:  # no port given (a bare IPv6 address has colons but ends in "]")
-            host, port = address, "9100"
-        host = host.strip("[]")
-        if not host or not port.isdigit():
-            raise PrinterError("offline", f"printer address {address!r} is not host:port")
-        return NetworkTransport(host, int(port))
-    if printer.kind == "usb":
-        vendor, sep, product = address.partition(":")
-        try:
-            return UsbTransport(int(vendor, 16), int(product, 16))
-        except ValueError:
-            raise PrinterError("offline", f"USB printer address {address!r} is not vendor:product (hex)") from None
-    if printer.kind == "serial":
-        port, sep, baud = address.partition("@")
-        if not port or (sep and not baud.isdigit()):
-            raise PrinterError("offline", f"serial printer address {address!r} is not PORT or PORT@BAUD")
-        return SerialTransport(port, int(baud) if baud else 9600)
-    if printer.kind == "file":
-        if not address:
-            raise PrinterError("offline", "no printer device file configured")
-        # Only a regular file for dry runs is created; an unplugged /dev printer must stay "offline".
-        return FileTransport(address, create=not address.startswith("/dev/"))
-    raise PrinterError("offline", f"printer kind {printer.kind!r} takes no ESC/POS transport")
+    try:
+        transport = printer_transport(printer)
+    except ValueError as exc:
+        raise PrinterError("offline", str(exc)) from None
+    if transport is None:
+        raise PrinterError("offline", f"printer kind {printer.kind!r} takes no ESC/POS transport")
+    return transport
 
 
 def queue_state(name: str) -> PrinterState:

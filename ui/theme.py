@@ -178,21 +178,14 @@ def _qt_palette(base: QPalette, palette: Palette) -> QPalette:
     return result
 
 
-def apply_theme(app: QApplication, palette: Palette = NORMAL, scale: float = 1.0) -> None:
+def apply_theme(target: QApplication | QWidget, palette: Palette = NORMAL, scale: float = 1.0) -> None:
+    """Font, palette and style sheet for the whole application, or for one window (the accessibility modes
+    restyle the kiosk window and leave the application's theme as it is)."""
     font = QFont(FONT_FAMILY)
     font.setPixelSize(round(BODY_PX * scale))
-    app.setFont(font)
-    app.setPalette(_qt_palette(app.palette(), palette))
-    app.setStyleSheet(stylesheet(palette, scale))
-
-
-def apply_window_theme(window: QWidget, palette: Palette = NORMAL, scale: float = 1.0) -> None:
-    """Restyle one window (the accessibility modes), leaving the application's theme as it is."""
-    font = QFont(FONT_FAMILY)
-    font.setPixelSize(round(BODY_PX * scale))
-    window.setFont(font)
-    window.setPalette(_qt_palette(window.palette(), palette))
-    window.setStyleSheet(stylesheet(palette, scale))
+    target.setFont(font)
+    target.setPalette(_qt_palette(target.palette(), palette))
+    target.setStyleSheet(stylesheet(palette, scale))
 
 
 def clear_window_theme(window: QWidget) -> None:

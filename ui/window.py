@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -36,7 +36,7 @@ from ui.widgets import button, label, set_button_text
 
 # Everything else loads in `KioskWindow.attach`, after the attract screen is painted (docs/PERFORMANCE.md).
 if TYPE_CHECKING:
-    from kiosk.catalog import Catalog
+    from kiosk.catalog import Catalog, Procedure
     from kiosk.config import Settings
     from kiosk.events import Event
     from kiosk.idle import IdleTracker
@@ -133,6 +133,20 @@ class PreparedReceipt:
     slip: Slip | None
     lang: str
     preview: QImage | None
+
+
+def make_receipt(proc: Procedure, answers: Mapping[str, str], stored: StoredDossier, fee: int,
+                 settings: Settings, lang: str) -> tuple[Slip, QImage]:
+    """A stored dossier's slip, its QR codes encoded, and its on-screen preview; in any thread (Qt paints
+    QImages off the GUI thread)."""
+    from kiosk.receipt import build_slip
+    from ui.slip_render import encode_slip_codes, paper_dots, render_slip
+
+    slip = build_slip(proc, answers, stored.local_ref, True, stored.created_at, fee, settings, lang)
+    encode_slip_codes(slip, settings.printer.qr_level)
+    image = render_slip(slip, paper_dots(settings.printer.paper_width_mm), settings.printer.qr_level)
+    # Shown at full width so the resident can read it; the preview scrolls.
+    return slip, image.scaledToWidth(min(image.width(), 420), Qt.TransformationMode.SmoothTransformation)
 
 
 class IdleOverlay(QFrame):
@@ -599,9 +613,6 @@ class KioskWindow(QWidget):
 
             self.send(SubmissionFailed())
             return
-        from kiosk.receipt import build_slip
-        from ui.slip_render import encode_slip_codes, paper_dots, render_slip
-
         settings = self.runtime.settings
         outbox = self.runtime.outbox
         fee = session.pending_fee
@@ -612,11 +623,7 @@ class KioskWindow(QWidget):
             stored = outbox.enqueue(code, payload, settings.site.ref_prefix, settings.kiosk.id, fee_vnd=fee)
             # The receipt is prepared here too, off the GUI thread: the slip, its QR codes and its preview.
             try:
-                slip = build_slip(proc, answers, stored.local_ref, True, stored.created_at, fee, settings, lang)
-                encode_slip_codes(slip, settings.printer.qr_level)
-                image = render_slip(slip, paper_dots(settings.printer.paper_width_mm), settings.printer.qr_level)
-                # Shown at full width so the resident can read it; the preview scrolls.
-                preview = image.scaledToWidth(min(image.width(), 420), Qt.TransformationMode.SmoothTransformation)
+                slip, preview = make_receipt(proc, answers, stored, fee, settings, lang)
             except Exception as exc:  # the dossier is stored: the GUI thread makes the receipt itself
                 log.warning("receipt not prepared: %s", type(exc).__name__)
                 return PreparedReceipt(stored, None, lang, None)
@@ -629,9 +636,7 @@ class KioskWindow(QWidget):
             self._show_receipt(prepared)
 
     def _show_receipt(self, prepared: PreparedReceipt) -> None:
-        from kiosk.receipt import build_slip
         from ui.screens.receipt import ReceiptScreen
-        from ui.slip_render import paper_dots, render_slip
 
         proc = self.journey.procedure
         if proc is None or self.journey.screen is not Screen.SUBMITTING:
@@ -639,11 +644,8 @@ class KioskWindow(QWidget):
         session, stored = self.journey.session, prepared.stored
         slip, preview = prepared.slip, prepared.preview
         if slip is None or preview is None or prepared.lang != session.lang:  # not prepared, or English now
-            printer = self.runtime.settings.printer
-            slip = build_slip(proc, session.answers, stored.local_ref, True, stored.created_at, session.pending_fee,
-                              self.runtime.settings, session.lang)
-            image = render_slip(slip, paper_dots(printer.paper_width_mm), printer.qr_level)
-            preview = image.scaledToWidth(min(image.width(), 420), Qt.TransformationMode.SmoothTransformation)
+            slip, preview = make_receipt(proc, session.answers, stored, session.pending_fee, self.runtime.settings,
+                                         session.lang)
         self.current_slip = slip
         from kiosk.events import SubmissionStored
 

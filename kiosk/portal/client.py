@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import email.utils
 import http.client
-import ipaddress
 import logging
 import random
 import time
@@ -25,6 +24,7 @@ import urllib3.exceptions
 from pydantic import BaseModel, ValidationError
 
 from kiosk.catalog.models import Procedure
+from kiosk.config import is_loopback
 from kiosk.portal.errors import (
     PortalAuthError,
     PortalError,
@@ -401,19 +401,10 @@ def _checked_base_url(base_url: str) -> str:
     parts = urlsplit(base_url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise ValueError("base_url must be an http(s) URL with a host")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         # Personal data never crosses a network in the clear; plain HTTP is for the local sandbox only.
         raise ValueError("plain http is only allowed to a loopback address")
     return base_url.rstrip("/")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _read_capped(response: requests.Response) -> bytes:

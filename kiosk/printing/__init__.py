@@ -24,6 +24,7 @@ from kiosk.printing.transports import (
     Transport,
     UsbTransport,
     deliver,
+    printer_transport,
 )
 
 __all__ = [
@@ -45,5 +46,6 @@ __all__ = [
     "deliver",
     "parse_online_status",
     "parse_paper_status",
+    "printer_transport",
     "raster_commands",
 ]
