@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 from kiosk import watchdog
 from kiosk.boot import BootInfo
 from ui.first_paint import AfterFirstPaint
+from ui.lockdown import show_full_screen
 from ui.theme import apply_theme, load_fonts
 from ui.timers import named_timer
 from ui.window import KioskWindow
@@ -98,9 +99,9 @@ def start_kiosk(load: Callable[[], Runtime | None], boot: BootInfo, windowed: bo
 
         parts.recovery = install_recovery(window)
         if not windowed and runtime.settings.kiosk.fullscreen:
-            window.lockdown.engage()
+            window.lockdown.engage()  # the flags are already set: the window stays mapped
             if not window.isFullScreen():
-                window.showFullScreen()
+                show_full_screen(window)
         start_watchdog(window)
         # HTTP and the portal models load after the attract screen is on screen.
         starter = named_timer(window, "portal-start", 0, single_shot=True)
@@ -112,7 +113,7 @@ def start_kiosk(load: Callable[[], Runtime | None], boot: BootInfo, windowed: bo
         window.resize(1366, 768)
         window.show()
     else:
-        window.showFullScreen()
+        show_full_screen(window)  # frameless and on top from the first show: never re-mapped later
     AfterFirstPaint(window, finish, "kiosk-attach")
     probe = os.environ.get("KIOSK_BENCH_EXIT_AFTER_PAINT")  # bench/bench_startup.py only
     if probe:

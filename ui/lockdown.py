@@ -42,6 +42,29 @@ _ALWAYS_BLOCKED = frozenset({Qt.Key.Key_Escape, Qt.Key.Key_F11, Qt.Key.Key_Super
                              Qt.Key.Key_Meta, Qt.Key.Key_Menu})
 
 
+# A locked-down kiosk window: no frame to drag or close it by, above every other window.
+KIOSK_WINDOW_FLAGS = Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint
+
+
+def prepare_kiosk_window(window: QWidget) -> None:
+    """Give `window` the kiosk's window flags. Call it before the window is first shown: changing the flags of
+    a shown window hides it (`engage` shows it again, but the window server sees it unmapped meanwhile)."""
+    flags = window.windowFlags() | KIOSK_WINDOW_FLAGS
+    if flags != window.windowFlags():
+        window.setWindowFlags(flags)
+
+
+def show_full_screen(window: QWidget) -> None:
+    """Show `window` locked down over the whole of its screen. The geometry is set as well as the full-screen
+    state: a compositor such as cage makes the window full screen by itself, but an X server with no window
+    manager (a bare Xorg or Xvfb) leaves a window at its own size whatever state it asks for."""
+    prepare_kiosk_window(window)
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is not None:
+        window.setGeometry(screen.geometry())
+    window.showFullScreen()
+
+
 def is_blocked_key(key: int, modifiers: Qt.KeyboardModifier) -> bool:
     """True for the key combinations that close, switch or leave the kiosk's window."""
     if key in _ALWAYS_BLOCKED:
@@ -80,9 +103,15 @@ class Lockdown(QObject):
     # --- switching on and off ---
 
     def engage(self) -> None:
-        """Frameless, on top, close refused, cursor hidden in touch mode. Call before showing the window."""
-        flags = self.window.windowFlags() | Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint
-        self.window.setWindowFlags(flags)
+        """Frameless, on top, close refused, cursor hidden in touch mode. Start-up gives the window its flags
+        before the first show (`prepare_kiosk_window`); a window shown without them is shown again with them,
+        in the same state (full screen stays full screen)."""
+        if self.window.windowFlags() & KIOSK_WINDOW_FLAGS != KIOSK_WINDOW_FLAGS:
+            shown, state = self.window.isVisible(), self.window.windowState()
+            prepare_kiosk_window(self.window)  # hides a shown window
+            if shown:
+                self.window.setWindowState(state)
+                self.window.setVisible(True)
         if self.settings.touch_mode and not self._cursor_hidden:
             QGuiApplication.setOverrideCursor(QCursor(Qt.CursorShape.BlankCursor))
             self._cursor_hidden = True

@@ -392,7 +392,13 @@ class KioskWindow(QWidget):
         from kiosk.events import Rate, Reset
 
         if transition.old is not transition.new and transition.old in self.screens:
-            self.screens[transition.old].leave()
+            leaving = self.screens[transition.old]
+            focus = QApplication.focusWidget()
+            if focus is not None and leaving.isAncestorOf(focus):
+                # Hiding the focused widget would pass the focus on to the next screen's first field and open
+                # the on-screen keyboard there unasked; a screen that wants a field focused does it on entry.
+                self.setFocus(Qt.FocusReason.OtherFocusReason)
+            leaving.leave()
         # Every way back to the attract screen ends the session (Reset, the rating, Back from home).
         if isinstance(transition.event, Reset) or (
             transition.new is Screen.ATTRACT and transition.old is not Screen.ATTRACT
