@@ -305,7 +305,7 @@ def test_learn_only_reads_a_procedure_without_starting_it(qtbot: QtBot, window: 
     text = shown(window)
     for heading in ("Thủ tục này là gì", "Ai được nộp", "Giấy tờ cần mang", "Lệ phí", "Thời hạn giải quyết"):
         assert heading in text
-    assert "Mức độ dịch vụ" in text
+    assert "Dịch vụ công trực tuyến toàn trình" in text
     start = window.findChild(QPushButton, "overview.start")
     assert start is not None and not start.isVisible()
     proc = window.journey.procedure
