@@ -79,7 +79,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "overview.what": ("Thủ tục này là gì", "What it is"),
     "overview.who": ("Ai được nộp", "Who may apply"),
     "overview.papers": ("Giấy tờ cần mang", "Papers to bring"),
-    "overview.fee": ("Lệ phí", "Fee"),
     "overview.time": ("Thời hạn giải quyết", "Processing time"),
     "overview.level": ("Dịch vụ công trực tuyến {level}", "Online service: {level}"),
     "overview.start": ("Bắt đầu làm hồ sơ", "Start the dossier"),

@@ -23,6 +23,7 @@ from ui.window import KioskWindow
 CERTIFIED_COPY = "2.000815.000.00.00.H26"
 CONTRACT_CHANGE = "2.000913.000.00.00.H26"
 BIRTH = "1.001193.000.00.00.H26"
+DEATH = "1.000656.000.00.00.H26"
 MARRIAGE = "1.000894.000.00.00.H26"
 EXTRACT_COPY = "2.000635.000.00.00.H26"
 CITY_SET = ["1.001022", "1.004746", "1.004859", "1.004873", "1.004884", "1.005461"]
@@ -85,6 +86,14 @@ def test_birth_registration_is_exempt_only_on_time(catalog: Catalog, days_old: i
         assert "Cán bộ tiếp nhận sẽ báo số tiền" in breakdown_text(fee, "vi")
 
 
+@pytest.mark.parametrize(("days_old", "exempt"), [(15, True), (16, False)])
+def test_death_registration_is_exempt_within_15_days(catalog: Catalog, days_old: int, exempt: bool) -> None:
+    answers = {"death_date": (TODAY - timedelta(days=days_old)).strftime("%d/%m/%Y"), "copies": "0"}
+    fee = assess(catalog.get(DEATH), answers, TODAY)
+    assert fee.free_by_law is exempt
+    assert (fee.total_vnd == 0) is exempt
+
+
 def test_extract_copies_are_a_phi_that_no_exemption_waives(catalog: Catalog) -> None:
     birth_on_time = {"child_dob": TODAY.strftime("%d/%m/%Y"), "copies": "2"}
     fee = assess(catalog.get(BIRTH), birth_on_time, TODAY)
@@ -142,6 +151,14 @@ def test_catalog_try_says_null_when_the_officer_tells_the_amount(tmp_path: Path)
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert out["fee_vnd"] is None and out["fee_items"][0]["amount_vnd"] is None
+
+
+def test_catalog_try_refuses_an_unknown_code(tmp_path: Path) -> None:
+    answers = tmp_path / "case.json"
+    answers.write_text("{}", "utf-8")
+    result = kiosk("catalog", "try", "9.999999", "--answers", str(answers))
+    assert result.returncode == 2 and "no single procedure with code 9.999999" in result.stderr
+    assert result.stdout == ""
 
 
 def test_catalog_check_warns_on_a_fee_without_source(tmp_path: Path) -> None:
