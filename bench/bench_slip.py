@@ -13,7 +13,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is loaded
 from kiosk.catalog import load_catalog
 from kiosk.clock import VN_TZ
 from kiosk.config import PaymentSettings, Settings
-from kiosk.dossier import fee_vnd
+from kiosk.fees import assess
 from kiosk.paths import procedures_dir
 from kiosk.receipt import Slip, build_slip
 from kiosk.sample import sample_answers
@@ -22,7 +22,7 @@ from ui.printing import escpos_job
 from ui.slip_render import render_slip
 
 ROUNDS = 20  # kept small: PySide6 6.12 on Python 3.11 loses a reference to None per void call
-PROCEDURE = "2.000635.000.00.00.H26"  # has a fee: the slip carries both QR codes
+PROCEDURE = "2.000815.000.00.00.H26"  # has a fee: the slip carries both QR codes
 
 
 def sample_slip(sequence: int = 1) -> Slip:
@@ -30,7 +30,8 @@ def sample_slip(sequence: int = 1) -> Slip:
     submitted = datetime(2026, 11, 26, 9, 0, tzinfo=VN_TZ)
     answers = sample_answers(proc, submitted.date())
     settings = Settings(payment=PaymentSettings(bank_bin="970436", account="0011001234567"))
-    return build_slip(proc, answers, f"DEMO-K01-261126-{sequence:04d}", True, submitted, fee_vnd(proc, answers),
+    return build_slip(proc, answers, f"DEMO-K01-261126-{sequence:04d}", True, submitted,
+                      assess(proc, answers, submitted.date()),
                       settings)
 
 

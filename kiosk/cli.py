@@ -90,26 +90,74 @@ def cmd_tour(args: argparse.Namespace) -> int:
 
 
 def cmd_catalog_check(args: argparse.Namespace) -> int:
-    from kiosk.catalog import CatalogError, load_catalog, load_procedure_file
+    from kiosk.catalog import CatalogError, Procedure, load_catalog, load_procedure_file
+    from kiosk.catalog.provenance import provenance_warnings, unverified_sources
 
     problems: list[str] = []
-    count = 0
+    checked: list[tuple[str, Procedure]] = []
     for raw in args.paths:
         path = Path(raw)
         try:
             if path.is_dir():
-                count += len(load_catalog(path))
+                checked += [(str(path), p) for p in load_catalog(path).procedures]
             else:
-                load_procedure_file(path)
-                count += 1
+                checked.append((str(path), load_procedure_file(path)))
         except CatalogError as exc:
             problems.extend(str(p) for p in exc.problems)
+    warnings = [f"{where} [{proc.code}] at {location}: {message}"
+                for where, proc in checked for location, message in provenance_warnings(proc)]
+    for line in warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    if args.unverified:
+        for where, proc in checked:
+            for location, source in unverified_sources(proc):
+                print(f"unverified: {where} [{proc.code}] at {location}: {source.cite()}")
     if problems:
         for line in problems:
             print(line, file=sys.stderr)
         print(f"catalog check: {len(problems)} error(s)", file=sys.stderr)
         return 1
-    print(f"catalog check: {count} procedure(s) valid")
+    print(f"catalog check: {len(checked)} procedure(s) valid, {len(warnings)} warning(s)")
+    return 0
+
+
+def cmd_catalog_try(args: argparse.Namespace) -> int:
+    """Validate a case's answers against a procedure and compute its fee, as JSON on stdout."""
+    import json
+    from datetime import date
+
+    from kiosk.catalog import CatalogError, load_catalog
+    from kiosk.fees import assess, breakdown_json
+    from kiosk.i18n import tr
+    from kiosk.paths import procedures_dir
+    from kiosk.validation import validate_step, visible_steps
+
+    try:
+        catalog = load_catalog(Path(args.catalog) if args.catalog else procedures_dir())
+        matches = [p for p in catalog.procedures if p.code == args.code or p.code.startswith(args.code + ".")]
+        answers = json.loads(Path(args.answers).read_text(encoding="utf-8"))
+        today = date.fromisoformat(args.today) if args.today else date.today()
+    except CatalogError as exc:
+        print(f"catalog try: the catalog is invalid:\n{exc}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as exc:
+        print(f"catalog try: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if len(matches) != 1:
+        print(f"catalog try: no single procedure with code {args.code}", file=sys.stderr)
+        return EXIT_USAGE
+    if not isinstance(answers, dict):
+        print("catalog try: the answers file holds one JSON object: field id to answer", file=sys.stderr)
+        return EXIT_USAGE
+    procedure = matches[0]
+    answers = {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in answers.items()}
+    errors = {}
+    for step in visible_steps(procedure, answers):
+        for field_id, issue in validate_step(step, answers, today).items():
+            errors[field_id] = tr(issue.key, args.lang, **issue.params)
+    fee = breakdown_json(assess(procedure, answers, today), args.lang)
+    result = {"procedure": procedure.code, "errors": errors, **fee}
+    print(json.dumps(result, ensure_ascii=False, indent=2))
     return 0
 
 
@@ -137,7 +185,15 @@ def build_parser(tools: bool = True) -> argparse.ArgumentParser:
     catalog_sub = catalog.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
     check = catalog_sub.add_parser("check", help="validate procedure definitions")
     check.add_argument("paths", nargs="+", metavar="PATH")
+    check.add_argument("--unverified", action="store_true", help="also list the sources nobody has checked yet")
     check.set_defaults(func=cmd_catalog_check)
+    attempt = catalog_sub.add_parser("try", help="check a real case: the answers' errors and the fee, as JSON")
+    attempt.add_argument("code", metavar="CODE", help="procedure code (e.g. 2.000815)")
+    attempt.add_argument("--answers", required=True, metavar="FILE", help="JSON object: field id to answer")
+    attempt.add_argument("--catalog", metavar="DIR", help="procedure folder (default: the bundled catalog)")
+    attempt.add_argument("--today", metavar="YYYY-MM-DD", help="the day of the case (default: today)")
+    attempt.add_argument("--lang", choices=("vi", "en"), default="vi")
+    attempt.set_defaults(func=cmd_catalog_try)
 
     if not tools:
         return parser

@@ -1,4 +1,4 @@
-"""Turning a resident's answers into the dossier the portal receives, and its fee."""
+"""Turning a resident's answers into the dossier the portal receives (its fee: kiosk/fees.py)."""
 
 from __future__ import annotations
 
@@ -41,26 +41,6 @@ def applicant(procedure: Procedure, answers: Mapping[str, str]) -> dict[str, str
         if key and answers.get(spec.id):
             out[key] = answers[spec.id]
     return out
-
-
-def fee_vnd(procedure: Procedure, answers: Mapping[str, str]) -> int:
-    """The fee to pay for these answers (0 when free or decided at the desk)."""
-    total = 0
-    for item in procedure.fees.items:
-        cond = item.applies_if
-        if cond is not None and answers.get(cond.field, "") not in cond.any_of:
-            continue
-        quantity = 1
-        if item.quantity_field is not None:
-            try:
-                quantity = max(0, int(float(answers.get(item.quantity_field, "0") or "0")))
-            except ValueError:
-                quantity = 0
-        amount = item.amount_vnd * quantity
-        if item.cap_vnd is not None:
-            amount = min(amount, item.cap_vnd)
-        total += amount
-    return total
 
 
 def build_payload(

@@ -15,7 +15,7 @@ from typing import Any
 from kiosk.catalog import Catalog, Procedure, Step
 from kiosk.catalog.models import Category, FieldKind, IdCardPart
 from kiosk.clock import Clock, SystemClock
-from kiosk.dossier import build_payload, fee_vnd, rating_payload
+from kiosk.dossier import build_payload, rating_payload
 from kiosk.events import (  # re-exported: the journey's public vocabulary
     FORM_SCREENS,
     MENU_SCREENS,
@@ -44,6 +44,7 @@ from kiosk.events import (  # re-exported: the journey's public vocabulary
     Touch,
     UpdateAnswers,
 )
+from kiosk.fees import FeeBreakdown, assess
 from kiosk.idcard import IdCardError, parse_id_card_qr
 from kiosk.outbox import StoredDossier
 from kiosk.validation import Issue, format_date, normalise, validate_step, visible_steps
@@ -102,7 +103,7 @@ class Session:
     editing_from_review: bool = False
     consent_at: datetime | None = None
     pending_payload: dict[str, Any] | None = None
-    pending_fee: int = 0
+    pending_fee: FeeBreakdown | None = None
     stored: StoredDossier | None = None
     banner: str | None = None
     scan_result: str | None = None  # "ok" or "bad" after an ID card scan on this step
@@ -370,7 +371,7 @@ class Journey:
         self.session.pending_payload = build_payload(
             proc, self.session.answers, self.session.consent_at, self.site_id, self.kiosk_id, now, self.session.lang
         )
-        self.session.pending_fee = fee_vnd(proc, self.session.answers)
+        self.session.pending_fee = assess(proc, self.session.answers, today)
         self.session.banner = None
         return Screen.SUBMITTING
 

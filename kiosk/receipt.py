@@ -18,7 +18,8 @@ from kiosk.catalog.models import Paper, Procedure, TimeUnit
 from kiosk.clock import VN_TZ, due_date
 from kiosk.config import PaymentSettings, Settings
 from kiosk.dossier import applicant
-from kiosk.i18n import format_vnd, tr
+from kiosk.fees import FeeBreakdown, heading, schedule_text, total_text
+from kiosk.i18n import tr
 from kiosk.vietqr import VietQRError, build_payload
 
 log = logging.getLogger(__name__)
@@ -152,12 +153,13 @@ def build_slip(
     reference: str,
     provisional: bool,
     submitted_at: datetime,
-    fee: int,
+    fee: FeeBreakdown,
     settings: Settings,
     lang: str = "vi",
     holidays: tuple[date, ...] = (),
 ) -> Slip:
-    """The slip for a stored dossier; the VietQR code is added when the site has a fee account."""
+    """The slip for a stored dossier; the VietQR code is added when the site has a fee account and the fee
+    model is sure of the amount."""
     person = applicant(procedure, answers)
     local = submitted_at.astimezone(VN_TZ)
     pt = procedure.processing_time
@@ -178,12 +180,9 @@ def build_slip(
         SlipLine(tr("slip.collect", lang), settings.site.collect_at),
     ]
     papers = [paper_line(paper, lang) for paper in procedure.papers]
-    vietqr = payment_payload(settings.payment, fee, reference)
-    if fee > 0:
-        fee_text = tr("money.vnd", lang, amount=format_vnd(fee))
-        pay_text = tr("slip.pay_how" if vietqr else "slip.pay_desk", lang)
-    else:
-        fee_text, pay_text = tr("overview.free", lang), ""
+    vietqr = payment_payload(settings.payment, fee.payable_vnd, reference)
+    fee_text = total_text(fee, lang)
+    pay_text = "" if fee.total_vnd == 0 else tr("slip.pay_how" if vietqr else "slip.pay_desk", lang)
     footer = [
         tr("slip.keep", lang),
         tr("slip.hotline", lang, hotline=settings.site.hotline),
@@ -202,7 +201,7 @@ def build_slip(
         vietqr_payload=vietqr,
         fee_text=fee_text,
         footer=footer,
-        fee_vnd=fee,
+        fee_vnd=fee.payable_vnd,
         pay_text=pay_text,
         pay_to=_pay_to(settings.payment, lang) if vietqr else "",
     )
@@ -236,20 +235,6 @@ def processing_time_text(procedure: Procedure, lang: str) -> str:
     return text
 
 
-def fee_summary(procedure: Procedure, lang: str) -> str:
-    """The fee items in one line each, as the overview screen shows them."""
-    parts = []
-    for item in procedure.fees.items:
-        text = tr("money.vnd", lang, amount=format_vnd(item.amount_vnd)) if item.amount_vnd else tr(
-            "overview.free", lang)
-        if item.per:
-            text += f" / {item.per.get(lang)}"
-        if item.condition:
-            text += f" ({item.condition.get(lang)})"
-        parts.append(text)
-    return "; ".join(parts) or tr("overview.free", lang)
-
-
 def build_checklist(procedure: Procedure, settings: Settings, lang: str = "vi") -> Checklist:
     """The list of papers to bring for `procedure`, to print from the overview screen."""
     return Checklist(
@@ -259,7 +244,7 @@ def build_checklist(procedure: Procedure, settings: Settings, lang: str = "vi") 
         title=tr("checklist.title", lang),
         procedure=procedure.name.get(lang),
         papers=[paper_line(paper, lang, box="☐") for paper in procedure.papers],
-        fee_text=f"{tr('overview.fee', lang)}: {fee_summary(procedure, lang)}",
+        fee_text=f"{heading(procedure, lang)}: {schedule_text(procedure, lang)}",
         time_text=f"{tr('overview.time', lang)}: {processing_time_text(procedure, lang)}",
         footer=[
             tr("checklist.bring", lang, place=settings.site.collect_at),

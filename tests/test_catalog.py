@@ -179,7 +179,7 @@ def test_procedure_facts_are_complete(path: Path, catalog_procedures: dict[str, 
     assert procedure.legal_basis, f"{path.name}: no legal basis"
     assert procedure.keywords, f"{path.name}: no keywords"
     assert any(k.isascii() for k in procedure.keywords), f"{path.name}: keywords need unaccented spellings too"
-    assert procedure.fees.items or procedure.fees.free_cases, f"{path.name}: fee neither set nor free"
+    assert procedure.fees.items or procedure.fees.exemptions, f"{path.name}: fee neither set nor exempt"
     if procedure.processing_time.unit.value == "same_day":
         assert procedure.processing_time.cutoff == "15:00", f"{path.name}: same-day work has the 15:00 cut-off"
 

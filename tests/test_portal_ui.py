@@ -72,9 +72,9 @@ def submit_one(runtime: Runtime, phone: str = "0912345678") -> str:
     while journey.screen is Screen.STEP:
         journey.dispatch(SubmitStep(answers))
     journey.dispatch(ConfirmSubmit())
-    payload = journey.session.pending_payload
-    assert payload is not None
-    stored = runtime.outbox.enqueue(BIRTH, payload, "DEMO", "K01", fee_vnd=journey.session.pending_fee)
+    payload, fee = journey.session.pending_payload, journey.session.pending_fee
+    assert payload is not None and fee is not None
+    stored = runtime.outbox.enqueue(BIRTH, payload, "DEMO", "K01", fee_vnd=fee.payable_vnd)
     journey.dispatch(SubmissionStored(stored))
     return stored.local_ref
 

@@ -27,7 +27,7 @@ from kiosk.catalog import Catalog, load_catalog
 from kiosk.clock import VN_TZ, ManualClock
 from kiosk.config import PaymentSettings, PrinterSettings, Settings
 from kiosk.crypto import Sealer
-from kiosk.dossier import fee_vnd
+from kiosk.fees import assess
 from kiosk.printing import PrinterState, Transport, decode_raster
 from kiosk.receipt import Slip, build_slip
 from kiosk.sample import sample_answers
@@ -44,7 +44,7 @@ from ui.workers import TaskRunner
 
 pytestmark = pytest.mark.gui
 
-COPY_OF_EXTRACT = "2.000635.000.00.00.H26"
+CERTIFIED_COPY = "2.000815.000.00.00.H26"
 PAYMENT = PaymentSettings(bank_bin="970436", account="0011001234567", account_name="UBND PHUONG HAI BA TRUNG")
 OFFICIAL = "000.00.21.H26-261126-0001"
 
@@ -56,10 +56,11 @@ def catalog() -> Catalog:
 
 @pytest.fixture
 def slip(catalog: Catalog) -> Slip:
-    proc = catalog.get(COPY_OF_EXTRACT)
+    proc = catalog.get(CERTIFIED_COPY)
     submitted = datetime(2026, 11, 26, 9, 0, tzinfo=VN_TZ)
     answers = sample_answers(proc, submitted.date())
-    return build_slip(proc, answers, "DEMO-K01-261126-0001", True, submitted, fee_vnd(proc, answers),
+    return build_slip(proc, answers, "DEMO-K01-261126-0001", True, submitted,
+                      assess(proc, answers, submitted.date()),
                       Settings(payment=PAYMENT))
 
 
@@ -342,11 +343,12 @@ def test_stored_dossier_prints_its_slip_and_prints_again_on_request(
 ) -> None:
     with FakePrinter() as printer:
         window = kiosk_with(network(printer))
-        submit_sample_dossier(qtbot, window)
+        submit_sample_dossier(qtbot, window, CERTIFIED_COPY, pages="5", copies="2")
         qtbot.waitUntil(lambda: label_text(window, "receipt.status") == "Đã in phiếu. Mời bạn lấy phiếu ở khay máy in.",
                         timeout=10000)
         slip = window.current_slip
         assert slip is not None and slip.vietqr_payload is not None
+        assert parse_payload(slip.vietqr_payload).amount_vnd == 14000  # 2 × (2 × 2.000 + 3 × 1.000)
         pay_qr = window.findChild(QWidget, "receipt.vietqr")
         assert pay_qr is not None and pay_qr.isVisible()
         assert "Quét mã VietQR để nộp lệ phí" in label_text(window, "receipt.pay")
@@ -400,7 +402,7 @@ def test_papers_checklist_prints_from_the_overview(
         window = kiosk_with(network(printer))
         click(qtbot, window, "attract.start")
         click(qtbot, window, "home.do")
-        click(qtbot, window, f"procedure.{COPY_OF_EXTRACT}")
+        click(qtbot, window, f"procedure.{CERTIFIED_COPY}")
         click(qtbot, window, "overview.print_checklist")
         qtbot.waitUntil(lambda: label_text(window, "overview.print_status").startswith("Đã in danh sách"),
                         timeout=10000)
@@ -412,7 +414,7 @@ def test_no_print_buttons_without_a_printer(qtbot: QtBot, kiosk_with: Callable[[
     window = kiosk_with(PrinterSettings())
     click(qtbot, window, "attract.start")
     click(qtbot, window, "home.do")
-    click(qtbot, window, f"procedure.{COPY_OF_EXTRACT}")
+    click(qtbot, window, f"procedure.{CERTIFIED_COPY}")
     checklist = window.findChild(QWidget, "overview.print_checklist")
     assert checklist is not None and not checklist.isVisible()
     assert not window.printing.enabled

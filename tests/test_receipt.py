@@ -15,14 +15,15 @@ from kiosk.catalog.models import Procedure
 from kiosk.clock import VN_TZ, ManualClock
 from kiosk.config import PaymentSettings, PortalSettings, Settings, load_settings
 from kiosk.crypto import Sealer
-from kiosk.dossier import fee_vnd
+from kiosk.fees import assess
 from kiosk.receipt import Slip, build_checklist, build_slip, mask_id, mask_phone, with_official_code
 from kiosk.sample import sample_answers
 from kiosk.slips import SlipStore
 from kiosk.vietqr import crc16_ccitt_false, parse_payload
 
-COPY_OF_EXTRACT = "2.000635.000.00.00.H26"  # 8.000 đ per copy: has a fee
-MARITAL_STATUS = "1.004873.000.00.00.H26"  # free
+CERTIFIED_COPY = "2.000815.000.00.00.H26"  # 2.000 đ a page, per copy: has a fee
+MARITAL_STATUS = "1.004873.000.00.00.H26"  # a lệ phí set by the city, not verified: the officer tells it
+MARRIAGE = "1.000894.000.00.00.H26"  # exempt by law
 SUBMITTED = datetime(2026, 11, 26, 9, 30, tzinfo=VN_TZ)
 PAYMENT = PaymentSettings(bank_bin="970436", account="0011001234567", account_name="UBND PHUONG HAI BA TRUNG")
 PHONE = "0912345678"
@@ -36,17 +37,20 @@ def catalog() -> Catalog:
 
 def answers_for(proc: Procedure, **override: str) -> dict[str, str]:
     answers = sample_answers(proc, SUBMITTED.date())
-    answers.update(applicant_phone=PHONE, applicant_id=ID_NUMBER, **override)
+    answers.update(applicant_phone=PHONE, applicant_id=ID_NUMBER)
+    if proc.code == CERTIFIED_COPY:
+        answers.update(pages="5", copies="2")
+    answers.update(override)
     return answers
 
 
 def slip_for(proc: Procedure, settings: Settings, reference: str = "DEMO-K01-261126-0001", **override: str) -> Slip:
     answers = answers_for(proc, **override)
-    return build_slip(proc, answers, reference, True, SUBMITTED, fee_vnd(proc, answers), settings)
+    return build_slip(proc, answers, reference, True, SUBMITTED, assess(proc, answers, SUBMITTED.date()), settings)
 
 
 def test_slip_carries_everything_the_receipt_form_asks_for(catalog: Catalog) -> None:
-    proc = catalog.get(COPY_OF_EXTRACT)
+    proc = catalog.get(CERTIFIED_COPY)
     settings = Settings(payment=PAYMENT)
     slip = slip_for(proc, settings)
     text = "\n".join(slip.text_lines())
@@ -55,13 +59,13 @@ def test_slip_carries_everything_the_receipt_form_asks_for(catalog: Catalog) -> 
         settings.site.name,
         "PHIẾU TIẾP NHẬN HỒ SƠ",
         "DEMO-K01-261126-0001",
-        "Thủ tục: Cấp bản sao trích lục hộ tịch",
+        "Thủ tục: Chứng thực bản sao từ bản chính",
         "Người nộp: Nguyễn Văn An",
         "Địa chỉ: Số 12 phố Bùi Thị Xuân, Hai Bà Trưng, Hà Nội",
         "Thời gian nộp: 09:30 26/11/2026",
         "Ngày hẹn trả kết quả: 26/11/2026",  # same day, received before 15:00
         f"Nơi nhận kết quả: {settings.site.collect_at}",
-        "16.000 đồng",  # two copies at 8.000 đ
+        "14.000 đồng",  # 2 copies of 5 pages: 2 × (2 × 2.000 + 3 × 1.000)
         "Nộp tại bộ phận Một cửa hoặc quét VietQR",
         "Đường dây nóng: 1900 0000",
         "Máy: K01",
@@ -74,15 +78,15 @@ def test_slip_carries_everything_the_receipt_form_asks_for(catalog: Catalog) -> 
 
 
 def test_after_the_cutoff_the_result_is_due_the_next_working_day(catalog: Catalog) -> None:
-    proc = catalog.get(COPY_OF_EXTRACT)
+    proc = catalog.get(CERTIFIED_COPY)
     answers = answers_for(proc)
     friday_late = datetime(2026, 11, 27, 16, 0, tzinfo=VN_TZ)
-    slip = build_slip(proc, answers, "X-1", True, friday_late, 0, Settings())
+    slip = build_slip(proc, answers, "X-1", True, friday_late, assess(proc, answers, friday_late.date()), Settings())
     assert "Ngày hẹn trả kết quả: 30/11/2026" in slip.text_lines()
 
 
 def test_phone_and_id_number_never_reach_paper_in_full(catalog: Catalog) -> None:
-    proc = catalog.get(COPY_OF_EXTRACT)
+    proc = catalog.get(CERTIFIED_COPY)
     slip = slip_for(proc, Settings(payment=PAYMENT))
     printed = json.dumps(slip.to_dict(), ensure_ascii=False)
     assert PHONE not in printed and ID_NUMBER not in printed
@@ -104,29 +108,37 @@ def test_masked_phone_keeps_only_the_last_three_digits() -> None:
 
 
 def test_vietqr_code_pays_the_fee_with_the_dossier_code_as_purpose(catalog: Catalog) -> None:
-    proc = catalog.get(COPY_OF_EXTRACT)
+    proc = catalog.get(CERTIFIED_COPY)
     slip = slip_for(proc, Settings(payment=PAYMENT))
     assert slip.vietqr_payload is not None
     body, crc = slip.vietqr_payload[:-4], slip.vietqr_payload[-4:]
     assert crc16_ccitt_false(body.encode("ascii")) == int(crc, 16)
     transfer = parse_payload(slip.vietqr_payload)
-    assert (transfer.bank_bin, transfer.account, transfer.amount_vnd) == ("970436", "0011001234567", 16000)
+    assert (transfer.bank_bin, transfer.account, transfer.amount_vnd) == ("970436", "0011001234567", 14000)
     assert transfer.purpose == "DEMO-K01-261126-0001"
     assert transfer.is_dynamic
     assert "UBND PHUONG HAI BA TRUNG" in slip.pay_to and "0011001234567" in slip.pay_to
 
 
 def test_no_vietqr_without_a_fee_account_or_without_a_fee(catalog: Catalog) -> None:
-    paid = slip_for(catalog.get(COPY_OF_EXTRACT), Settings())
+    paid = slip_for(catalog.get(CERTIFIED_COPY), Settings())
     assert paid.vietqr_payload is None
     assert paid.pay_text == "Nộp lệ phí tại bộ phận Một cửa khi mang giấy tờ đến."
-    free = slip_for(catalog.get(MARITAL_STATUS), Settings(payment=PAYMENT))
-    assert free.vietqr_payload is None and free.fee_text == "Miễn phí" and not free.pay_text
+    free = slip_for(catalog.get(MARRIAGE), Settings(payment=PAYMENT))
+    assert free.vietqr_payload is None and not free.pay_text
+    assert free.fee_text == "Miễn lệ phí theo quy định của pháp luật"
+
+
+def test_an_amount_the_city_set_but_nobody_verified_gets_no_payment_code(catalog: Catalog) -> None:
+    slip = slip_for(catalog.get(MARITAL_STATUS), Settings(payment=PAYMENT))
+    assert slip.vietqr_payload is None and slip.fee_vnd == 0
+    assert slip.fee_text == "Cán bộ tiếp nhận sẽ báo số tiền khi nhận hồ sơ"
+    assert "Miễn phí" not in "\n".join(slip.text_lines())
 
 
 def test_reprint_under_the_official_code_updates_both_qr_codes(catalog: Catalog) -> None:
     settings = Settings(payment=PAYMENT, portal=PortalSettings(lookup_url="https://example.vn/hs/{reference}"))
-    slip = slip_for(catalog.get(COPY_OF_EXTRACT), settings)
+    slip = slip_for(catalog.get(CERTIFIED_COPY), settings)
     official = with_official_code(slip, "000.00.21.H26-261126-0001", settings)
     assert official.reference == "000.00.21.H26-261126-0001" and not official.provisional
     assert official.lookup_url == "https://example.vn/hs/000.00.21.H26-261126-0001"
@@ -136,24 +148,26 @@ def test_reprint_under_the_official_code_updates_both_qr_codes(catalog: Catalog)
 
 
 def test_slip_survives_the_trip_through_json(catalog: Catalog) -> None:
-    slip = slip_for(catalog.get(COPY_OF_EXTRACT), Settings(payment=PAYMENT))
+    slip = slip_for(catalog.get(CERTIFIED_COPY), Settings(payment=PAYMENT))
     assert Slip.from_dict(json.loads(json.dumps(slip.to_dict()))) == slip
 
 
 def test_english_slip(catalog: Catalog) -> None:
-    proc = catalog.get(COPY_OF_EXTRACT)
+    proc = catalog.get(CERTIFIED_COPY)
     answers = answers_for(proc)
-    slip = build_slip(proc, answers, "R-1", False, SUBMITTED, 16000, Settings(), "en")
+    fee = assess(proc, answers, SUBMITTED.date())
+    slip = build_slip(proc, answers, "R-1", False, SUBMITTED, fee, Settings(), "en")
     assert slip.title == "DOSSIER RECEIPT"
-    assert "16,000" in slip.fee_text or "16.000" in slip.fee_text
+    assert slip.fee_text == "14.000 VND"
 
 
 def test_checklist_lists_every_paper_and_no_personal_data(catalog: Catalog) -> None:
-    proc = catalog.get(COPY_OF_EXTRACT)
+    proc = catalog.get(CERTIFIED_COPY)
     checklist = build_checklist(proc, Settings())
     assert checklist.title == "DANH SÁCH GIẤY TỜ CẦN MANG"
     assert [line.startswith("☐ ") for line in checklist.papers] == [True] * len(proc.papers)
-    assert "8.000 đồng" in checklist.fee_text
+    assert checklist.fee_text.startswith("Phí: Phí chứng thực bản sao từ bản chính (phí): 2.000 đồng/trang; "
+                                         "từ trang thứ 3: 1.000 đồng/trang; tối đa 200.000 đồng mỗi bản")
     assert "Trong ngày" in checklist.time_text
 
 
@@ -175,7 +189,7 @@ def store(tmp_path: Path) -> tuple[SlipStore, ManualClock]:
 
 def test_slip_is_kept_sealed_and_listed_for_reprint(catalog: Catalog, store: tuple[SlipStore, ManualClock]) -> None:
     slips, _ = store
-    slip = slip_for(catalog.get(COPY_OF_EXTRACT), Settings(payment=PAYMENT))
+    slip = slip_for(catalog.get(CERTIFIED_COPY), Settings(payment=PAYMENT))
     slips.add("uuid-1", slip)
     assert slips.get("uuid-1") == slip
     raw = b"".join(file.read_bytes() for file in slips.path.parent.glob(slips.path.name + "*"))
@@ -196,7 +210,7 @@ def test_slip_is_kept_sealed_and_listed_for_reprint(catalog: Catalog, store: tup
 
 def test_slips_are_gone_the_next_day(catalog: Catalog, store: tuple[SlipStore, ManualClock]) -> None:
     slips, clock = store
-    slips.add("uuid-1", slip_for(catalog.get(COPY_OF_EXTRACT), Settings()))
+    slips.add("uuid-1", slip_for(catalog.get(CERTIFIED_COPY), Settings()))
     clock.advance(timedelta(hours=15).total_seconds())  # 00:30 the next day
     assert slips.get("uuid-1") is None
     assert slips.today() == []
@@ -204,7 +218,7 @@ def test_slips_are_gone_the_next_day(catalog: Catalog, store: tuple[SlipStore, M
 
 def test_slip_sealed_with_another_key_is_not_opened(catalog: Catalog, store: tuple[SlipStore, ManualClock]) -> None:
     slips, clock = store
-    slips.add("uuid-1", slip_for(catalog.get(COPY_OF_EXTRACT), Settings()))
+    slips.add("uuid-1", slip_for(catalog.get(CERTIFIED_COPY), Settings()))
     other = SlipStore(slips.path, Sealer(os.urandom(32)), clock)
     assert other.get("uuid-1") is None
     assert other.get("no-such-slip") is None

@@ -13,7 +13,7 @@ from kiosk import paths
 from kiosk.catalog import Catalog, load_catalog
 from kiosk.clock import VN_TZ
 from kiosk.config import PaymentSettings, Settings
-from kiosk.dossier import fee_vnd
+from kiosk.fees import assess
 from kiosk.qr import QUIET_ZONE, qr_matrix
 from kiosk.receipt import Slip, build_checklist, build_slip
 from kiosk.sample import sample_answers
@@ -30,7 +30,7 @@ from ui.slip_render import (
 
 pytestmark = pytest.mark.gui
 
-COPY_OF_EXTRACT = "2.000635.000.00.00.H26"
+CERTIFIED_COPY = "2.000815.000.00.00.H26"
 PAYMENT = PaymentSettings(bank_bin="970436", account="0011001234567", account_name="UBND PHUONG HAI BA TRUNG")
 # The longest inputs a resident can produce: a 120+ character name, a 60-letter "word" (a name typed
 # without spaces), an address of 200 characters.
@@ -47,11 +47,12 @@ def catalog() -> Catalog:
 
 
 def make_slip(catalog: Catalog, name: str = "Nguyễn Văn An", address: str = "Số 12 phố Huế") -> Slip:
-    proc = catalog.get(COPY_OF_EXTRACT)
+    proc = catalog.get(CERTIFIED_COPY)
     submitted = datetime(2026, 11, 26, 9, 0, tzinfo=VN_TZ)
     answers = sample_answers(proc, submitted.date())
     answers.update(applicant_name=name, applicant_address=address)
-    return build_slip(proc, answers, "DEMO-K01-261126-0001", True, submitted, fee_vnd(proc, answers),
+    return build_slip(proc, answers, "DEMO-K01-261126-0001", True, submitted,
+                      assess(proc, answers, submitted.date()),
                       Settings(payment=PAYMENT))
 
 
@@ -124,9 +125,10 @@ def test_q_error_correction_on_request(catalog: Catalog) -> None:
 
 def test_slip_without_fee_account_has_one_qr(catalog: Catalog) -> None:
     ensure_app()
-    proc = catalog.get(COPY_OF_EXTRACT)
-    answers = sample_answers(proc)
-    slip = build_slip(proc, answers, "R-1", False, datetime(2026, 11, 26, 9, 0, tzinfo=VN_TZ), 16000, Settings())
+    proc = catalog.get(CERTIFIED_COPY)
+    submitted = datetime(2026, 11, 26, 9, 0, tzinfo=VN_TZ)
+    answers = sample_answers(proc, submitted.date())
+    slip = build_slip(proc, answers, "R-1", False, submitted, assess(proc, answers, submitted.date()), Settings())
     rendered = render_slip_layout(slip, WIDTH_80MM)
     assert [payload for payload, _ in rendered.qr_boxes] == [slip.lookup_url]
     assert set(decoded(rendered.image)) == {slip.lookup_url}
@@ -144,7 +146,7 @@ def test_every_printed_line_is_the_slip_text(catalog: Catalog) -> None:
 @pytest.mark.parametrize("width", [WIDTH_80MM, WIDTH_58MM])
 def test_checklist_prints_every_paper_inside_the_paper(catalog: Catalog, width: int) -> None:
     ensure_app()
-    checklist = build_checklist(catalog.get(COPY_OF_EXTRACT), Settings())
+    checklist = build_checklist(catalog.get(CERTIFIED_COPY), Settings())
     rendered = render_checklist_layout(checklist, width)
     assert_nothing_clipped(rendered, width)
     flat = " ".join(" ".join(box.text for box in rendered.text_boxes).split())

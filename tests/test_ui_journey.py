@@ -305,7 +305,7 @@ def test_learn_only_reads_a_procedure_without_starting_it(qtbot: QtBot, window: 
     text = shown(window)
     for heading in ("Thủ tục này là gì", "Ai được nộp", "Giấy tờ cần mang", "Lệ phí", "Thời hạn giải quyết"):
         assert heading in text
-    assert "Mức độ dịch vụ" in text
+    assert "Dịch vụ công trực tuyến toàn trình" in text
     start = window.findChild(QPushButton, "overview.start")
     assert start is not None and not start.isVisible()
     proc = window.journey.procedure
@@ -342,12 +342,13 @@ def test_touching_an_answer_on_the_review_opens_its_step_and_comes_back(qtbot: Q
     assert window.journey.screen is Screen.REVIEW
 
 
-def submit_sample_dossier(qtbot: QtBot, win: KioskWindow) -> None:
-    """From the attract screen to the receipt of a birth registration with the sample answers."""
-    go_to_first_step(qtbot, win)
+def submit_sample_dossier(qtbot: QtBot, win: KioskWindow, code: str = BIRTH, **override: str) -> None:
+    """From the attract screen to the receipt of a procedure (a birth registration) with the sample answers."""
+    go_to_first_step(qtbot, win, code)
     proc = win.journey.procedure
     assert proc is not None
     answers = sample_answers(proc, win.runtime.clock.now().date())
+    answers.update(override)
     while win.journey.screen is Screen.STEP:
         fill_current_step(win, answers)
         click(qtbot, win, "step.next")

@@ -40,10 +40,10 @@ def _wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
 
 def pick_procedure(runtime: Runtime) -> str:
     """A procedure with a fee when there is one (so the slip shows payment), else the first popular one."""
-    from kiosk.dossier import fee_vnd
+    from kiosk.fees import assess
 
     for proc in runtime.catalog.procedures:
-        if fee_vnd(proc, sample_answers(proc)) > 0:
+        if assess(proc, sample_answers(proc)).payable_vnd > 0:
             return proc.code
     return (runtime.catalog.popular() or runtime.catalog.procedures)[0].code
 

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from kiosk.catalog import Catalog, Procedure
     from kiosk.config import Settings
     from kiosk.events import Event
+    from kiosk.fees import FeeBreakdown
     from kiosk.idle import IdleTracker
     from kiosk.journey import Journey, Transition
     from kiosk.outbox import StoredDossier
@@ -135,7 +136,7 @@ class PreparedReceipt:
     preview: QImage | None
 
 
-def make_receipt(proc: Procedure, answers: Mapping[str, str], stored: StoredDossier, fee: int,
+def make_receipt(proc: Procedure, answers: Mapping[str, str], stored: StoredDossier, fee: FeeBreakdown,
                  settings: Settings, lang: str) -> tuple[Slip, QImage]:
     """A stored dossier's slip, its QR codes encoded, and its on-screen preview; in any thread (Qt paints
     QImages off the GUI thread)."""
@@ -621,12 +622,13 @@ class KioskWindow(QWidget):
             return
         settings = self.runtime.settings
         outbox = self.runtime.outbox
-        fee = session.pending_fee
+        fee = self._pending_fee(proc)
         code = proc.code
         answers, lang = dict(session.answers), session.lang
 
         def store() -> PreparedReceipt:
-            stored = outbox.enqueue(code, payload, settings.site.ref_prefix, settings.kiosk.id, fee_vnd=fee)
+            stored = outbox.enqueue(code, payload, settings.site.ref_prefix, settings.kiosk.id,
+                                    fee_vnd=fee.payable_vnd)
             # The receipt is prepared here too, off the GUI thread: the slip, its QR codes and its preview.
             try:
                 slip, preview = make_receipt(proc, answers, stored, fee, settings, lang)
@@ -636,6 +638,13 @@ class KioskWindow(QWidget):
             return PreparedReceipt(stored, slip, lang, preview)
 
         self.runner.submit(store, self._stored, self._store_failed)
+
+    def _pending_fee(self, proc: Procedure) -> FeeBreakdown:
+        """The fee the review showed (assessed again only if the session lost it)."""
+        from kiosk.fees import assess
+
+        session = self.journey.session
+        return session.pending_fee or assess(proc, session.answers, self.journey.clock.now().date())
 
     def _stored(self, prepared: PreparedReceipt) -> None:
         with self._unfiltered():
@@ -650,7 +659,7 @@ class KioskWindow(QWidget):
         session, stored = self.journey.session, prepared.stored
         slip, preview = prepared.slip, prepared.preview
         if slip is None or preview is None or prepared.lang != session.lang:  # not prepared, or English now
-            slip, preview = make_receipt(proc, session.answers, stored, session.pending_fee, self.runtime.settings,
+            slip, preview = make_receipt(proc, session.answers, stored, self._pending_fee(proc), self.runtime.settings,
                                          session.lang)
         self.current_slip = slip
         from kiosk.events import SubmissionStored

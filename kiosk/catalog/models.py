@@ -6,6 +6,7 @@ the single source of truth; `config/schema/procedure.schema.json` is generated f
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import Literal
 
@@ -147,18 +148,78 @@ class Paper(_Model):
     note: Text | None = None
 
 
-class FeeItem(_Model):
+class Source(_Model):
+    """Where a fact comes from: a legal document (and article) or the national portal's record."""
+
+    document: str = Field(min_length=1, description="e.g. 'Thông tư 226/2016/TT-BTC' or 'Cổng Dịch vụ công quốc gia'")
+    article: str | None = Field(default=None, description="article, clause or table row, e.g. 'Điều 4'")
+    record: str | None = Field(default=None, description="the national portal's record code of the procedure")
+    url: str | None = None
+    verified_on: date | None = Field(
+        default=None, description="when the text was last checked against this source; empty = not verified")
+
+    def cite(self) -> str:
+        """The source as one line ('Thông tư 226/2016/TT-BTC, Điều 4')."""
+        return ", ".join(part for part in (self.document, self.article, self.record) if part)
+
+
+class FeeKind(StrEnum):
+    """A 'phí' pays for a service (e.g. an extract from the database); a 'lệ phí' is an administrative
+    charge (Luật Phí và lệ phí 2015). Exemptions of civil-status law waive lệ phí only."""
+
+    PHI = "phi"
+    LE_PHI = "le_phi"
+
+
+class FeeTier(_Model):
+    from_unit: int = Field(ge=2, description="this rate applies from this unit (e.g. page 3) on")
     amount_vnd: int = Field(ge=0)
-    per: Text | None = Field(default=None, description="unit, e.g. per copy")
-    condition: Text | None = None
-    quantity_field: str | None = Field(default=None, description="number field that multiplies the amount")
-    cap_vnd: int | None = Field(default=None, ge=0)
+
+
+class FeeItem(_Model):
+    label: Text = Field(description="what is charged, e.g. 'Phí chứng thực bản sao'")
+    kind: FeeKind = FeeKind.LE_PHI
+    amount_vnd: int | None = Field(
+        default=None, ge=0,
+        description="amount per unit; empty = not published or not verified: the officer tells the amount")
+    per: Text | None = Field(default=None, description="unit, e.g. per page")
+    condition: Text | None = Field(default=None, description="when the item is charged, in words")
+    quantity_field: str | None = Field(default=None, description="number field giving how many units (e.g. pages)")
+    tiers: list[FeeTier] = Field(default_factory=list, description="other rates from a given unit on")
+    cap_vnd: int | None = Field(default=None, ge=0, description="at most this much for one set (e.g. per copy)")
+    sets_field: str | None = Field(default=None,
+                                   description="number field multiplying the capped amount (e.g. copies)")
     applies_if: Condition | None = Field(default=None, description="charge this item only for these answers")
+    alternative: str | None = Field(
+        default=None, description="items sharing this group are alternatives: exactly one applies, by answer")
+    source: Source | None = None
+
+
+class OnTime(_Model):
+    """A registration counts as on time when the date answered is at most `days` days before today."""
+
+    field: str = Field(description="id of a date field, e.g. the date of birth")
+    days: int = Field(ge=0)
+
+
+class Exemption(_Model):
+    """A case where the law waives the lệ phí items of this procedure."""
+
+    label: Text
+    when: Condition | None = Field(default=None, description="applies for these answers")
+    on_time: OnTime | None = Field(default=None, description="applies when registered on time")
+    officer_checks: bool = Field(
+        default=False, description="the kiosk cannot tell (e.g. priority groups): the officer checks the papers")
+    source: Source | None = None
+
+    @property
+    def always(self) -> bool:
+        return self.when is None and self.on_time is None and not self.officer_checks
 
 
 class Fees(_Model):
     items: list[FeeItem] = Field(default_factory=list)
-    free_cases: list[Text] = Field(default_factory=list)
+    exemptions: list[Exemption] = Field(default_factory=list)
     note: Text | None = None
 
 
@@ -188,10 +249,14 @@ class Procedure(_Model):
     name: Text
     summary: Text
     category: Category
-    level: Literal[3, 4]
+    level: Literal["toan_trinh", "mot_phan"] = Field(
+        description="online service: wholly online (toàn trình) or partly online (một phần), NĐ 42/2022/NĐ-CP")
     authority: Text = Field(description="kind of receiving authority; the concrete one is site configuration")
     applicants: Text
     legal_basis: list[str] = Field(default_factory=list)
+    sources: list[Source] = Field(default_factory=list,
+                                  description="legal documents and the national portal's record of this procedure")
+    verified_on: date | None = Field(default=None, description="when the facts of this file were last checked")
     papers: list[Paper] = Field(min_length=1)
     fees: Fees
     processing_time: ProcessingTime
@@ -218,15 +283,36 @@ class Procedure(_Model):
                 if field.show_if is not None:
                     _check_condition(field.show_if, seen, f"{field_path}.show_if")
                 seen[field.id] = field
-        for i_index, item in enumerate(self.fees.items):
-            if item.quantity_field is not None:
-                target = seen.get(item.quantity_field)
-                if target is None or target.kind is not FieldKind.NUMBER:
-                    _fail(f"fees.items[{i_index}].quantity_field",
-                          f"'{item.quantity_field}' is not a number field")
-            if item.applies_if is not None:
-                _check_condition(item.applies_if, seen, f"fees.items[{i_index}].applies_if")
+        self._fee_references_resolve(seen)
         return self
+
+    def _fee_references_resolve(self, seen: dict[str, FormField]) -> None:
+        groups: dict[str, list[Condition | None]] = {}
+        for i_index, item in enumerate(self.fees.items):
+            where = f"fees.items[{i_index}]"
+            for name in ("quantity_field", "sets_field"):
+                target_id = getattr(item, name)
+                target = seen.get(target_id) if target_id is not None else None
+                if target_id is not None and (target is None or target.kind is not FieldKind.NUMBER):
+                    _fail(f"{where}.{name}", f"'{target_id}' is not a number field")
+            if item.applies_if is not None:
+                _check_condition(item.applies_if, seen, f"{where}.applies_if")
+            if item.alternative is not None:
+                groups.setdefault(item.alternative, []).append(item.applies_if)
+        for group, conditions in groups.items():
+            fields = {c.field for c in conditions if c is not None}
+            values = [v for c in conditions if c is not None for v in c.any_of]
+            if len(conditions) < 2 or None in conditions or len(fields) != 1 or len(values) != len(set(values)):
+                _fail("fees.items", f"alternatives '{group}' need two or more items chosen by one field's "
+                                    "distinct answers (applies_if)")
+        for e_index, exemption in enumerate(self.fees.exemptions):
+            where = f"fees.exemptions[{e_index}]"
+            if exemption.when is not None:
+                _check_condition(exemption.when, seen, f"{where}.when")
+            if exemption.on_time is not None:
+                target = seen.get(exemption.on_time.field)
+                if target is None or target.kind is not FieldKind.DATE:
+                    _fail(f"{where}.on_time.field", f"'{exemption.on_time.field}' is not a date field")
 
     def fields(self) -> list[FormField]:
         return [f for s in self.steps for f in s.fields]

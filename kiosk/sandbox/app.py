@@ -27,6 +27,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kiosk.fees import assess
 from kiosk.paths import procedures_dir
 from kiosk.portal.models import (
     Acknowledgement,
@@ -45,7 +46,7 @@ from kiosk.portal.models import (
     TokenRequest,
     TokenResponse,
 )
-from kiosk.sandbox.catalog import CatalogSource, appointment_date, estimate_fee, etag_matches
+from kiosk.sandbox.catalog import CatalogSource, appointment_date, etag_matches
 from kiosk.sandbox.store import DossierRecord, IdempotencyConflict, SandboxStore
 
 log = logging.getLogger(__name__)
@@ -267,7 +268,7 @@ def _add_contract_routes(app: FastAPI, state: SandboxState) -> None:
                 dossier_code=code, received_at=received,
                 appointment_date=appointment_date(procedure, received),
                 status_url=f"{base}/api/v1/dossiers/{code}/status",
-                fee_vnd=estimate_fee(procedure, payload.answers))
+                fee_vnd=assess(procedure, payload.answers, received.date()).payable_vnd)
             return receipt.model_dump(mode="json")
 
         try:

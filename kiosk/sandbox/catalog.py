@@ -1,5 +1,5 @@
-"""The sandbox's procedure catalog, read from a directory of procedure JSON files, and the rules it
-derives from a procedure: the fee estimate and the date the result is due."""
+"""The sandbox's procedure catalog, read from a directory of procedure JSON files, and the date the
+result of a procedure is due (the fee comes from kiosk/fees.py, as on the kiosk)."""
 
 from __future__ import annotations
 
@@ -75,26 +75,6 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
         return False
     candidates = [c.strip() for c in if_none_match.split(",")]
     return any(c == "*" or c.removeprefix("W/") == etag for c in candidates)
-
-
-def estimate_fee(procedure: Procedure, answers: dict[str, str]) -> int:
-    """Sum of the fee items that apply to these answers, multiplied by their quantity field, capped."""
-    total = 0
-    for item in procedure.fees.items:
-        rule = item.applies_if
-        if rule is not None and answers.get(rule.field, "") not in rule.any_of:
-            continue
-        quantity = 1
-        if item.quantity_field is not None:
-            try:
-                quantity = max(0, int(float(answers.get(item.quantity_field, "0") or "0")))
-            except (ValueError, OverflowError):
-                quantity = 0
-        amount = item.amount_vnd * quantity
-        if item.cap_vnd is not None:
-            amount = min(amount, item.cap_vnd)
-        total += amount
-    return total
 
 
 def appointment_date(procedure: Procedure, received: datetime) -> date:

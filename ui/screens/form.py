@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.catalog.models import FormField, Step
 from kiosk.dossier import display_value
+from kiosk.fees import assess, breakdown_text
 from kiosk.i18n import tr
 from kiosk.journey import ConfirmSubmit, EditStep, GoBack, Screen, SubmitStep
 from kiosk.validation import visible_fields
@@ -374,6 +375,11 @@ class ReviewScreen(ScreenView):
         self.content_layout = QVBoxLayout(self.content)
         self.content_layout.setContentsMargins(0, 0, 12, 0)
         self.content_layout.setSpacing(8)
+        # The fee for these answers, below the steps (the steps' sections are inserted above it).
+        self.fee_heading = label("", "review.fee.heading", "subtitle")
+        self.fee = label("", "review.fee")
+        self.content_layout.addWidget(self.fee_heading)
+        self.content_layout.addWidget(self.fee)
         self.content_layout.addStretch(1)
         self.sections: list[ReviewSection] = []
         self.shown_sections = 0
@@ -429,8 +435,11 @@ class ReviewScreen(ScreenView):
             section.setVisible(False)
             section.empty()
         self.shown_sections = len(steps)
+        self.fee_heading.setText(t("review.fee"))
+        self.fee.setText(breakable(breakdown_text(assess(proc, session.answers, journey.clock.now().date()), lang)))
 
     def clear(self) -> None:
+        self.fee.clear()
         for section in self.sections:
             section.empty()  # shown sections stay shown (the screen is hidden): the next review only refills
         self.banner.clear()

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk.catalog.models import Paper, Procedure, TimeUnit
-from kiosk.i18n import format_vnd
+from kiosk.fees import heading, schedule_text
 from kiosk.journey import Mode, Screen, StartApplication
 from ui.layouts import OptionRow, breakable, takes_the_rest
 from ui.screens.base import ScreenContext, ScreenView, scroll_area
@@ -29,25 +29,6 @@ def paper_text(ctx: ScreenContext, paper: Paper) -> str:
     if paper.note:
         text += f"\n{paper.note.get(lang)}"
     return text
-
-
-def fee_text(ctx: ScreenContext, proc: Procedure) -> str:
-    lang = ctx.lang
-    parts = []
-    for item in proc.fees.items:
-        text = ctx.t("money.vnd", amount=format_vnd(item.amount_vnd)) if item.amount_vnd else ctx.t("overview.free")
-        if item.per:
-            text += f" / {item.per.get(lang)}"
-        if item.condition:
-            text += f" ({item.condition.get(lang)})"
-        parts.append(text)
-    if not parts:
-        parts.append(ctx.t("overview.free"))
-    if proc.fees.free_cases:
-        parts.append(ctx.t("overview.free_cases", cases="; ".join(c.get(lang) for c in proc.fees.free_cases)))
-    if proc.fees.note:
-        parts.append(proc.fees.note.get(lang))
-    return "\n".join(parts)
 
 
 def time_text(ctx: ScreenContext, proc: Procedure) -> str:
@@ -128,20 +109,20 @@ class OverviewScreen(ScreenView):
         learning = self.ctx.journey.session.mode is Mode.LEARN
         self.title.setText(breakable(proc.name.get(lang)))
         self.level.setText(f"{t('category.' + proc.category.value)} · {proc.code} · "
-                           f"{t('overview.level', level=proc.level)}")
+                           f"{t('overview.level', level=t('overview.level.' + proc.level))}")
         self.learn_note.setText(t("overview.learn_note"))
         self.learn_note.setVisible(learning)
         values = {
             "what": proc.summary.get(lang),
             "who": proc.applicants.get(lang),
             "papers": t("overview.papers_hint"),
-            "fee": fee_text(self.ctx, proc),
+            "fee": schedule_text(proc, lang),
             "time": time_text(self.ctx, proc),
             "authority": proc.authority.get(lang),
             "delivery": "\n".join(t(f"delivery.{d.value}") for d in proc.delivery),
         }
         for key in SECTIONS:
-            self.headings[key].setText(t(f"overview.{key}"))
+            self.headings[key].setText(heading(proc, lang) if key == "fee" else t(f"overview.{key}"))
             self.texts[key].setText(breakable(values[key]))
         if self._shown != (proc.code, lang):
             self._show_papers(proc)

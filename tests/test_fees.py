@@ -1,0 +1,209 @@
+"""The fee model: what a resident is asked to pay on the review, the slip and `kiosk catalog try`."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from kiosk import paths
+from kiosk.catalog import Catalog, load_catalog
+from kiosk.fees import assess, breakdown_text, schedule_text, total_text
+from kiosk.journey import Screen, SetLanguage
+from kiosk.sample import sample_answers
+from tests.conftest import REPO
+from tests.qt_helpers import click
+from tests.test_cli import kiosk
+from tests.test_ui_journey import fill_current_step, go_to_first_step, shown
+from ui.window import KioskWindow
+
+CERTIFIED_COPY = "2.000815.000.00.00.H26"
+CONTRACT_CHANGE = "2.000913.000.00.00.H26"
+BIRTH = "1.001193.000.00.00.H26"
+DEATH = "1.000656.000.00.00.H26"
+MARRIAGE = "1.000894.000.00.00.H26"
+EXTRACT_COPY = "2.000635.000.00.00.H26"
+CITY_SET = ["1.001022", "1.004746", "1.004859", "1.004873", "1.004884", "1.005461"]
+TODAY = date(2026, 12, 7)
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog(paths.procedures_dir())
+
+
+def by_prefix(catalog: Catalog, prefix: str) -> str:
+    [code] = [p.code for p in catalog.procedures if p.code.startswith(prefix)]
+    return code
+
+
+@pytest.mark.parametrize(("pages", "copies", "total"), [
+    ("5", "2", 14_000),  # 2 × (2 × 2.000 + 3 × 1.000)
+    ("1", "1", 2_000),
+    ("2", "3", 12_000),
+    ("3", "1", 5_000),
+    ("198", "1", 200_000),  # 4.000 + 196 × 1.000 = 200.000: at the cap
+    ("199", "1", 200_000),  # capped per copy
+    ("500", "2", 400_000),  # the cap applies to each copy
+])
+def test_certified_copies_are_charged_per_page_and_per_copy(catalog: Catalog, pages: str, copies: str,
+                                                            total: int) -> None:
+    fee = assess(catalog.get(CERTIFIED_COPY), {"pages": pages, "copies": copies}, TODAY)
+    assert fee.total_vnd == total
+    [line] = fee.lines
+    assert (line.kind.value, line.quantity, line.sets, line.amount_vnd) == ("phi", int(pages), int(copies), total)
+    assert "Thông tư 226/2016/TT-BTC" in line.source
+
+
+def test_pages_not_answered_leave_the_total_to_the_officer(catalog: Catalog) -> None:
+    fee = assess(catalog.get(CERTIFIED_COPY), {"copies": "2"}, TODAY)
+    assert fee.total_vnd is None and fee.payable_vnd == 0
+    assert total_text(fee, "vi") == "Cán bộ tiếp nhận sẽ báo số tiền khi nhận hồ sơ"
+
+
+@pytest.mark.parametrize(("request_kind", "total"), [("sua_doi", 30_000), ("huy_bo", 30_000), ("sua_loi", 25_000)])
+def test_contract_change_charges_one_of_its_alternatives(catalog: Catalog, request_kind: str, total: int) -> None:
+    fee = assess(catalog.get(CONTRACT_CHANGE), {"request_kind": request_kind}, TODAY)
+    assert fee.total_vnd == total and len(fee.lines) == 1
+
+
+def test_contract_change_without_a_choice_has_no_total(catalog: Catalog) -> None:
+    assert assess(catalog.get(CONTRACT_CHANGE), {}, TODAY).total_vnd is None
+
+
+@pytest.mark.parametrize(("days_old", "exempt"), [(0, True), (59, True), (60, True), (61, False), (4000, False)])
+def test_birth_registration_is_exempt_only_on_time(catalog: Catalog, days_old: int, exempt: bool) -> None:
+    answers = {"child_dob": (TODAY - timedelta(days=days_old)).strftime("%d/%m/%Y"), "copies": "0"}
+    fee = assess(catalog.get(BIRTH), answers, TODAY)
+    if exempt:
+        assert fee.free_by_law and fee.total_vnd == 0
+        assert total_text(fee, "vi") == "Miễn lệ phí theo quy định của pháp luật"
+    else:  # a late registration: the city's lệ phí, which the officer tells
+        assert fee.total_vnd is None and not fee.exemptions
+        assert "Cán bộ tiếp nhận sẽ báo số tiền" in breakdown_text(fee, "vi")
+
+
+@pytest.mark.parametrize(("days_old", "exempt"), [(15, True), (16, False)])
+def test_death_registration_is_exempt_within_15_days(catalog: Catalog, days_old: int, exempt: bool) -> None:
+    answers = {"death_date": (TODAY - timedelta(days=days_old)).strftime("%d/%m/%Y"), "copies": "0"}
+    fee = assess(catalog.get(DEATH), answers, TODAY)
+    assert fee.free_by_law is exempt
+    assert (fee.total_vnd == 0) is exempt
+
+
+def test_extract_copies_are_a_phi_that_no_exemption_waives(catalog: Catalog) -> None:
+    birth_on_time = {"child_dob": TODAY.strftime("%d/%m/%Y"), "copies": "2"}
+    fee = assess(catalog.get(BIRTH), birth_on_time, TODAY)
+    copies = [line for line in fee.lines if line.kind.value == "phi"]
+    assert copies and copies[0].exempt is None and copies[0].quantity == 2
+    assert fee.total_vnd is None  # the 8.000 đ rate is not verified yet: the officer tells the amount
+    extract = catalog.get(EXTRACT_COPY)
+    assert [item.kind.value for item in extract.fees.items] == ["phi"]
+    assert schedule_text(extract, "vi").startswith("Phí cấp bản sao Trích lục hộ tịch (phí)")
+
+
+def test_marriage_is_exempt_by_law(catalog: Catalog) -> None:
+    fee = assess(catalog.get(MARRIAGE), {}, TODAY)
+    source = catalog.get(MARRIAGE).fees.exemptions[0].source
+    assert fee.free_by_law and source is not None and source.cite().startswith("Luật Hộ tịch số 60/2014/QH13")
+
+
+@pytest.mark.parametrize("prefix", CITY_SET)
+def test_city_set_fees_are_never_called_free(catalog: Catalog, prefix: str) -> None:
+    proc = catalog.get(by_prefix(catalog, prefix))
+    fee = assess(proc, sample_answers(proc, TODAY), TODAY)
+    assert fee.total_vnd is None and not fee.free_by_law
+    texts = breakdown_text(fee, "vi") + schedule_text(proc, "vi") + total_text(fee, "vi")
+    assert "Miễn phí" not in texts
+    assert "Cán bộ tiếp nhận sẽ báo số tiền khi nhận hồ sơ" in texts
+    assert "hộ nghèo" in breakdown_text(fee, "vi")  # the priority groups the officer checks
+
+
+def test_every_fee_item_and_exemption_names_its_source(catalog: Catalog) -> None:
+    for proc in catalog.procedures:
+        assert proc.sources and proc.verified_on is not None, proc.code
+        assert all(item.source is not None for item in proc.fees.items), proc.code
+        assert all(e.source is not None for e in proc.fees.exemptions), proc.code
+        assert proc.level in ("toan_trinh", "mot_phan")
+
+
+# --- kiosk catalog try / check ------------------------------------------------------------------
+
+
+def test_catalog_try_gives_the_per_page_per_copy_total(tmp_path: Path) -> None:
+    answers = tmp_path / "case.json"
+    answers.write_text(json.dumps({"pages": 5, "copies": "2", "applicant_phone": "09x"}), "utf-8")
+    result = kiosk("catalog", "try", "2.000815", "--answers", str(answers), "--today", "2026-12-07")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["fee_vnd"] == 14000
+    assert [(i["quantity"], i["sets"], i["amount_vnd"]) for i in out["fee_items"]] == [(5, 2, 14000)]
+    assert "applicant_phone" in out["errors"] and "pages" not in out["errors"]
+
+
+def test_catalog_try_says_null_when_the_officer_tells_the_amount(tmp_path: Path) -> None:
+    answers = tmp_path / "case.json"
+    answers.write_text("{}", "utf-8")
+    result = kiosk("catalog", "try", "1.004873", "--answers", str(answers))
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["fee_vnd"] is None and out["fee_items"][0]["amount_vnd"] is None
+
+
+def test_catalog_try_refuses_an_unknown_code(tmp_path: Path) -> None:
+    answers = tmp_path / "case.json"
+    answers.write_text("{}", "utf-8")
+    result = kiosk("catalog", "try", "9.999999", "--answers", str(answers))
+    assert result.returncode == 2 and "no single procedure with code 9.999999" in result.stderr
+    assert result.stdout == ""
+
+
+def test_catalog_check_warns_on_a_fee_without_source(tmp_path: Path) -> None:
+    bundled = kiosk("catalog", "check", "config/procedures")
+    assert bundled.returncode == 0 and "warning" not in bundled.stderr
+    source = json.loads((REPO / "config/procedures/2.000884-chung-thuc-chu-ky.json").read_text("utf-8"))
+    del source["fees"]["items"][0]["source"]
+    del source["sources"]
+    changed = tmp_path / "2.000884.json"
+    changed.write_text(json.dumps(source, ensure_ascii=False), "utf-8")
+    result = kiosk("catalog", "check", str(changed))
+    assert result.returncode == 0
+    assert "at fees.items[0]: fee without a source" in result.stderr
+    assert "at sources: no sources" in result.stderr
+
+
+# --- what the resident sees ---------------------------------------------------------------------
+
+
+@pytest.mark.gui
+@pytest.mark.parametrize(("lang", "total"), [("vi", "Tổng cộng: 14.000 đồng"), ("en", "Total: 14.000 VND")])
+def test_review_shows_the_fee_breakdown_and_total(qtbot: QtBot, window: KioskWindow, lang: str, total: str) -> None:
+    go_to_first_step(qtbot, window, CERTIFIED_COPY)
+    proc = window.journey.procedure
+    assert proc is not None
+    answers = sample_answers(proc, window.runtime.clock.now().date())
+    answers.update(pages="5", copies="2")
+    while window.journey.screen is Screen.STEP:
+        fill_current_step(window, answers)
+        click(qtbot, window, "step.next")
+    assert window.journey.screen is Screen.REVIEW
+    if lang == "en":
+        window.send(SetLanguage("en"))
+    text = shown(window)
+    assert total in text
+    if lang == "vi":
+        assert "Phí chứng thực bản sao từ bản chính (5 trang × 2): 14.000 đồng" in text
+
+
+@pytest.mark.gui
+def test_overview_shows_the_fee_rules(qtbot: QtBot, window: KioskWindow) -> None:
+    click(qtbot, window, "attract.start")
+    click(qtbot, window, "home.do")
+    click(qtbot, window, f"procedure.{CERTIFIED_COPY}")
+    assert window.journey.screen is Screen.OVERVIEW
+    text = shown(window)
+    assert "2.000 đồng/trang; từ trang thứ 3: 1.000 đồng/trang; tối đa 200.000 đồng mỗi bản" in text
+    assert "Dịch vụ công trực tuyến một phần" in text
