@@ -2,8 +2,12 @@
 
 The slip follows the official receipt form (giấy tiếp nhận hồ sơ và hẹn trả kết quả) and adds what a
 kiosk slip needs: site and kiosk id, a QR to follow the dossier, the fee and how to pay it (VietQR when
-the site has a fee account), the hotline. A slip may be left in the printer tray, so the phone number
-and the ID number are masked; the address is not, as on the official form.
+the site has a fee account), whom to ask. It is not the official receipt: the officer who checks the papers
+issues that and sets the date, so the slip records an online dossier and gives the *expected* date if the
+papers are complete, counting public holidays (kiosk.holidays). Values of the site that nobody verified
+(a hotline, an address) are never printed: the slip sends the resident to the staff. A slip may be left in
+the printer tray, so the phone number and the ID number are masked; the address is not, as on the official
+form.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ from typing import Any
 
 from kiosk.catalog.models import Paper, Procedure, TimeUnit
 from kiosk.clock import VN_TZ, due_date
-from kiosk.config import PaymentSettings, Settings
+from kiosk.config import PaymentSettings, Settings, SiteSettings
 from kiosk.dossier import applicant
+from kiosk.holidays import WorkingCalendar, bundled_calendar
 from kiosk.i18n import format_vnd, tr
 from kiosk.vietqr import VietQRError, build_payload
 
@@ -49,12 +54,13 @@ class Slip:
     fee_vnd: int = 0
     pay_text: str = ""
     pay_to: str = ""
+    papers_heading: str = ""
 
     def text_lines(self) -> list[str]:
         """All printed text in reading order (for tests, logs of layout, and accessibility)."""
         out = [self.authority, self.site, self.title, self.reference]
         out += [f"{line.label}: {line.value}" for line in self.lines]
-        out += self.papers
+        out += [self.papers_heading, *self.papers]
         out += [self.fee_text, self.pay_text, self.pay_to]
         out += self.footer
         return [line for line in out if line]
@@ -142,6 +148,37 @@ def _pay_to(payment: PaymentSettings, lang: str) -> str:
     return tr("slip.pay_account", lang, account=payment.account)
 
 
+def help_lines(site: SiteSettings, lang: str) -> list[str]:
+    """Whom to call or ask: the ward's hotline when verified; otherwise the staff, and the city's support line
+    when that one is verified. Never a number nobody checked."""
+    hotline = site.verified("hotline")
+    if hotline:
+        return [tr("slip.hotline", lang, hotline=hotline)]
+    lines = [tr("site.ask_staff", lang, place=site.service_point)]
+    support = site.verified("support_line")
+    if support:
+        lines.append(tr("site.support_line", lang, line=support))
+    return lines
+
+
+def where_lines(site: SiteSettings, lang: str) -> list[SlipLine]:
+    """Where the result is collected and the service point's street address (or whom to ask for it)."""
+    address = site.verified("service_point_address")
+    return [
+        SlipLine(tr("slip.collect", lang), site.collect_at),
+        SlipLine(tr("site.address_label", lang, place=site.service_point),
+                 address or tr("site.address_ask", lang)),
+    ]
+
+
+def expected_date_text(due: date, missing_years: list[int], lang: str) -> str:
+    """The expected date, saying when a year's public holidays are not known to the kiosk."""
+    text = due.strftime("%d/%m/%Y")
+    if missing_years:
+        text += " " + tr("slip.due_no_holidays", lang, years=", ".join(str(y) for y in missing_years))
+    return text
+
+
 def _lookup_url(settings: Settings, reference: str) -> str:
     return settings.portal.lookup_url.replace("{reference}", reference)
 
@@ -155,13 +192,15 @@ def build_slip(
     fee: int,
     settings: Settings,
     lang: str = "vi",
-    holidays: tuple[date, ...] = (),
+    calendar: WorkingCalendar | None = None,
 ) -> Slip:
-    """The slip for a stored dossier; the VietQR code is added when the site has a fee account."""
+    """The slip for a stored dossier; the VietQR code is added when the site has a fee account. The expected
+    date counts the working days of `calendar` (default: the bundled holiday files)."""
     person = applicant(procedure, answers)
     local = submitted_at.astimezone(VN_TZ)
     pt = procedure.processing_time
-    due = due_date(submitted_at, pt.unit.value, pt.amount, pt.cutoff, holidays)
+    cal = calendar or bundled_calendar()
+    due = due_date(submitted_at, pt.unit.value, pt.amount, pt.cutoff, cal)
     lines = [
         SlipLine(tr("slip.procedure", lang), procedure.name.get(lang)),
         SlipLine(tr("slip.applicant", lang), person.get("full_name", "")),
@@ -174,8 +213,8 @@ def build_slip(
         lines.append(SlipLine(tr("slip.phone", lang), mask_phone(person["phone"])))
     lines += [
         SlipLine(tr("slip.submitted", lang), local.strftime("%H:%M %d/%m/%Y")),
-        SlipLine(tr("slip.due", lang), due.strftime("%d/%m/%Y")),
-        SlipLine(tr("slip.collect", lang), settings.site.collect_at),
+        SlipLine(tr("slip.due", lang), expected_date_text(due, cal.missing_years(local.date(), due), lang)),
+        *where_lines(settings.site, lang),
     ]
     papers = [paper_line(paper, lang) for paper in procedure.papers]
     vietqr = payment_payload(settings.payment, fee, reference)
@@ -185,8 +224,9 @@ def build_slip(
     else:
         fee_text, pay_text = tr("overview.free", lang), ""
     footer = [
+        tr("slip.due_note", lang),
         tr("slip.keep", lang),
-        tr("slip.hotline", lang, hotline=settings.site.hotline),
+        *help_lines(settings.site, lang),
         tr("slip.kiosk", lang, kiosk=settings.kiosk.id, site=settings.site.name),
     ]
     return Slip(
@@ -205,6 +245,7 @@ def build_slip(
         fee_vnd=fee,
         pay_text=pay_text,
         pay_to=_pay_to(settings.payment, lang) if vietqr else "",
+        papers_heading=tr("slip.papers_heading", lang, place=settings.site.service_point),
     )
 
 
@@ -262,8 +303,8 @@ def build_checklist(procedure: Procedure, settings: Settings, lang: str = "vi") 
         fee_text=f"{tr('overview.fee', lang)}: {fee_summary(procedure, lang)}",
         time_text=f"{tr('overview.time', lang)}: {processing_time_text(procedure, lang)}",
         footer=[
-            tr("checklist.bring", lang, place=settings.site.collect_at),
-            tr("slip.hotline", lang, hotline=settings.site.hotline),
+            tr("checklist.bring", lang, place=settings.site.service_point),
+            *help_lines(settings.site, lang),
             tr("slip.kiosk", lang, kiosk=settings.kiosk.id, site=settings.site.name),
         ],
     )

@@ -138,7 +138,8 @@ class OverviewScreen(ScreenView):
             "fee": fee_text(self.ctx, proc),
             "time": time_text(self.ctx, proc),
             "authority": proc.authority.get(lang),
-            "delivery": "\n".join(t(f"delivery.{d.value}") for d in proc.delivery),
+            "delivery": "\n".join(t(f"delivery.{d.value}", place=self.ctx.runtime.settings.site.service_point)
+                                  for d in proc.delivery),
         }
         for key in SECTIONS:
             self.headings[key].setText(t(f"overview.{key}"))
