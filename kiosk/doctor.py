@@ -3,8 +3,8 @@
 Checks: configuration, display, fonts covering Vietnamese, disk space, keyring backend and the
 secrets in it, procedure catalog, the site's facts (placeholders FAIL, values still to confirm WARN), the
 public-holiday data, printer and paper, portal TLS, authentication and clock skew.
-The exit status is 1 when any check FAILs; a WARN is reported but does not fail. Nothing here imports Qt: the font check reads the font's
-character map itself.
+The exit status is 1 when any check FAILs; a WARN is reported but does not fail. Nothing here
+imports Qt: the font check reads the font's character map itself.
 """
 
 from __future__ import annotations

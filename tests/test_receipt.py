@@ -53,20 +53,22 @@ def test_slip_carries_everything_the_receipt_form_asks_for(catalog: Catalog) -> 
     for expected in (
         "Ủy ban nhân dân phường Hai Bà Trưng",  # receiving authority
         settings.site.name,
-        "PHIẾU TIẾP NHẬN HỒ SƠ",
+        "PHIẾU GHI NHẬN HỒ SƠ TRỰC TUYẾN",
         "DEMO-K01-261126-0001",
         "Thủ tục: Cấp bản sao trích lục hộ tịch",
         "Người nộp: Nguyễn Văn An",
         "Địa chỉ: Số 12 phố Bùi Thị Xuân, Hai Bà Trưng, Hà Nội",
         "Thời gian nộp: 09:30 26/11/2026",
-        "Ngày hẹn trả kết quả: 26/11/2026",  # same day, received before 15:00
+        "Ngày dự kiến có kết quả (nếu giấy tờ đầy đủ): 26/11/2026",  # same day, received before 15:00
         f"Nơi nhận kết quả: {settings.site.collect_at}",
+        "chưa phải giấy tiếp nhận",
         "16.000 đồng",  # two copies at 8.000 đ
         "Nộp tại bộ phận Một cửa hoặc quét VietQR",
-        "Đường dây nóng: 1900 0000",
+        "Cần hỗ trợ, xin hỏi cán bộ tại nhà sinh hoạt cộng đồng",  # the demo hotline is no verified number
         "Máy: K01",
     ):
         assert expected in text
+    assert "1900 0000" not in text and "TIẾP NHẬN HỒ SƠ\n" not in text
     assert len(slip.papers) == len(proc.papers)
     assert all(paper.name.vi in "\n".join(slip.papers) for paper in proc.papers)
     assert slip.provisional
@@ -78,7 +80,7 @@ def test_after_the_cutoff_the_result_is_due_the_next_working_day(catalog: Catalo
     answers = answers_for(proc)
     friday_late = datetime(2026, 11, 27, 16, 0, tzinfo=VN_TZ)
     slip = build_slip(proc, answers, "X-1", True, friday_late, 0, Settings())
-    assert "Ngày hẹn trả kết quả: 30/11/2026" in slip.text_lines()
+    assert "Ngày dự kiến có kết quả (nếu giấy tờ đầy đủ): 30/11/2026" in slip.text_lines()
 
 
 def test_phone_and_id_number_never_reach_paper_in_full(catalog: Catalog) -> None:
@@ -144,7 +146,8 @@ def test_english_slip(catalog: Catalog) -> None:
     proc = catalog.get(COPY_OF_EXTRACT)
     answers = answers_for(proc)
     slip = build_slip(proc, answers, "R-1", False, SUBMITTED, 16000, Settings(), "en")
-    assert slip.title == "DOSSIER RECEIPT"
+    assert slip.title == "RECORD OF AN ONLINE APPLICATION"
+    assert "Expected result date (if the papers are complete): 26/11/2026" in slip.text_lines()
     assert "16,000" in slip.fee_text or "16.000" in slip.fee_text
 
 
