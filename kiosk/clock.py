@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
 from datetime import date, datetime, timedelta, timezone
 from typing import Protocol
+
+from kiosk.holidays import WorkingCalendar
 
 # Vietnam has no daylight saving time: a fixed UTC+7 zone is exact.
 VN_TZ = timezone(timedelta(hours=7))
@@ -43,38 +44,20 @@ class ManualClock:
         self._now += timedelta(seconds=seconds)
 
 
-def is_working_day(day: date, holidays: Iterable[date] = ()) -> bool:
-    return day.weekday() < 5 and day not in set(holidays)
-
-
-def add_working_days(start: date, days: int, holidays: Iterable[date] = ()) -> date:
-    """The date `days` working days after `start` (0 = `start` itself, or the next working day)."""
-    hols = set(holidays)
-    current = start
-    while not is_working_day(current, hols):
-        current += timedelta(days=1)
-    remaining = days
-    while remaining > 0:
-        current += timedelta(days=1)
-        if is_working_day(current, hols):
-            remaining -= 1
-    return current
-
-
 def due_date(received: datetime, unit: str, amount: int, cutoff: str | None,
-             holidays: Iterable[date] = ()) -> date:
-    """When the result is due: same-day, working hours or working days, after the cut-off rule."""
+             calendar: WorkingCalendar | None = None) -> date:
+    """When the result is expected: same-day, working hours or working days, after the cut-off rule, counting
+    only the working days of `calendar` (weekends only when None)."""
+    cal = calendar or WorkingCalendar()
     local = received.astimezone(VN_TZ)
     start = local.date()
-    hols = set(holidays)
     if cutoff is not None:
         hour, minute = (int(x) for x in cutoff.split(":"))
         if (local.hour, local.minute) >= (hour, minute):
-            start = add_working_days(start + timedelta(days=1), 0, hols)
-    if not is_working_day(start, hols):
-        start = add_working_days(start, 0, hols)
+            start = cal.next_working_day(start + timedelta(days=1))
+    start = cal.next_working_day(start)
     if unit == "working_days":
-        return add_working_days(start, amount, hols)
+        return cal.add_working_days(start, amount)
     if unit == "working_hours":
-        return add_working_days(start, (amount + 7) // 8 if amount > 8 else 0, hols)
+        return cal.add_working_days(start, (amount + 7) // 8 if amount > 8 else 0)
     return start

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 from urllib.parse import urlsplit
@@ -56,8 +57,31 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
+FactStatus = Literal["verified", "to_confirm", "unverified"]
+
+
+class SiteFact(_Section):
+    """Where one value of a site profile comes from: a value residents read must be checked, and say so."""
+
+    status: FactStatus = Field(description="verified: found in the source on the date checked; to_confirm: not "
+                               "found in public sources, the ward must confirm it (the kiosk shows no guess); "
+                               "unverified: typed in without a check (never on a kiosk residents use)")
+    source: str = Field(default="", description="document, article or public page the value comes from")
+    checked: date | None = Field(default=None, description="when the value was last checked against the source")
+    note: str = Field(default="", description="what is uncertain and who can confirm it")
+
+
+# Values of the site profile that residents read, each expected to have a [site.facts.<name>] entry.
+SITE_FACTS = ("address", "ward", "authority", "service_point", "service_point_address", "collect_at",
+              "opening_hours", "hotline", "support_line")
+
+
 class SiteSettings(_Section):
-    """The community house: who it is, where, when it is open and which authority receives its dossiers."""
+    """The community house: who it is, where, when it is open and which authority receives its dossiers.
+
+    Every value a resident reads carries its source in `facts`; a value that could not be verified is left
+    empty and marked `to_confirm`, and screens and slips then send the resident to the staff instead.
+    """
 
     profile: str | None = Field(default=None, description="site profile from config/sites/ these settings start "
                                 "from (machine file, --site or KIOSK__SITE__PROFILE)")
@@ -66,13 +90,36 @@ class SiteSettings(_Section):
     ref_prefix: str = Field(default="DEMO", pattern=r"^[A-Z0-9]{2,6}$",
                             description="opens the kiosk's local dossier references, e.g. BTX-K01-261126-0001")
     name: str = Field(default="Nhà sinh hoạt cộng đồng (bản trình diễn)", description="shown on screens and slips")
-    address: str = Field(default="Hai Bà Trưng, Hà Nội", description="address of the community house")
+    address: str = Field(default="Hai Bà Trưng, Hà Nội", description="street address of the community house")
     opening_hours: str = Field(default="Thứ Hai – Thứ Sáu: 8:00 – 17:00", description="shown on the attract screen")
+    ward: str = Field(default="phường Hai Bà Trưng",
+                      description="the ward (since 1 July 2025) whose service point receives this house's dossiers")
     authority: str = Field(default="Ủy ban nhân dân phường Hai Bà Trưng",
                            description="receiving authority printed on slips (administrative units change: data)")
-    collect_at: str = Field(default="Bộ phận Một cửa, Ủy ban nhân dân phường Hai Bà Trưng",
+    service_point: str = Field(default="Trung tâm Phục vụ hành chính công phường Hai Bà Trưng",
+                               description="the ward's own name for its one-stop service point, used in every text "
+                               "that sends residents there")
+    service_point_address: str = Field(default="", description="street address of the service point; empty until "
+                                       "verified")
+    collect_at: str = Field(default="Trung tâm Phục vụ hành chính công phường Hai Bà Trưng",
                             description="where residents collect results")
-    hotline: str = Field(default="1900 0000", description="hotline printed on slips")
+    hotline: str = Field(default="1900 0000", description="the ward's hotline; printed only when verified")
+    support_line: str = Field(default="", description="a city-wide support line, printed when verified and the "
+                              "ward's own hotline is not")
+    facts: dict[str, SiteFact] = Field(default_factory=dict, description="source, check date and status of each "
+                                       "value residents read (address, ward, hotline …)")
+
+    def fact(self, name: str) -> SiteFact | None:
+        return self.facts.get(name)
+
+    def verified(self, name: str) -> str:
+        """The value of `name` when its source is recorded as verified, else "" (screens then send the
+        resident to the staff rather than show a guess or a placeholder)."""
+        fact = self.facts.get(name)
+        value = getattr(self, name, "")
+        if fact is None or fact.status != "verified" or not isinstance(value, str):
+            return ""
+        return value
 
 
 class KioskSettings(_Section):

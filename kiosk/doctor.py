@@ -1,9 +1,10 @@
 """`kiosk doctor`: check everything a kiosk needs, one line per check, each failure with its fix.
 
 Checks: configuration, display, fonts covering Vietnamese, disk space, keyring backend and the
-secrets in it, procedure catalog, printer and paper, portal TLS, authentication and clock skew.
-The exit status is 1 when any check FAILs. Nothing here imports Qt: the font check reads the font's
-character map itself.
+secrets in it, procedure catalog, the site's facts (placeholders FAIL, values still to confirm WARN), the
+public-holiday data, printer and paper, portal TLS, authentication and clock skew.
+The exit status is 1 when any check FAILs; a WARN is reported but does not fail. Nothing here
+imports Qt: the font check reads the font's character map itself.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ import struct
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kiosk import paths
+from kiosk.clock import VN_TZ
 
 if TYPE_CHECKING:
     from kiosk.config import Settings
@@ -40,6 +42,7 @@ class Outcome(StrEnum):
     OK = "OK"
     FAIL = "FAIL"
     SKIP = "SKIP"
+    WARN = "WARN"  # works, but something must be confirmed before residents rely on it; not a failure
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,10 @@ def fail(name: str, detail: str, fix: str) -> CheckResult:
 
 def skip(name: str, detail: str) -> CheckResult:
     return CheckResult(name, Outcome.SKIP, detail)
+
+
+def warn(name: str, detail: str) -> CheckResult:
+    return CheckResult(name, Outcome.WARN, detail)
 
 
 # --- fonts: a small reader of the TrueType character map ------------------------------------------
@@ -304,6 +311,75 @@ def check_printer(settings: Settings) -> CheckResult:
     return fail("printer", f"{where}: not reachable", fixes.get(printer.kind, "check the printer"))
 
 
+# --- the site's facts and the holiday calendar ---------------------------------------------------
+
+# Values that only a sample or an unfinished profile carries; never printed for residents.
+PLACEHOLDERS = ("1900 0000", "bản trình diễn", "xxx", "todo", "example", "ví dụ")
+REQUIRED_SITE_VALUES = ("name", "ward", "authority", "service_point", "collect_at")
+DEMO_SITE = "demo"
+# From this month on, next year's holiday file is needed too (slips then carry dates in it).
+NEXT_YEAR_FROM_MONTH = 11
+
+
+def check_site(settings: Settings) -> CheckResult:
+    """FAIL on placeholders, empty required values and values typed in unverified; WARN on values the ward
+    still has to confirm (the kiosk then sends residents to the staff instead of showing them)."""
+    from kiosk.config import SITE_FACTS
+
+    site = settings.site
+    if site.id == DEMO_SITE:
+        return warn("site", "the demonstration site: its values are samples, never for a kiosk residents use "
+                    "(choose a site profile: kiosk provision --site SITE)")
+    fix = ("correct [site] in config/sites/<site>.toml or the machine file: give the real value with its source in "
+           "[site.facts.<name>] (status = \"verified\"), or leave it empty with status = \"to_confirm\"")
+    problems: list[str] = []
+    for name in dict.fromkeys((*REQUIRED_SITE_VALUES, *SITE_FACTS)):
+        value = str(getattr(site, name, ""))
+        fact = site.fact(name)
+        if any(mark in value.lower() for mark in PLACEHOLDERS):
+            problems.append(f"{name} is a placeholder ({value!r})")
+        elif not value.strip() and name in REQUIRED_SITE_VALUES:
+            problems.append(f"{name} is empty")
+        elif value.strip() and name in SITE_FACTS and (fact is None or fact.status == "unverified"):
+            problems.append(f"{name} has no verified source")
+        elif fact is not None and fact.status == "verified" and not (fact.source and fact.checked):
+            problems.append(f"{name} is marked verified without a source and a date")
+    if problems:
+        return fail("site", f"{site.id}: " + "; ".join(problems), fix)
+    to_confirm = [name for name in SITE_FACTS if (fact := site.fact(name)) is not None
+                  and fact.status == "to_confirm"]
+    if to_confirm:
+        return warn("site", f"{site.id}: to confirm with the ward before go-live: {', '.join(to_confirm)} "
+                    "(the kiosk tells residents to ask the staff meanwhile)")
+    return ok("site", f"{site.id}: every value residents read has a verified source")
+
+
+def check_holidays(today: date, directory: Path | None = None) -> CheckResult:
+    """The holiday data for this year (and next year from November): WARN when missing or provisional, since
+    expected dates then skip weekends only or follow the usual pattern."""
+    from kiosk.holidays import HolidayDataError, holidays_dir, load_years
+
+    where = directory or holidays_dir()
+    try:
+        years = load_years(where)
+    except HolidayDataError as exc:
+        return fail("holidays", str(exc), f"correct the file named in {where}")
+    needed = [today.year] + ([today.year + 1] if today.month >= NEXT_YEAR_FROM_MONTH else [])
+    missing = [year for year in needed if year not in years]
+    if missing:
+        names = ", ".join(f"{year}.toml" for year in missing)
+        return warn("holidays", f"no public holidays for {', '.join(map(str, missing))}: expected dates there "
+                    f"skip weekends only — add {names} to {where} from the government's notices")
+    unsure = []
+    for year in needed:
+        days, items = len(years[year].provisional_from(today)), len(years[year].pending_from(today))
+        if days or items:
+            unsure.append(f"{year}: {days} provisional day(s) off, {items} open item(s) ([[pending]] in {year}.toml)")
+    if unsure:
+        return warn("holidays", "; ".join(unsure) + " — replace them with the days of the government's notice")
+    return ok("holidays", f"public holidays of {', '.join(map(str, needed))} known")
+
+
 # --- the portal -----------------------------------------------------------------------------------
 
 
@@ -419,6 +495,8 @@ def run_checks(config_file: Path | None = None, site: str | None = None) -> list
             results.append(skip(name, "not checked: the configuration is invalid (see the config line)"))
         return results
     results.append(check_catalog(settings))
+    results.append(check_site(settings))
+    results.append(check_holidays(datetime.now(UTC).astimezone(VN_TZ).date()))
     results.append(check_printer(settings))
     results.extend(check_portal(settings))
     return results
@@ -429,6 +507,9 @@ def report(results: Iterable[CheckResult]) -> tuple[str, int]:
     results = list(results)
     lines = [r.line() for r in results]
     failed = sum(r.outcome is Outcome.FAIL for r in results)
+    warned = sum(r.outcome is Outcome.WARN for r in results)
+    if warned:
+        lines.append(f"{warned} warning(s): see the WARN lines before residents rely on this kiosk")
     lines.append(f"{failed} problem(s) to fix" if failed else "all checks passed")
     return "\n".join(lines), 1 if failed else 0
 

@@ -2,8 +2,12 @@
 
 The slip follows the official receipt form (giấy tiếp nhận hồ sơ và hẹn trả kết quả) and adds what a
 kiosk slip needs: site and kiosk id, a QR to follow the dossier, the fee and how to pay it (VietQR when
-the site has a fee account), the hotline. A slip may be left in the printer tray, so the phone number
-and the ID number are masked; the address is not, as on the official form.
+the site has a fee account), whom to ask. It is not the official receipt: the officer who checks the papers
+issues that and sets the date, so the slip records an online dossier and gives the *expected* date if the
+papers are complete, counting public holidays (kiosk.holidays). Values of the site that nobody verified
+(a hotline, an address) are never printed: the slip sends the resident to the staff. A slip may be left in
+the printer tray, so the phone number and the ID number are masked; the address is not, as on the official
+form.
 """
 
 from __future__ import annotations
@@ -16,9 +20,10 @@ from typing import Any
 
 from kiosk.catalog.models import Paper, Procedure, TimeUnit
 from kiosk.clock import VN_TZ, due_date
-from kiosk.config import PaymentSettings, Settings
+from kiosk.config import PaymentSettings, Settings, SiteSettings
 from kiosk.dossier import applicant
 from kiosk.fees import FeeBreakdown, heading, schedule_text, total_text
+from kiosk.holidays import WorkingCalendar, bundled_calendar
 from kiosk.i18n import tr
 from kiosk.vietqr import VietQRError, build_payload
 
@@ -50,12 +55,13 @@ class Slip:
     fee_vnd: int = 0
     pay_text: str = ""
     pay_to: str = ""
+    papers_heading: str = ""
 
     def text_lines(self) -> list[str]:
         """All printed text in reading order (for tests, logs of layout, and accessibility)."""
         out = [self.authority, self.site, self.title, self.reference]
         out += [f"{line.label}: {line.value}" for line in self.lines]
-        out += self.papers
+        out += [self.papers_heading, *self.papers]
         out += [self.fee_text, self.pay_text, self.pay_to]
         out += self.footer
         return [line for line in out if line]
@@ -143,6 +149,37 @@ def _pay_to(payment: PaymentSettings, lang: str) -> str:
     return tr("slip.pay_account", lang, account=payment.account)
 
 
+def help_lines(site: SiteSettings, lang: str) -> list[str]:
+    """Whom to call or ask: the ward's hotline when verified; otherwise the staff, and the city's support line
+    when that one is verified. Never a number nobody checked."""
+    hotline = site.verified("hotline")
+    if hotline:
+        return [tr("slip.hotline", lang, hotline=hotline)]
+    lines = [tr("site.ask_staff", lang, place=site.service_point)]
+    support = site.verified("support_line")
+    if support:
+        lines.append(tr("site.support_line", lang, line=support))
+    return lines
+
+
+def where_lines(site: SiteSettings, lang: str) -> list[SlipLine]:
+    """Where the result is collected and the service point's street address (or whom to ask for it)."""
+    address = site.verified("service_point_address")
+    return [
+        SlipLine(tr("slip.collect", lang), site.collect_at),
+        SlipLine(tr("site.address_label", lang, place=site.service_point),
+                 address or tr("site.address_ask", lang)),
+    ]
+
+
+def expected_date_text(due: date, missing_years: list[int], lang: str) -> str:
+    """The expected date, saying when a year's public holidays are not known to the kiosk."""
+    text = due.strftime("%d/%m/%Y")
+    if missing_years:
+        text += " " + tr("slip.due_no_holidays", lang, years=", ".join(str(y) for y in missing_years))
+    return text
+
+
 def _lookup_url(settings: Settings, reference: str) -> str:
     return settings.portal.lookup_url.replace("{reference}", reference)
 
@@ -156,14 +193,16 @@ def build_slip(
     fee: FeeBreakdown,
     settings: Settings,
     lang: str = "vi",
-    holidays: tuple[date, ...] = (),
+    calendar: WorkingCalendar | None = None,
 ) -> Slip:
     """The slip for a stored dossier; the VietQR code is added when the site has a fee account and the fee
-    model is sure of the amount."""
+    model is sure of the amount. The expected date counts the working days of `calendar` (default: the bundled
+    holiday files)."""
     person = applicant(procedure, answers)
     local = submitted_at.astimezone(VN_TZ)
     pt = procedure.processing_time
-    due = due_date(submitted_at, pt.unit.value, pt.amount, pt.cutoff, holidays)
+    cal = calendar or bundled_calendar()
+    due = due_date(submitted_at, pt.unit.value, pt.amount, pt.cutoff, cal)
     lines = [
         SlipLine(tr("slip.procedure", lang), procedure.name.get(lang)),
         SlipLine(tr("slip.applicant", lang), person.get("full_name", "")),
@@ -176,16 +215,18 @@ def build_slip(
         lines.append(SlipLine(tr("slip.phone", lang), mask_phone(person["phone"])))
     lines += [
         SlipLine(tr("slip.submitted", lang), local.strftime("%H:%M %d/%m/%Y")),
-        SlipLine(tr("slip.due", lang), due.strftime("%d/%m/%Y")),
-        SlipLine(tr("slip.collect", lang), settings.site.collect_at),
+        SlipLine(tr("slip.due", lang), expected_date_text(due, cal.missing_years(local.date(), due), lang)),
+        *where_lines(settings.site, lang),
     ]
     papers = [paper_line(paper, lang) for paper in procedure.papers]
     vietqr = payment_payload(settings.payment, fee.payable_vnd, reference)
     fee_text = total_text(fee, lang)
-    pay_text = "" if fee.total_vnd == 0 else tr("slip.pay_how" if vietqr else "slip.pay_desk", lang)
+    pay_text = "" if fee.total_vnd == 0 else tr("slip.pay_how" if vietqr else "slip.pay_desk", lang,
+                                                        place=settings.site.service_point)
     footer = [
+        tr("slip.due_note", lang),
         tr("slip.keep", lang),
-        tr("slip.hotline", lang, hotline=settings.site.hotline),
+        *help_lines(settings.site, lang),
         tr("slip.kiosk", lang, kiosk=settings.kiosk.id, site=settings.site.name),
     ]
     return Slip(
@@ -204,6 +245,7 @@ def build_slip(
         fee_vnd=fee.payable_vnd,
         pay_text=pay_text,
         pay_to=_pay_to(settings.payment, lang) if vietqr else "",
+        papers_heading=tr("slip.papers_heading", lang, place=settings.site.service_point),
     )
 
 
@@ -247,8 +289,8 @@ def build_checklist(procedure: Procedure, settings: Settings, lang: str = "vi") 
         fee_text=f"{heading(procedure, lang)}: {schedule_text(procedure, lang)}",
         time_text=f"{tr('overview.time', lang)}: {processing_time_text(procedure, lang)}",
         footer=[
-            tr("checklist.bring", lang, place=settings.site.collect_at),
-            tr("slip.hotline", lang, hotline=settings.site.hotline),
+            tr("checklist.bring", lang, place=settings.site.service_point),
+            *help_lines(settings.site, lang),
             tr("slip.kiosk", lang, kiosk=settings.kiosk.id, site=settings.site.name),
         ],
     )

@@ -14,13 +14,13 @@ from pydantic import BaseModel
 
 from kiosk import config as config_module
 from kiosk import paths
-from kiosk.config import ConfigError, Settings, dump_toml, load_settings, save_overrides, schema_text
+from kiosk.config import SITE_FACTS, ConfigError, Settings, dump_toml, load_settings, save_overrides, schema_text
 from tests.conftest import REPO
 
 PILOTS = {
     "bui-thi-xuan": ("BTX", "Ủy ban nhân dân phường Hai Bà Trưng"),
     "bach-khoa": ("BKH", "Ủy ban nhân dân phường Bạch Mai"),
-    "dong-tam": ("DTA", "Ủy ban nhân dân phường Tương Mai"),
+    "dong-tam": ("DTA", "Ủy ban nhân dân phường Bạch Mai"),  # most of Đồng Tâm, not Tương Mai
 }
 
 
@@ -89,7 +89,17 @@ def test_pilot_site_profiles(site: str) -> None:
     assert settings.site.ref_prefix == prefix
     assert settings.site.authority == authority
     assert settings.site.name.startswith("Nhà sinh hoạt cộng đồng ")
-    assert settings.site.opening_hours and settings.site.address and settings.site.hotline
+    assert settings.site.authority == f"Ủy ban nhân dân {settings.site.ward}"
+    assert settings.site.service_point == f"Trung tâm Phục vụ hành chính công {settings.site.ward}"
+    # Every value residents read says where it comes from; a value not verified is left empty, never guessed.
+    for name in SITE_FACTS:
+        fact = settings.site.fact(name)
+        assert fact is not None, name
+        assert fact.status in ("verified", "to_confirm"), name
+        if fact.status == "verified":
+            assert fact.source and fact.checked is not None, name
+    assert settings.site.verified("hotline") or settings.site.hotline == ""
+    assert "1900 0000" not in settings.site.hotline
     assert settings.portal.lookup_url.startswith("https://")
     assert settings.portal.base_url is None  # per machine: written by `kiosk provision`
 

@@ -57,20 +57,22 @@ def test_slip_carries_everything_the_receipt_form_asks_for(catalog: Catalog) -> 
     for expected in (
         "Ủy ban nhân dân phường Hai Bà Trưng",  # receiving authority
         settings.site.name,
-        "PHIẾU TIẾP NHẬN HỒ SƠ",
+        "PHIẾU GHI NHẬN HỒ SƠ TRỰC TUYẾN",
         "DEMO-K01-261126-0001",
         "Thủ tục: Chứng thực bản sao từ bản chính",
         "Người nộp: Nguyễn Văn An",
         "Địa chỉ: Số 12 phố Bùi Thị Xuân, Hai Bà Trưng, Hà Nội",
         "Thời gian nộp: 09:30 26/11/2026",
-        "Ngày hẹn trả kết quả: 26/11/2026",  # same day, received before 15:00
+        "Ngày dự kiến có kết quả (nếu giấy tờ đầy đủ): 26/11/2026",  # same day, received before 15:00
         f"Nơi nhận kết quả: {settings.site.collect_at}",
+        "chưa phải giấy tiếp nhận",
         "14.000 đồng",  # 2 copies of 5 pages: 2 × (2 × 2.000 + 3 × 1.000)
-        "Nộp tại bộ phận Một cửa hoặc quét VietQR",
-        "Đường dây nóng: 1900 0000",
+        f"Nộp tại {settings.site.service_point} hoặc quét VietQR",
+        "Cần hỗ trợ, xin hỏi cán bộ tại nhà sinh hoạt cộng đồng",  # the demo hotline is no verified number
         "Máy: K01",
     ):
         assert expected in text
+    assert "1900 0000" not in text and "TIẾP NHẬN HỒ SƠ\n" not in text
     assert len(slip.papers) == len(proc.papers)
     assert all(paper.name.vi in "\n".join(slip.papers) for paper in proc.papers)
     assert slip.provisional
@@ -82,7 +84,7 @@ def test_after_the_cutoff_the_result_is_due_the_next_working_day(catalog: Catalo
     answers = answers_for(proc)
     friday_late = datetime(2026, 11, 27, 16, 0, tzinfo=VN_TZ)
     slip = build_slip(proc, answers, "X-1", True, friday_late, assess(proc, answers, friday_late.date()), Settings())
-    assert "Ngày hẹn trả kết quả: 30/11/2026" in slip.text_lines()
+    assert "Ngày dự kiến có kết quả (nếu giấy tờ đầy đủ): 30/11/2026" in slip.text_lines()
 
 
 def test_phone_and_id_number_never_reach_paper_in_full(catalog: Catalog) -> None:
@@ -123,7 +125,8 @@ def test_vietqr_code_pays_the_fee_with_the_dossier_code_as_purpose(catalog: Cata
 def test_no_vietqr_without_a_fee_account_or_without_a_fee(catalog: Catalog) -> None:
     paid = slip_for(catalog.get(CERTIFIED_COPY), Settings())
     assert paid.vietqr_payload is None
-    assert paid.pay_text == "Nộp lệ phí tại bộ phận Một cửa khi mang giấy tờ đến."
+    assert paid.pay_text == "Nộp phí, lệ phí tại Trung tâm Phục vụ hành chính công phường Hai Bà Trưng khi mang giấy " \
+        "tờ đến."
     free = slip_for(catalog.get(MARRIAGE), Settings(payment=PAYMENT))
     assert free.vietqr_payload is None and not free.pay_text
     assert free.fee_text == "Miễn lệ phí theo quy định của pháp luật"
@@ -157,7 +160,8 @@ def test_english_slip(catalog: Catalog) -> None:
     answers = answers_for(proc)
     fee = assess(proc, answers, SUBMITTED.date())
     slip = build_slip(proc, answers, "R-1", False, SUBMITTED, fee, Settings(), "en")
-    assert slip.title == "DOSSIER RECEIPT"
+    assert slip.title == "RECORD OF AN ONLINE APPLICATION"
+    assert "Expected result date (if the papers are complete): 26/11/2026" in slip.text_lines()
     assert slip.fee_text == "14.000 VND"
 
 

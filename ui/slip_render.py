@@ -261,7 +261,7 @@ def _draw_slip(slip: Slip, layout: _Layout) -> None:
         layout.paragraph(line.value, 22, label=line.label)
     if slip.papers:
         layout.rule()
-        layout.paragraph(tr("slip.papers_heading", lang) + ":", 22, bold=True)
+        layout.paragraph((slip.papers_heading or tr("overview.papers", lang)) + ":", 22, bold=True)
         for paper in slip.papers:
             layout.paragraph(paper, 20)
     layout.rule()

@@ -93,8 +93,10 @@ class LookupScreen(ScreenView):
         proc_name = result.procedure_code
         with contextlib.suppress(KeyError):
             proc_name = self.ctx.runtime.catalog.get(result.procedure_code).name.get(self.ctx.lang)
-        lines = [breakable(result.reference), proc_name, t(f"status.{result.status}")]
-        lines += [f"• {entry.at[:16].replace('T', ' ')} — {t('status.' + entry.status)}" for entry in result.timeline]
+        place = self.ctx.runtime.settings.site.service_point  # the site's own name for its service point
+        lines = [breakable(result.reference), proc_name, t(f"status.{result.status}", place=place)]
+        lines += [f"• {entry.at[:16].replace('T', ' ')} — {t('status.' + entry.status, place=place)}"
+                  for entry in result.timeline]
         self.result.setText("\n".join(lines))
 
     def _failed(self, error: BaseException) -> None:

@@ -119,7 +119,8 @@ class OverviewScreen(ScreenView):
             "fee": schedule_text(proc, lang),
             "time": time_text(self.ctx, proc),
             "authority": proc.authority.get(lang),
-            "delivery": "\n".join(t(f"delivery.{d.value}") for d in proc.delivery),
+            "delivery": "\n".join(t(f"delivery.{d.value}", place=self.ctx.runtime.settings.site.service_point)
+                                  for d in proc.delivery),
         }
         for key in SECTIONS:
             self.headings[key].setText(heading(proc, lang) if key == "fee" else t(f"overview.{key}"))
