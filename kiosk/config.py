@@ -131,6 +131,10 @@ class KioskSettings(_Section):
     default_language: Literal["vi", "en"] = Field(default="vi", description="language at the start of a session")
     tone_style: Literal["traditional", "modern"] = Field(default="traditional",
                                                          description="tone mark placement of the keyboard")
+    speech_engine: str = Field(
+        default="auto", min_length=1, max_length=300,
+        description="read-aloud engine: auto (spd-say, else espeak-ng, found on PATH), none (no read-aloud "
+                    "button), or the path of spd-say or espeak-ng")
 
 
 class IdleSettings(_Section):

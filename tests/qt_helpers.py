@@ -16,7 +16,17 @@ from ui.window import KioskWindow
 
 
 def make_runtime(settings: Settings | None = None, clock: ManualClock | None = None) -> Runtime:
-    return build_runtime(settings or Settings(), clock=clock or ManualClock(datetime(2026, 11, 26, 9, 0, tzinfo=VN_TZ)))
+    """A runtime for a test window: no read-aloud engine unless `settings` name one (`speech_engine`), so
+    what a test sees does not depend on what this machine has installed."""
+    return build_runtime(without_speech(settings or Settings()),
+                         clock=clock or ManualClock(datetime(2026, 11, 26, 9, 0, tzinfo=VN_TZ)))
+
+
+def without_speech(settings: Settings) -> Settings:
+    if "speech_engine" in settings.kiosk.model_fields_set:
+        return settings
+    kiosk = settings.kiosk.model_copy(update={"speech_engine": "none"})
+    return settings.model_copy(update={"kiosk": kiosk})
 
 
 def visible_texts(root: QWidget) -> list[str]:

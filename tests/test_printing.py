@@ -366,11 +366,10 @@ def test_paper_out_tells_the_resident_to_photograph_the_qr_and_queues_a_reprint(
 ) -> None:
     with FakePrinter(paper=PAPER_OUT) as printer:
         window = kiosk_with(network(printer))
-        states: list[object] = []
-        window.printing.state_changed.connect(states.append)
         submit_sample_dossier(qtbot, window)
         qtbot.waitUntil(lambda: "chụp ảnh mã QR" in label_text(window, "receipt.print_problem"), timeout=10000)
-        assert states == [PrinterState.PAPER_OUT] and window.printing.state is PrinterState.PAPER_OUT
+        # The state, not the signals seen: the start-up probe may report it before a test could listen.
+        assert window.printing.state is PrinterState.PAPER_OUT
         qr = window.findChild(QWidget, "receipt.qr")
         assert qr is not None and qr.isVisible()
         stored = window.journey.session.stored

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import stat
+import subprocess
+import wave
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
+from kiosk.config import KioskSettings, Settings
 from kiosk.journey import (
     ChooseMode,
     GiveConsent,
@@ -25,6 +30,7 @@ from kiosk.journey import (
 from tests.qt_helpers import make_runtime
 from ui.app import ensure_app
 from ui.screens.form import StepScreen
+from ui.speech import find_speech_command
 from ui.window import KioskWindow
 
 BIRTH = "1.001193.000.00.00.H26"
@@ -37,9 +43,10 @@ def fake_engine(directory: Path, name: str, log: Path) -> None:
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
 
 
-def open_window(qtbot: QtBot) -> KioskWindow:
+def open_window(qtbot: QtBot, engine: str = "none") -> KioskWindow:
+    """A kiosk window whose read-aloud uses `engine` (the `kiosk.speech_engine` setting)."""
     ensure_app()
-    win = KioskWindow(make_runtime())
+    win = KioskWindow(make_runtime(Settings(kiosk=KioskSettings(speech_engine=engine))))
     qtbot.addWidget(win)
     win.resize(1366, 768)
     win.show()
@@ -48,18 +55,18 @@ def open_window(qtbot: QtBot) -> KioskWindow:
 
 
 @pytest.fixture
-def engine_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def engine_log(tmp_path: Path) -> Path:
+    """Where the recording spd-say (tmp_path/bin/spd-say) writes what it was asked to say."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     log = tmp_path / "spoken.txt"
     fake_engine(bin_dir, "spd-say", log)
-    monkeypatch.setenv("PATH", str(bin_dir))
     return log
 
 
 @pytest.fixture
 def window(qtbot: QtBot, engine_log: Path) -> Iterator[KioskWindow]:
-    win = open_window(qtbot)
+    win = open_window(qtbot, str(engine_log.parent / "bin" / "spd-say"))
     yield win
     win.shutdown()
     win.runtime.close()
@@ -86,13 +93,9 @@ def spoken(qtbot: QtBot, log: Path, count: int = 1) -> list[list[str]]:
     return [run.splitlines() for run in runs]
 
 
-def test_without_a_speech_engine_the_button_is_hidden(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    monkeypatch.setenv("PATH", str(empty))
-    win = open_window(qtbot)
+@pytest.mark.parametrize("engine", ["none", "/nonexistent/espeak-ng", "/bin/sh"])
+def test_without_a_speech_engine_the_button_is_hidden(qtbot: QtBot, engine: str) -> None:
+    win = open_window(qtbot, engine)
     try:
         to_identity_step(win)
         assert not read_button(win).isVisible()
@@ -145,15 +148,15 @@ def test_english_is_read_with_an_english_voice_and_reset_stops_speech(
     assert not read_button(window).isVisible()  # the attract screen has nothing to read
 
 
-def test_espeak_ng_when_speech_dispatcher_is_missing(
+def test_auto_takes_espeak_ng_when_speech_dispatcher_is_missing(
     qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bin_dir = tmp_path / "espeak"
     bin_dir.mkdir()
     log = tmp_path / "espeak.txt"
     fake_engine(bin_dir, "espeak-ng", log)
-    monkeypatch.setenv("PATH", str(bin_dir))
-    win = open_window(qtbot)
+    monkeypatch.setenv("PATH", str(bin_dir))  # what "auto" looks through
+    win = open_window(qtbot, "auto")
     try:
         win.send(Touch())
         qtbot.mouseClick(read_button(win), Qt.MouseButton.LeftButton)
@@ -163,3 +166,23 @@ def test_espeak_ng_when_speech_dispatcher_is_missing(
     finally:
         win.shutdown()
         win.runtime.close()
+
+
+def test_the_real_espeak_ng_speaks_what_the_kiosk_asks_in_vietnamese(tmp_path: Path) -> None:
+    """The arguments the kiosk gives espeak-ng make the real engine speak a Vietnamese text with its
+    Vietnamese voice (written to a WAV file instead of the loudspeaker)."""
+    command = find_speech_command(shutil.which("espeak-ng") or "espeak-ng")
+    if command is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI installs espeak-ng (.ci/run); it is missing")
+        pytest.skip("espeak-ng is not installed here")
+    wav = tmp_path / "spoken.wav"
+    short, long = ("Xin chào", "Xin mời Ông/Bà chọn thủ tục cần làm, rồi chạm vào nút Tiếp tục.")
+    durations = []
+    for text in (short, long):
+        done = subprocess.run([command.program, "-w", str(wav), *command.say(text, "vi")], capture_output=True,
+                              timeout=60, check=False)
+        assert done.returncode == 0, done.stderr
+        with wave.open(str(wav)) as audio:
+            durations.append(audio.getnframes() / audio.getframerate())
+    assert 0.3 < durations[0] < durations[1], durations  # speech, longer for the longer text

@@ -29,7 +29,7 @@ from kiosk.i18n import tr
 from kiosk.journey import Screen
 from ui.keyboard import OnScreenKeyboard
 from ui.scanner import ScanRouter
-from ui.speech import ReadAloud
+from ui.speech import ReadAloud, find_speech_command
 from ui.theme import HIGH_CONTRAST, NORMAL, TEXT_SCALES, apply_theme, clear_window_theme, set_bar_text
 from ui.widgets import button
 
@@ -153,7 +153,8 @@ class InputAndAccessibility(QObject):
         window.dock.addWidget(self.scanner.notice)
         window.dock.addWidget(self.keyboard)
         self.display = AccessibilityControls(window, lang)
-        self.read_aloud = ReadAloud(window, lambda: (window.current_view(), journey.screen), lang)
+        engine = find_speech_command(window.runtime.settings.kiosk.speech_engine)
+        self.read_aloud = ReadAloud(window, lambda: (window.current_view(), journey.screen), lang, engine)
         bar = window.top_bar
         for widget in (self.display.text_size, self.display.contrast, self.read_aloud.button):
             bar.insertWidget(bar.indexOf(window.language_button), widget)

@@ -2,7 +2,8 @@
 
 PySide6-Essentials has no QtTextToSpeech, so speech goes through a command-line engine run with
 QProcess: speech-dispatcher's ``spd-say`` (Debian: speech-dispatcher with an espeak-ng Vietnamese
-voice), or ``espeak-ng`` itself. When neither is on PATH the button stays hidden. Only texts of the
+voice), or ``espeak-ng`` itself, as the `kiosk.speech_engine` setting chooses. Without an engine the
+button stays hidden. Only texts of the
 kiosk are read (titles, questions, help, messages), never a resident's answers.
 """
 
@@ -49,12 +50,22 @@ class SpeechCommand:
         return ["-C"] if self.kind == "spd-say" else None
 
 
-def find_speech_command() -> SpeechCommand | None:
-    """The first speech engine found on PATH, or None."""
-    for kind in ("spd-say", "espeak-ng"):
-        program = shutil.which(kind)
-        if program:
+ENGINES = ("spd-say", "espeak-ng")
+
+
+def find_speech_command(engine: str = "auto") -> SpeechCommand | None:
+    """The engine the `kiosk.speech_engine` setting names: "auto" is the first of `ENGINES` on PATH, "none" is
+    none, anything else the path (or name) of one of `ENGINES`. None when that engine is not there."""
+    if engine == "none":
+        return None
+    candidates = ENGINES if engine == "auto" else (engine,)
+    for candidate in candidates:
+        kind = next((k for k in ENGINES if candidate.rsplit("/", 1)[-1] == k), None)
+        program = shutil.which(candidate)
+        if kind is not None and program:
             return SpeechCommand(program, kind)
+    if engine != "auto":
+        log.warning("read-aloud engine %r not found or not one of %s", engine, ", ".join(ENGINES))
     return None
 
 
@@ -94,10 +105,11 @@ class ReadAloud(QObject):
         lang: Callable[[], str],
         command: SpeechCommand | None = None,
     ) -> None:
+        """`command` is the engine to use (`find_speech_command`), None for no read-aloud."""
         super().__init__(parent)
         self._current = current
         self._lang = lang
-        self.command = command if command is not None else find_speech_command()
+        self.command = command
         self.button: QPushButton = button("", "a11y.read_aloud", "bar")
         self.button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # a touch leaves focus on the question
         self.button.clicked.connect(self.read)
