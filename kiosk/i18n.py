@@ -305,8 +305,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "v.date_too_old": ("Ngày này quá xa (hơn {years} năm trước). Hãy kiểm tra lại.",
                        "This date is too long ago (over {years} years). Please check it."),
     "v.date_too_recent": ("Người này cần đủ {years} tuổi.", "This person must be at least {years} years old."),
-    "v.phone": ("Số điện thoại di động gồm 10 chữ số, bắt đầu bằng 03, 05, 07, 08 hoặc 09.",
-                "A mobile number has 10 digits and starts with 03, 05, 07, 08 or 09."),
+    "v.phone": ("Số điện thoại chưa đúng. Số di động gồm 10 chữ số, bắt đầu bằng 03, 05, 07, 08 hoặc 09; "
+                "số máy bàn Hà Nội gồm 024 và 8 chữ số. Ví dụ: 0912 345 678, 024 3826 1234.",
+                "Not a valid phone number. A mobile has 10 digits starting 03, 05, 07, 08 or 09; a Hanoi "
+                "landline is 024 and 8 digits. E.g. 0912 345 678, 024 3826 1234."),
     "v.email": ("Địa chỉ thư điện tử chưa đúng, ví dụ: ten@gmail.com.", "Not a valid email, e.g. name@gmail.com."),
     "v.id_length": ("Số định danh cá nhân gồm đúng 12 chữ số.", "A personal ID number has exactly 12 digits."),
     "v.id_province": ("3 chữ số đầu của số định danh không phải mã tỉnh, thành phố hợp lệ.",
@@ -436,6 +438,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "console.csv.export": ("Xuất tệp CSV", "Export CSV"),
     "console.csv.done": ("Đã ghi {rows} dòng vào {path}.", "{rows} rows written to {path}."),
     "console.csv.failed": ("Không ghi được tệp: {reason}", "Could not write the file: {reason}"),
+    # dates that do not exist and ID cards without an address
+    "v.date_not_in_calendar": ("Ngày này không có trong lịch (ví dụ tháng 2 không có ngày 30). Vui lòng kiểm tra lại "
+                               "ngày và tháng.",
+                               "This day is not in the calendar (February has no 30th, for example). Please check "
+                               "the day and the month."),
+    "form.scan_no_address": ("Mã QR trên thẻ không ghi nơi thường trú nên máy chưa điền được. Vui lòng tự nhập "
+                             "thông tin.",
+                             "The card's QR holds no permanent address, so nothing was filled in. Please type "
+                             "the details."),
 }
 
 

@@ -15,9 +15,9 @@ from kiosk.catalog.models import FieldKind
 from kiosk.clock import ManualClock
 from kiosk.i18n import MISSING_MARK, STRINGS
 from kiosk.journey import Screen, SetLanguage
+from kiosk.names import VIETNAMESE_LETTERS
 from kiosk.paths import procedures_dir
 from kiosk.sample import sample_answers
-from kiosk.validation import VIETNAMESE_LETTERS
 from tests.qt_helpers import click, visible_texts
 from tests.screen_walk import dispose, make_window, send, shown_widgets, walk_menus, walk_procedure
 from ui.screens.form import StepScreen
