@@ -20,7 +20,7 @@ DEFAULT_MAX_LENGTH = {
     FieldKind.LONG_TEXT: 1000,
     FieldKind.EMAIL: 254,
     FieldKind.NUMBER: 12,
-    FieldKind.PHONE: 15,
+    FieldKind.PHONE: 20,  # "+84 24 3826 1234" with separators
     FieldKind.ID_NUMBER: 15,
     FieldKind.DATE: 12,
 }
