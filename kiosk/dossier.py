@@ -11,7 +11,7 @@ from kiosk.catalog.models import FieldKind, Procedure
 from kiosk.i18n import tr
 from kiosk.validation import normalise, stored_answer, visible_fields, visible_steps
 
-CONSENT_TEXT_VERSION = "nd13-2023-v1"
+CONSENT_TEXT_VERSION = "nd13-2023-v2"
 MAX_COMMENT = 500
 
 _ROLE_KEYS = {

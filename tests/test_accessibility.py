@@ -223,7 +223,8 @@ def test_focus_order_goes_along_the_top_bar_then_down_the_form(qtbot: QtBot, win
     back = window.findChild(QPushButton, "nav.back")
     assert back is not None
     names = [w.objectName() for w in focus_chain(back, tab_stop(window))]
-    bar = [n for n in names if n.startswith(("nav.", "a11y."))]
+    # The read-aloud button is there only where a speech engine is installed (espeak-ng).
+    bar = [n for n in names if n.startswith(("nav.", "a11y.")) and n != "a11y.read_aloud"]
     assert bar[:4] == ["a11y.text_size", "a11y.contrast", "nav.language", "nav.end"]
     for event in (ChooseMode(Mode.DO), SelectProcedure(BIRTH), StartApplication(), GiveConsent()):
         window.send(event)

@@ -211,7 +211,7 @@ def test_idle_warning_then_continue_then_reset(qtbot: QtBot, window: KioskWindow
     clock.advance(policy.form_seconds - policy.warning_seconds + 1)
     window.poll_idle()
     assert window.overlay.isVisible()
-    assert "Bạn vẫn đang sử dụng?" in "\n".join(visible_texts(window.overlay))
+    assert "Ông/Bà vẫn đang sử dụng máy?" in "\n".join(visible_texts(window.overlay))
     click(qtbot, window, "idle.continue")
     window.poll_idle()
     assert not window.overlay.isVisible()
