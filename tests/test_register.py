@@ -9,16 +9,15 @@ from __future__ import annotations
 import ast
 import re
 import unicodedata
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pydantic import BaseModel
 
 from kiosk.catalog import load_catalog
 from kiosk.catalog.models import Text
 from kiosk.i18n import STRINGS
 from kiosk.paths import procedures_dir
+from tests.test_catalog import _texts
 
 ROOT = Path(__file__).resolve().parent.parent
 # "bạn" as a whole word, any case; "bản" (a copy) and "bạc" are other words.
@@ -37,17 +36,6 @@ SITE_WORDED = ("slip.title", "slip.due", "slip.bring", "slip.pay_how", "slip.pap
 
 def informal(text: str) -> bool:
     return INFORMAL.search(unicodedata.normalize("NFC", text)) is not None
-
-
-def _texts(node: object, where: str) -> Iterator[tuple[str, Text]]:
-    if isinstance(node, Text):
-        yield where, node
-    elif isinstance(node, BaseModel):
-        for name in type(node).model_fields:
-            yield from _texts(getattr(node, name), f"{where}.{name}")
-    elif isinstance(node, list):
-        for index, item in enumerate(node):
-            yield from _texts(item, f"{where}[{index}]")
 
 
 def catalog_texts() -> list[tuple[str, Text]]:
