@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import portal_fixtures
 import pytest
@@ -11,8 +11,21 @@ import requests
 
 from kiosk.catalog import Catalog, load_catalog
 from kiosk.catalog.models import FieldKind, FormField, Procedure, Text, Validation
+from kiosk.clock import VN_TZ, ManualClock
 from kiosk.i18n import tr
 from kiosk.idcard import IdCardError, parse_id_card_qr
+from kiosk.journey import (
+    ChooseMode,
+    ConfirmSubmit,
+    GiveConsent,
+    Journey,
+    Mode,
+    Screen,
+    SelectProcedure,
+    StartApplication,
+    SubmitStep,
+    Touch,
+)
 from kiosk.lookup import lookup_digits
 from kiosk.paths import procedures_dir
 from kiosk.portal.models import DossierSubmission
@@ -254,6 +267,34 @@ def test_phone_is_optional_in_every_procedure_and_says_so(catalog: Catalog) -> N
         assert not spec.required, proc.code
         assert spec.help is not None and "Không bắt buộc" in spec.help.vi, proc.code
         assert validate_field(spec, "", {}, TODAY) is None
+
+
+def submitted_applicant(catalog: Catalog, code: str, changes: dict[str, str]) -> dict[str, str]:
+    """The applicant part of the payload after a resident fills every step with `changes` applied."""
+    journey = Journey(catalog, clock=ManualClock(datetime(2026, 11, 26, 9, 0, tzinfo=VN_TZ)))
+    for event in (Touch(), ChooseMode(Mode.DO), SelectProcedure(code), StartApplication(), GiveConsent()):
+        assert journey.dispatch(event)
+    answers = {**sample_answers(catalog.get(code), TODAY), **changes}
+    while journey.screen is Screen.STEP:
+        step = journey.current_step()
+        assert step is not None
+        journey.dispatch(SubmitStep({f.id: answers.get(f.id, "") for f in step.fields}))
+        assert not journey.session.errors, journey.session.errors
+    assert journey.dispatch(ConfirmSubmit())
+    payload = journey.session.pending_payload
+    assert payload is not None
+    return dict(payload["applicant"])
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("024 3826 1234", "02438261234"), ("+84 912 345 678", "0912345678"), ("0912-345-678", "0912345678"),
+     ("", None)],
+)
+def test_a_resident_with_a_landline_or_no_phone_submits(catalog: Catalog, typed: str, stored: str | None) -> None:
+    for code in (BIRTH, "2.000815.000.00.00.H26"):
+        applicant = submitted_applicant(catalog, code, {"applicant_phone": typed})
+        assert applicant.get("phone") == stored, code
 
 
 def test_a_dossier_without_a_phone_is_valid_and_looked_up_by_the_id_number() -> None:
