@@ -9,9 +9,9 @@ from typing import Any
 
 from kiosk.catalog.models import FieldKind, Procedure
 from kiosk.i18n import tr
-from kiosk.validation import normalise, visible_fields, visible_steps
+from kiosk.validation import normalise, stored_answer, visible_fields, visible_steps
 
-CONSENT_TEXT_VERSION = "nd13-2023-v1"
+CONSENT_TEXT_VERSION = "nd13-2023-v2"
 MAX_COMMENT = 500
 
 _ROLE_KEYS = {
@@ -24,11 +24,11 @@ _ROLE_KEYS = {
 
 
 def shown_answers(procedure: Procedure, answers: Mapping[str, str]) -> dict[str, str]:
-    """Answers of the fields the resident actually saw, normalised; hidden fields are dropped."""
+    """Answers of the fields the resident actually saw, in their stored form; hidden fields are dropped."""
     result: dict[str, str] = {}
     for step in visible_steps(procedure, answers):
         for spec in visible_fields(step, answers):
-            value = normalise(answers.get(spec.id, ""))
+            value = stored_answer(spec, answers.get(spec.id, ""))
             if value:
                 result[spec.id] = value
     return result

@@ -21,16 +21,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "attract.title": ("Dịch vụ công trực tuyến", "Online public services"),
     "attract.offer": (
         "Nộp hồ sơ thủ tục hành chính, tra cứu hồ sơ và tìm hiểu thủ tục — miễn phí, có hướng dẫn từng bước.",
-        "Submit administrative dossiers, follow a dossier and learn about procedures — free, step by step.",
+        "Submit administrative applications, follow an application and learn about procedures — free, step by step.",
     ),
     "attract.hours": ("Giờ mở cửa: {hours}", "Opening hours: {hours}"),
     "attract.portal_qr": ("Quét mã để mở Cổng dịch vụ công trên điện thoại",
                           "Scan to open the public-service portal on your phone"),
-    "home.title": ("Bạn muốn làm gì?", "What would you like to do?"),
-    "home.do": ("Nộp hồ sơ", "Submit a dossier"),
+    "home.title": ("Ông/Bà cần làm gì?", "What would you like to do?"),
+    "home.do": ("Nộp hồ sơ", "Submit an application"),
     "home.do.help": ("Làm thủ tục hành chính trực tuyến", "Carry out a procedure online"),
-    "home.lookup": ("Tra cứu hồ sơ", "Follow a dossier"),
-    "home.lookup.help": ("Xem hồ sơ đã nộp đang ở bước nào", "See where a submitted dossier is"),
+    "home.lookup": ("Tra cứu hồ sơ", "Follow an application"),
+    "home.lookup.help": ("Xem hồ sơ đã nộp đang ở bước nào", "See where a submitted application is"),
     "home.learn": ("Tìm hiểu thủ tục", "Learn about a procedure"),
     "home.learn.help": ("Xem giấy tờ cần mang, lệ phí, thời hạn", "Papers to bring, fees, processing time"),
     "home.feedback": ("Góp ý", "Feedback"),
@@ -42,12 +42,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "list.count": ("Có {n} thủ tục", "{n} procedure(s)"),
     "list.more": ("Còn {n} thủ tục khác. Hãy gõ tên thủ tục để tìm nhanh hơn.",
                   "{n} more procedure(s). Type a name to find one faster."),
-    "overview.learn_note": ("Bạn đang xem để tìm hiểu, chưa nộp hồ sơ nào.",
-                            "You are reading about this procedure; no dossier is started."),
+    "overview.learn_note": ("Đang xem để tìm hiểu, chưa nộp hồ sơ nào.",
+                            "You are reading about this procedure; no application is started."),
     "overview.do_now": ("Làm thủ tục này ngay", "Do this procedure now"),
-    "overview.authority": ("Nơi tiếp nhận hồ sơ", "Where the dossier goes"),
+    "overview.authority": ("Nơi tiếp nhận hồ sơ", "Where the application goes"),
     "overview.delivery": ("Cách nhận kết quả", "How to receive the result"),
-    "overview.papers_hint": ("Đánh dấu những giấy tờ bạn đã có.", "Tick the papers you already have."),
+    "overview.papers_hint": ("Đánh dấu những giấy tờ đã có.", "Tick the papers you already have."),
     "delivery.counter": ("Nhận tại {place}", "At the ward's Public Administrative Service Centre"),
     "delivery.post": ("Nhận qua bưu điện", "By post"),
     "delivery.online": ("Nhận bản điện tử trực tuyến", "Online, as an electronic copy"),
@@ -81,7 +81,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "overview.papers": ("Giấy tờ cần mang", "Papers to bring"),
     "overview.time": ("Thời hạn giải quyết", "Processing time"),
     "overview.level": ("Dịch vụ công trực tuyến {level}", "Online service: {level}"),
-    "overview.start": ("Bắt đầu làm hồ sơ", "Start the dossier"),
+    "overview.start": ("Bắt đầu làm hồ sơ", "Start the application"),
     "overview.print_checklist": ("In danh sách giấy tờ", "Print the list of papers"),
     "paper.original": ("bản chính", "original"),
     "paper.copy": ("bản sao", "copy"),
@@ -98,17 +98,19 @@ STRINGS: dict[str, tuple[str, str]] = {
     # consent
     "consent.title": ("Đồng ý xử lý dữ liệu cá nhân", "Consent to processing personal data"),
     "consent.body": (
-        "Để nộp hồ sơ, máy cần ghi họ tên, số định danh, số điện thoại và địa chỉ của bạn. Dữ liệu chỉ dùng để "
-        "giải quyết thủ tục này, được gửi tới cơ quan tiếp nhận, được mã hóa khi lưu trên máy và tự xóa khỏi máy "
-        "sau khi cơ quan đã nhận hồ sơ (theo Nghị định 13/2023/NĐ-CP về bảo vệ dữ liệu cá nhân).",
-        "To submit a dossier the kiosk records your name, ID number, phone number and address. They are used only "
-        "for this procedure, sent to the receiving authority, encrypted while kept on this machine and deleted "
-        "from it once the authority has received the dossier (Decree 13/2023/ND-CP on personal data protection).",
+        "Để nộp hồ sơ, máy cần ghi họ tên, số định danh, địa chỉ và số điện thoại (nếu có) của người nộp. "
+        "Dữ liệu chỉ dùng để giải quyết thủ tục này, được gửi tới cơ quan tiếp nhận, được mã hóa khi lưu trên "
+        "máy và tự xóa khỏi máy sau khi cơ quan đã nhận hồ sơ (theo Nghị định 13/2023/NĐ-CP về bảo vệ dữ liệu "
+        "cá nhân).",
+        "To submit an application the kiosk records your name, ID number, address and phone number (if given). "
+        "They are used only for this procedure, sent to the receiving authority, encrypted while kept on this "
+        "machine and deleted from it once the authority has received the application (Decree 13/2023/ND-CP on "
+        "personal data protection).",
     ),
     "consent.agree": ("Tôi đồng ý", "I agree"),
     "consent.decline": ("Không đồng ý", "I do not agree"),
     # form
-    "form.scan_hint": ("Đưa mã QR trên Căn cước công dân vào máy quét để điền sẵn thông tin",
+    "form.scan_hint": ("Đưa mã QR trên thẻ Căn cước vào máy quét để điền sẵn thông tin",
                        "Hold your ID card's QR code to the scanner to fill in your details"),
     "form.scan_ok": ("Đã đọc thông tin từ thẻ Căn cước. Hãy kiểm tra lại.",
                      "Your ID card was read. Please check the details."),
@@ -125,20 +127,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     # review
     "review.title": ("Kiểm tra lại thông tin", "Check your answers"),
     "review.edit": ("Sửa", "Change"),
-    "review.submit": ("Nộp hồ sơ", "Submit the dossier"),
+    "review.submit": ("Nộp hồ sơ", "Submit the application"),
     "review.empty": ("(để trống)", "(left empty)"),
-    "review.submitting": ("Đang lưu hồ sơ…", "Saving the dossier…"),
+    "review.submitting": ("Đang lưu hồ sơ…", "Saving the application…"),
     "review.store_failed": (
-        "Máy chưa lưu được hồ sơ lúc này. Thông tin của bạn vẫn còn trên màn hình; hãy thử lại hoặc báo cán bộ.",
-        "The kiosk cannot store the dossier right now. Your answers are still here; try again or ask staff.",
+        "Máy chưa lưu được hồ sơ lúc này. Thông tin đã nhập vẫn còn trên màn hình; hãy thử lại hoặc báo cán bộ.",
+        "The kiosk cannot store the application right now. Your answers are still here; try again or ask staff.",
     ),
     # receipt
-    "receipt.title": ("Đã nộp hồ sơ", "Dossier submitted"),
-    "receipt.reference": ("Mã hồ sơ: {reference}", "Dossier code: {reference}"),
+    "receipt.title": ("Đã nộp hồ sơ", "Application submitted"),
+    "receipt.reference": ("Mã hồ sơ: {reference}", "Application code: {reference}"),
     "receipt.keep": ("Hãy giữ phiếu này. Quét mã QR để theo dõi hồ sơ.",
-                     "Keep this slip. Scan the QR code to follow the dossier."),
+                     "Keep this slip. Scan the QR code to follow the application."),
     "receipt.print": ("In phiếu", "Print the slip"),
-    "receipt.printed": ("Đã in phiếu. Mời bạn lấy phiếu ở khay máy in.", "The slip is printed. Take it from the tray."),
+    "receipt.printed": ("Đã in phiếu. Mời Ông/Bà lấy phiếu ở khay máy in.",
+                        "The slip is printed. Take it from the tray."),
     "receipt.printing": ("Đang in phiếu…", "Printing the slip…"),
     "receipt.print_failed": (
         "Máy in đang gặp sự cố. Hãy chụp ảnh mã QR trên màn hình; phiếu sẽ được in lại tại bàn cán bộ.",
@@ -148,7 +151,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "receipt.pay": ("Quét mã VietQR để nộp lệ phí {amount}", "Scan the VietQR code to pay the fee of {amount}"),
     # slip (printed)
     "slip.title": ("PHIẾU GHI NHẬN HỒ SƠ TRỰC TUYẾN", "RECORD OF AN ONLINE APPLICATION"),
-    "slip.code": ("Mã hồ sơ", "Dossier code"),
+    "slip.code": ("Mã hồ sơ", "Application code"),
     "slip.provisional": ("(mã tạm, sẽ có mã chính thức khi gửi xong)", "(provisional until sent to the portal)"),
     "slip.procedure": ("Thủ tục", "Procedure"),
     "slip.applicant": ("Người nộp", "Applicant"),
@@ -160,7 +163,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "slip.bring": ("Giấy tờ mang đến {place}", "Papers to bring to {place}"),
     "slip.fee": ("Phí, lệ phí", "Charges and fees"),
     "slip.pay_how": ("Nộp tại {place} hoặc quét VietQR", "Pay at {place} or scan VietQR"),
-    "slip.lookup": ("Quét để tra cứu hồ sơ", "Scan to follow the dossier"),
+    "slip.lookup": ("Quét để tra cứu hồ sơ", "Scan to follow the application"),
     "slip.vietqr": ("Quét để nộp lệ phí", "Scan to pay the fee"),
     "slip.hotline": ("Đường dây nóng: {hotline}", "Hotline: {hotline}"),
     "slip.kiosk": ("Máy: {kiosk} — {site}", "Kiosk: {kiosk} — {site}"),
@@ -177,29 +180,31 @@ STRINGS: dict[str, tuple[str, str]] = {
     "checklist.title": ("DANH SÁCH GIẤY TỜ CẦN MANG", "PAPERS TO BRING"),
     "checklist.bring": ("Mang đủ các giấy tờ trên đến: {place}", "Bring the papers above to: {place}"),
     "overview.checklist_printing": ("Đang in danh sách…", "Printing the list…"),
-    "overview.checklist_printed": ("Đã in danh sách. Mời bạn lấy ở khay máy in.",
+    "overview.checklist_printed": ("Đã in danh sách. Mời Ông/Bà lấy ở khay máy in.",
                                    "The list is printed. Take it from the tray."),
     "overview.checklist_failed": ("Máy in đang gặp sự cố, chưa in được danh sách.",
                                   "The printer has a problem; the list was not printed."),
     # rating, lookup, feedback
-    "rating.title": ("Bạn hài lòng với máy ở mức nào?", "How satisfied are you with the kiosk?"),
+    "rating.title": ("Ông/Bà hài lòng với máy ở mức nào?", "How satisfied are you with the kiosk?"),
     "rating.comment": ("Góp ý thêm (không bắt buộc)", "Any comment (optional)"),
     "rating.skip": ("Bỏ qua", "Skip"),
     "rating.stars": ("{n} trên 5 sao", "{n} out of 5 stars"),
-    "lookup.title": ("Tra cứu hồ sơ", "Follow a dossier"),
-    "lookup.code": ("Mã hồ sơ (trên phiếu, hoặc quét mã QR trên phiếu)", "Dossier code (on the slip, or scan its QR)"),
-    "lookup.phone": ("4 số cuối điện thoại đã khai", "Last 4 digits of the phone you gave"),
+    "lookup.title": ("Tra cứu hồ sơ", "Follow an application"),
+    "lookup.code": ("Mã hồ sơ (trên phiếu, hoặc quét mã QR trên phiếu)",
+                    "Application code (on the slip, or scan its QR)"),
+    "lookup.phone": ("4 số cuối của số điện thoại đã khai (không khai điện thoại: của số định danh)",
+                     "Last 4 digits of the phone given (no phone given: of the ID number)"),
     "lookup.search": ("Tra cứu", "Look up"),
-    "lookup.not_found": ("Không tìm thấy hồ sơ với mã và số điện thoại này.",
-                         "No dossier matches this code and phone number."),
-    "lookup.bad_phone": ("Hãy nhập đúng 4 chữ số cuối của số điện thoại.", "Enter exactly the last 4 digits."),
+    "lookup.not_found": ("Không tìm thấy hồ sơ với mã và 4 chữ số này.",
+                         "No application matches this code and these 4 digits."),
+    "lookup.bad_phone": ("Hãy nhập đúng 4 chữ số cuối.", "Enter exactly the last 4 digits."),
     "lookup.searching": ("Đang tra cứu…", "Looking up…"),
     "lookup.offline": ("Chưa kết nối được Cổng dịch vụ công. Hãy thử lại sau ít phút.",
                        "The portal cannot be reached. Please try again in a few minutes."),
     "status.queued": ("Máy đã nhận, đang chờ gửi tới cơ quan", "Received by the kiosk, waiting to be sent"),
     "status.sending": ("Đang gửi tới cơ quan", "Being sent to the authority"),
     "status.accepted": ("Cơ quan đã tiếp nhận", "Received by the authority"),
-    "status.rejected": ("Cơ quan chưa tiếp nhận, xin liên hệ {place}",
+    "status.rejected": ("Cơ quan chưa tiếp nhận, mời liên hệ {place}",
                         "Not accepted; please ask at the ward's Public Administrative Service Centre"),
     "status.received": ("Đã tiếp nhận", "Received"),
     "status.processing": ("Đang giải quyết", "Being processed"),
@@ -207,10 +212,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "status.done": ("Đã có kết quả", "Result ready"),
     "status.returned": ("Đã trả kết quả", "Result handed over"),
     "feedback.title": ("Góp ý", "Feedback"),
-    "feedback.prompt": ("Bạn muốn góp ý điều gì về thủ tục hoặc dịch vụ?",
+    "feedback.prompt": ("Ông/Bà muốn góp ý điều gì về thủ tục hoặc dịch vụ?",
                         "What would you like to tell us about procedures or service?"),
     "feedback.send": ("Gửi góp ý", "Send"),
-    "feedback.thanks": ("Cảm ơn bạn đã góp ý!", "Thank you for your feedback!"),
+    "feedback.thanks": ("Cảm ơn Ông/Bà đã góp ý!", "Thank you for your feedback!"),
     "feedback.empty": ("Hãy viết nội dung góp ý.", "Please write your feedback."),
     # input and accessibility: on-screen keyboard, scanner, text size, contrast, read-aloud (issue 8)
     "a11y.text_size": ("Cỡ chữ {size}", "Text size {size}"),
@@ -255,15 +260,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "scan.unreadable": ("Không đọc được mã vừa quét. Hãy quét lại, hoặc tự nhập thông tin.",
                         "The code could not be read. Scan it again, or type the details in."),
     "scan.not_here": ("Mã vừa quét không dùng ở màn hình này. Thẻ Căn cước được quét ở bước khai thông tin "
-                      "người nộp; mã trên phiếu hẹn được quét ở mục Tra cứu hồ sơ.",
+                      "người nộp; mã trên phiếu được quét ở mục Tra cứu hồ sơ.",
                       "The scanned code is not used on this screen. Scan an ID card at the applicant step, "
-                      "and a slip's code under Follow a dossier."),
-    "scan.receipt_ok": ("Đã đọc mã hồ sơ trên phiếu. Hãy nhập 4 số cuối điện thoại.",
-                        "The dossier code was read from the slip. Now enter the last 4 digits of the phone."),
-    "scan.receipt_bad": ("Đây không phải mã trên phiếu hẹn. Hãy quét mã QR trên phiếu, hoặc tự nhập mã hồ sơ.",
+                      "and a slip's code under Follow an application."),
+    "scan.receipt_ok": ("Đã đọc mã hồ sơ trên phiếu. Hãy nhập 4 chữ số cuối.",
+                        "The application code was read from the slip. Now enter the last 4 digits."),
+    "scan.receipt_bad": ("Đây không phải mã trên phiếu. Hãy quét mã QR trên phiếu, hoặc tự nhập mã hồ sơ.",
                          "This is not the code of a receipt slip. Scan the QR code on the slip, or type the code."),
     # idle
-    "idle.question": ("Bạn vẫn đang sử dụng?", "Are you still there?"),
+    "idle.question": ("Ông/Bà vẫn đang sử dụng máy?", "Are you still there?"),
     "idle.countdown": ("Máy sẽ xóa thông tin và trở về màn hình đầu sau {seconds} giây.",
                        "The kiosk will clear your answers and restart in {seconds} seconds."),
     "idle.continue": ("Tiếp tục", "Continue"),
@@ -284,9 +289,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "staff.pin.keyring": ("Không đọc được kho khóa bí mật của máy. Vui lòng gọi kỹ thuật viên.",
                           "The kiosk's secret store cannot be read. Please call the technician."),
     "attract.slide.01-submit": ("Nộp hồ sơ trực tuyến, có hướng dẫn từng bước",
-                                "Submit a dossier online, guided step by step"),
-    "attract.slide.02-lookup": ("Tra cứu hồ sơ bằng mã trên phiếu hẹn",
-                                "Follow a dossier with the code on your slip"),
+                                "Submit an application online, guided step by step"),
+    "attract.slide.02-lookup": ("Tra cứu hồ sơ bằng mã trên phiếu",
+                                "Follow an application with the code on your slip"),
     "attract.slide.03-phone": ("Quét mã QR để xem tiếp trên điện thoại",
                                "Scan the QR code to continue on your phone"),
     # validation messages
@@ -303,8 +308,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "v.date_too_old": ("Ngày này quá xa (hơn {years} năm trước). Hãy kiểm tra lại.",
                        "This date is too long ago (over {years} years). Please check it."),
     "v.date_too_recent": ("Người này cần đủ {years} tuổi.", "This person must be at least {years} years old."),
-    "v.phone": ("Số điện thoại di động gồm 10 chữ số, bắt đầu bằng 03, 05, 07, 08 hoặc 09.",
-                "A mobile number has 10 digits and starts with 03, 05, 07, 08 or 09."),
+    "v.phone": ("Số điện thoại chưa đúng. Số di động gồm 10 chữ số, bắt đầu bằng 03, 05, 07, 08 hoặc 09; "
+                "số máy bàn Hà Nội gồm 024 và 8 chữ số. Ví dụ: 0912 345 678, 024 3826 1234.",
+                "Not a valid phone number. A mobile has 10 digits starting 03, 05, 07, 08 or 09; a Hanoi "
+                "landline is 024 and 8 digits. E.g. 0912 345 678, 024 3826 1234."),
     "v.email": ("Địa chỉ thư điện tử chưa đúng, ví dụ: ten@gmail.com.", "Not a valid email, e.g. name@gmail.com."),
     "v.id_length": ("Số định danh cá nhân gồm đúng 12 chữ số.", "A personal ID number has exactly 12 digits."),
     "v.id_province": ("3 chữ số đầu của số định danh không phải mã tỉnh, thành phố hợp lệ.",
@@ -465,6 +472,15 @@ STRINGS: dict[str, tuple[str, str]] = {
                       "This slip records an application made online at the kiosk; it is not the official receipt: "
                       "the officer checks the papers and sets the date the result is due."),
     "slip.due_no_holidays": ("(chưa tính ngày nghỉ lễ năm {years})", "(public holidays of {years} not counted)"),
+    # dates that do not exist and ID cards without an address
+    "v.date_not_in_calendar": ("Ngày này không có trong lịch (ví dụ tháng 2 không có ngày 30). Vui lòng kiểm tra lại "
+                               "ngày và tháng.",
+                               "This day is not in the calendar (February has no 30th, for example). Please check "
+                               "the day and the month."),
+    "form.scan_no_address": ("Mã QR trên thẻ không ghi nơi thường trú nên máy chưa điền được. Vui lòng tự nhập "
+                             "thông tin.",
+                             "The card's QR holds no permanent address, so nothing was filled in. Please type "
+                             "the details."),
 }
 
 

@@ -6,6 +6,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from kiosk.names import is_vietnamese_name
+
 # Province codes that open a 12-digit personal ID number (the 63 provinces as numbered by the
 # Ministry of Public Security; they stay valid on cards issued before the 2025 mergers).
 PROVINCE_CODES = frozenset(
@@ -82,8 +84,20 @@ CENTURY_GENDER = {"0": (1900, "nam"), "1": (1900, "nu"), "2": (2000, "nam"), "3"
 MAX_PAYLOAD = 1024
 
 
+MAX_ADDRESS = 300
+OLD_ID_LENGTHS = (9, 12)  # a 9-digit CMND, a 12-digit CMND, or the cancelled number new cards may carry
+
+
 class IdCardError(ValueError):
-    """The scanned text is not a chip ID card's QR payload."""
+    """The scanned text is not a chip ID card's QR payload, or lacks a part the form needs.
+
+    `reason` tells the resident what happened: "bad" (not readable as a card) or "no_address" (a card
+    whose permanent address is empty, so the address must be typed).
+    """
+
+    def __init__(self, message: str, reason: str = "bad") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -150,12 +164,16 @@ def parse_id_card_qr(payload: str) -> IdCardData:
         raise IdCardError("gender is not Nam/Nữ")
     if check_id_number(id_number, birth, gender) is not None:
         raise IdCardError("ID number invalid or inconsistent")
-    if old_id and (len(old_id) != 9 or not old_id.isascii() or not old_id.isdigit()):
-        raise IdCardError("old ID number is not 9 digits")
-    if not name or len(name) > 100 or not all(ch.isalpha() or ch == " " for ch in name):
-        raise IdCardError("name missing or not letters")
-    if not address or len(address) > 300:
-        raise IdCardError("address missing or too long")
+    if old_id and (len(old_id) not in OLD_ID_LENGTHS or not old_id.isascii() or not old_id.isdigit()):
+        raise IdCardError("old ID number is not 9 or 12 digits")
+    name = " ".join(name.split())
+    if not is_vietnamese_name(name):
+        raise IdCardError("name missing or not a name")
     if issued < birth:
         raise IdCardError("issued before birth")
-    return IdCardData(id_number, old_id, " ".join(name.split()), birth, gender, " ".join(address.split()), issued)
+    address = " ".join(address.split())
+    if len(address) > MAX_ADDRESS:
+        raise IdCardError("address too long")
+    if not address:
+        raise IdCardError("permanent address empty", reason="no_address")
+    return IdCardData(id_number, old_id, name, birth, gender, address, issued)

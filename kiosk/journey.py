@@ -106,7 +106,7 @@ class Session:
     pending_fee: FeeBreakdown | None = None
     stored: StoredDossier | None = None
     banner: str | None = None
-    scan_result: str | None = None  # "ok" or "bad" after an ID card scan on this step
+    scan_result: str | None = None  # "ok", "bad" or "no_address" after an ID card scan on this step
     started_at: float = 0.0
     query: str = ""  # the procedure search, kept across language changes and the overview
     category: str = "all"
@@ -276,7 +276,7 @@ class Journey:
             card = parse_id_card_qr(event.payload)
         except IdCardError as exc:
             log.info("ID card scan rejected: %s", exc)
-            self.session.scan_result = "bad"
+            self.session.scan_result = exc.reason
             return self.screen
         parts = {
             IdCardPart.ID_NUMBER: card.id_number,

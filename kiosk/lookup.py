@@ -1,9 +1,12 @@
-"""Looking a dossier up by its code and the last four digits of the applicant's phone."""
+"""Looking a dossier up by its code and the last four digits of the applicant's phone (or of the personal
+ID number, when no phone was given)."""
 
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from kiosk.outbox import Outbox
@@ -35,6 +38,16 @@ def reference_from_scan(text: str) -> str:
     return text[:64]
 
 
+def lookup_digits(applicant: Mapping[str, Any]) -> str:
+    """The four digits that open a dossier's status: the end of the applicant's phone number, or of the
+    personal ID number when no phone was given (a phone is optional)."""
+    for key in ("phone", "id_number"):
+        digits = "".join(ch for ch in str(applicant.get(key) or "") if ch.isdigit())
+        if len(digits) >= 4:
+            return digits[-4:]
+    return ""
+
+
 def lookup_local(outbox: Outbox, reference: str, phone_last4: str) -> LookupResult | None:
     """The dossier as this kiosk knows it; None when the code or the phone digits do not match."""
     record = outbox.find(reference.strip())
@@ -43,8 +56,8 @@ def lookup_local(outbox: Outbox, reference: str, phone_last4: str) -> LookupResu
     payload = outbox.payload(record.uuid)
     if payload is None:  # personal data already purged: the portal is the one to ask
         return None
-    phone = "".join(ch for ch in str(payload.get("applicant", {}).get("phone", "")) if ch.isdigit())
-    if len(phone) < 4 or not hmac.compare_digest(phone[-4:], phone_last4):
+    expected = lookup_digits(payload.get("applicant") or {})
+    if len(expected) < 4 or not hmac.compare_digest(expected, phone_last4):
         return None
     timeline = [TimelineEntry("queued", record.created_at)]
     if record.accepted_at:

@@ -9,33 +9,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from kiosk.catalog.models import FieldKind, FormField, IdCardPart, Procedure, Step
+from kiosk.catalog.models import FieldKind, FormField, IdCardPart, Procedure, Step, Validation
 from kiosk.idcard import CENTURY_GENDER, check_id_number
+from kiosk.names import MAX_NAME_LENGTH, is_vietnamese_name
 
 DEFAULT_MAX_LENGTH = {
-    FieldKind.PERSON_NAME: 100,
+    FieldKind.PERSON_NAME: MAX_NAME_LENGTH,
     FieldKind.TEXT: 200,
     FieldKind.ADDRESS: 250,
     FieldKind.LONG_TEXT: 1000,
     FieldKind.EMAIL: 254,
     FieldKind.NUMBER: 12,
-    FieldKind.PHONE: 15,
+    FieldKind.PHONE: 20,  # "+84 24 3826 1234" with separators
     FieldKind.ID_NUMBER: 15,
     FieldKind.DATE: 12,
 }
 MAX_AGE_YEARS = 130
 PUNCTUATION = set(" ,.;:-/()'\"&+#%?!@_–\n")
-MOBILE_PREFIXES = ("03", "05", "07", "08", "09")
+MOBILE_PREFIXES = ("03", "05", "07", "08", "09")  # 10 digits
+LANDLINE_PREFIXES = ("024",)  # Hanoi landlines: 024 and 8 digits, 11 digits in all
+PHONE_SEPARATORS = str.maketrans("", "", " -.()")
 EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$")
 DATE_RE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
-
-_VOWELS = "aăâeêioôơuưy"
-_TONES = ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")  # none, huyền, sắc, hỏi, ngã, nặng
-# The letters of Vietnamese names: the 17 consonants plus f, j, w, z (names of ethnic minorities and
-# foreign names), and every vowel with every tone, in both cases.
-_LOWER = "".join(unicodedata.normalize("NFC", v + t) for v in _VOWELS for t in _TONES) + "bcdđghklmnpqrstvxfjwz"
-VIETNAMESE_LETTERS = frozenset(_LOWER + _LOWER.upper())
-NAME_APOSTROPHES = "'’"  # Ê Đê and Jrai names: H'Hen Niê
 
 
 @dataclass(frozen=True)
@@ -60,16 +55,6 @@ def _is_latin_letter(ch: str) -> bool:
         return False
 
 
-def is_vietnamese_name(value: str) -> bool:
-    """Vietnamese letters and single spaces; an apostrophe only inside a word (H'Hen)."""
-    for word in value.split(" "):
-        if not word or word[0] in NAME_APOSTROPHES or word[-1] in NAME_APOSTROPHES:
-            return False
-        if not all(ch in VIETNAMESE_LETTERS or ch in NAME_APOSTROPHES for ch in word):
-            return False
-    return True
-
-
 def _allowed_text_char(ch: str) -> bool:
     return _is_latin_letter(ch) or (ch.isascii() and ch.isdigit()) or ch in PUNCTUATION
 
@@ -85,12 +70,70 @@ def parse_date(value: str) -> date | None:
         return None
 
 
+def _date_issue(value: str) -> Issue | None:
+    """Why `value` is not a date: not written day/month/year, or a day the calendar does not have."""
+    if not DATE_RE.match(value.strip()):
+        return Issue("v.date_format")
+    if parse_date(value) is None:
+        return Issue("v.date_not_in_calendar")
+    return None
+
+
+def normalise_phone(value: str) -> str | None:
+    """The stored form of a phone number (digits only, leading 0), or None when it is not one.
+
+    Mobiles 03x/05x/07x/08x/09x (10 digits) and Hanoi landlines 024 (11 digits); spaces, dashes,
+    dots and brackets are ignored, and +84 or 84 may stand for the leading 0.
+    """
+    digits = normalise(value).translate(PHONE_SEPARATORS)
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) in (11, 12):
+        digits = "0" + digits[2:]
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    if len(digits) == 10 and digits.startswith(MOBILE_PREFIXES):
+        return digits
+    if len(digits) == 11 and digits.startswith(LANDLINE_PREFIXES):
+        return digits
+    return None
+
+
+def stored_answer(spec: FormField, value: str) -> str:
+    """An answer as the dossier keeps it: normalised, and phone numbers in their one stored form."""
+    text = normalise(value)
+    if spec.kind is FieldKind.PHONE:
+        return normalise_phone(text) or text
+    return text
+
+
 def format_date(value: date) -> str:
     return value.strftime("%d/%m/%Y")
 
 
-def _years_between(earlier: date, later: date) -> int:
-    return later.year - earlier.year - ((later.month, later.day) < (earlier.month, earlier.day))
+def _anniversary(birth: date, year: int) -> date:
+    """The birthday in `year`; a 29 February birthday falls on 28 February in common years (the rule of
+    the Civil Code, art. 148, for periods ending on a day the month does not have)."""
+    try:
+        return birth.replace(year=year)
+    except ValueError:
+        return date(year, 2, 28)
+
+
+def age_on(birth: date, day: date) -> int:
+    """Completed years of a person born on `birth`, on `day` (a birthday completes the year)."""
+    return day.year - birth.year - (day < _anniversary(birth, day.year))
+
+
+def min_age_years(rules: Validation, answers: Mapping[str, str]) -> int | None:
+    """The least age a date-of-birth answer must give: the fixed rule, or the one for an earlier answer
+    (marriage: 20 for a man, 18 for a woman)."""
+    by_answer = rules.min_age_by_answer
+    if by_answer is not None:
+        chosen = by_answer.years.get(normalise(answers.get(by_answer.field, "")))
+        if chosen is not None:
+            return chosen
+    return rules.min_age_years
 
 
 def validate_field(
@@ -120,10 +163,7 @@ def validate_field(
         if not is_vietnamese_name(value):
             return Issue("v.name")
     elif kind is FieldKind.PHONE:
-        digits = value.replace(" ", "").replace(".", "")
-        if digits.startswith("+84"):
-            digits = "0" + digits[3:]
-        if not (len(digits) == 10 and digits.isascii() and digits.isdigit() and digits.startswith(MOBILE_PREFIXES)):
+        if normalise_phone(value) is None:
             return Issue("v.phone")
     elif kind is FieldKind.EMAIL:
         if not EMAIL_RE.match(value):
@@ -149,14 +189,15 @@ def validate_field(
     elif kind is FieldKind.DATE:
         parsed = parse_date(value)
         if parsed is None:
-            return Issue("v.date_format")
+            return _date_issue(value)
         if parsed > today and not rules.allow_future:
             return Issue("v.date_future")
         max_age = rules.max_age_years if rules.max_age_years is not None else MAX_AGE_YEARS
-        if parsed <= today and _years_between(parsed, today) > max_age:
+        if parsed <= today and age_on(parsed, today) > max_age:
             return Issue("v.date_too_old", {"years": max_age})
-        if rules.min_age_years is not None and (parsed > today or _years_between(parsed, today) < rules.min_age_years):
-            return Issue("v.date_too_recent", {"years": rules.min_age_years})
+        min_age = min_age_years(rules, answers or {})
+        if min_age is not None and (parsed > today or age_on(parsed, today) < min_age):
+            return Issue("v.date_too_recent", {"years": min_age})
     elif not all(_allowed_text_char(ch) for ch in value):
         return Issue("v.bad_chars")
     if rules.pattern is not None:

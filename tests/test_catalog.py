@@ -32,7 +32,7 @@ IDENTITY_FIELDS: dict[str, tuple[FieldKind, IdCardPart | None, str, bool]] = {
     "applicant_gender": (FieldKind.RADIO, IdCardPart.GENDER, "none", True),
     "applicant_id": (FieldKind.ID_NUMBER, IdCardPart.ID_NUMBER, "applicant_id", True),
     "applicant_address": (FieldKind.ADDRESS, IdCardPart.ADDRESS, "applicant_address", True),
-    "applicant_phone": (FieldKind.PHONE, None, "applicant_phone", True),
+    "applicant_phone": (FieldKind.PHONE, None, "applicant_phone", False),  # no procedure requires a phone by law
 }
 OPTIONAL_EMAIL = (FieldKind.EMAIL, None, "applicant_email", False)
 
@@ -146,7 +146,8 @@ def test_first_step_is_the_applicant_identity_step(
 @pytest.mark.parametrize("path", FILES, ids=_ids(FILES))
 def test_steps_fit_on_one_screen(path: Path, catalog_procedures: dict[str, Procedure]) -> None:
     procedure = catalog_procedures[path.name]
-    assert 2 <= len(procedure.steps) <= 4, f"{path.name}: identity step plus 1-3 topic steps"
+    # Birth and death declarations ask for more than three short screens hold: up to five topic steps.
+    assert 2 <= len(procedure.steps) <= 6, f"{path.name}: identity step plus 1-5 topic steps"
     for step in procedure.steps:
         assert len(step.fields) <= 7, f"{path.name}: step {step.id} has {len(step.fields)} fields"
 

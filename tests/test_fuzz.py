@@ -109,7 +109,7 @@ def id_cards(draw: st.DrawFn) -> IdCardData:
                          min_size=2, max_size=5).map(" ".join))
     address = draw(st.text(alphabet="abcdđơưấ 0123456789,/", min_size=1, max_size=120).filter(str.strip))
     issued = draw(st.dates(min_value=birth, max_value=date(2030, 1, 1)))
-    old_id = draw(st.sampled_from(["", "123456789"]))
+    old_id = draw(st.sampled_from(["", "123456789", "079185001234"]))  # none, 9-digit CMND, 12 digits
     return IdCardData(id_number, old_id, name, birth, gender, " ".join(address.split()), issued)
 
 

@@ -161,7 +161,7 @@ def test_warning_counts_down_and_continue_keeps_the_session(qtbot: QtBot, window
     clock.advance(policy.form_seconds - policy.warning_seconds)
     window.poll_idle()
     overlay_text = "\n".join(visible_texts(window.overlay))
-    assert "Bạn vẫn đang sử dụng?" in overlay_text
+    assert "Ông/Bà vẫn đang sử dụng máy?" in overlay_text
     assert f"sau {policy.warning_seconds} giây" in overlay_text
     clock.advance(5)
     window.poll_idle()

@@ -258,7 +258,7 @@ def test_slip_qr_on_the_lookup_screen_fills_the_code_not_the_focused_field(
     assert field(window, "lookup.code").text() == "DEMO-K01-261126-0007"
     assert phone.text() == ""
     result = window.findChild(QLabel, "lookup.result")
-    assert result is not None and result.text() == "Đã đọc mã hồ sơ trên phiếu. Hãy nhập 4 số cuối điện thoại."
+    assert result is not None and result.text() == "Đã đọc mã hồ sơ trên phiếu. Hãy nhập 4 chữ số cuối."
 
 
 def test_an_id_card_on_the_lookup_screen_is_refused_with_a_message(
@@ -271,7 +271,7 @@ def test_an_id_card_on_the_lookup_screen_is_refused_with_a_message(
     scan(window, clock, SAMPLE_ID_CARD)
     assert code.text() == ""
     result = window.findChild(QLabel, "lookup.result")
-    assert result is not None and result.text().startswith("Đây không phải mã trên phiếu hẹn.")
+    assert result is not None and result.text().startswith("Đây không phải mã trên phiếu.")
 
 
 def test_a_scan_where_none_is_expected_shows_a_message_and_lands_nowhere(

@@ -162,7 +162,7 @@ def test_auto_takes_espeak_ng_when_speech_dispatcher_is_missing(
         qtbot.mouseClick(read_button(win), Qt.MouseButton.LeftButton)
         [args] = spoken(qtbot, log)
         assert args[:3] == ["-v", "vi", "--"]
-        assert "Bạn muốn làm gì?" in args
+        assert "Ông/Bà cần làm gì?" in args
     finally:
         win.shutdown()
         win.runtime.close()

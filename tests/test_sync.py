@@ -151,14 +151,14 @@ def test_portal_rejection_is_recorded_with_its_reason(sandbox: SandboxServer, ou
 def test_incomplete_stored_dossier_is_rejected_without_sending(sandbox: SandboxServer, outbox: Outbox,
                                                                caplog: pytest.LogCaptureFixture) -> None:
     body = payload(1)
-    del body["applicant"]["phone"]
+    del body["applicant"]["id_number"]  # required (the phone is optional)
     dossier_id = outbox.enqueue(body["procedure_code"], body, "HBT", "K01").uuid
     with client_for(sandbox.url) as client:
         assert SyncEngine(outbox, client).drain_once() == 1
     record = outbox.get(dossier_id)
     assert record is not None
     assert record.status == "rejected"
-    assert "applicant.phone" in (record.reject_reason or "")
+    assert "applicant.id_number" in (record.reject_reason or "")
     assert portal_dossiers(sandbox) == []
     assert "Nguyễn" not in caplog.text
 

@@ -177,6 +177,21 @@ def test_unreadable_id_card_scans_say_so_and_fill_nothing(window: KioskWindow, p
     assert window.journey.screen is Screen.STEP
 
 
+def test_a_card_without_a_permanent_address_says_so_and_fills_nothing(window: KioskWindow) -> None:
+    proc = CATALOG.get(BIRTH)
+    step = next(s for s in proc.steps if s.identity)
+    open_step(window, proc, step.id)
+    parts = SAMPLE_ID_CARD.split("|")
+    parts[5] = ""
+    window.send(ScanIdCard("|".join(parts)))
+    settle()
+    status = window.findChild(QLabel, "step.scan_status")
+    assert status is not None and status.isVisible()
+    assert status.text() == tr("form.scan_no_address", "vi")
+    assert "nơi thường trú" in status.text()
+    assert step_screen(window).editors["applicant_name"].value() == ""
+
+
 @pytest.mark.parametrize("extra", ["", "||||", "|x|y|z|", "\r\n"], ids=["7 fields", "2024 card", "more fields", "CRLF"])
 def test_a_readable_card_fills_the_identity_fields_and_says_so(window: KioskWindow, extra: str) -> None:
     proc = CATALOG.get(BIRTH)

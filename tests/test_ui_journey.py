@@ -15,9 +15,9 @@ from kiosk.catalog.models import FieldKind
 from kiosk.clock import ManualClock
 from kiosk.i18n import MISSING_MARK, STRINGS
 from kiosk.journey import Screen, SetLanguage
+from kiosk.names import VIETNAMESE_LETTERS
 from kiosk.paths import procedures_dir
 from kiosk.sample import sample_answers
-from kiosk.validation import VIETNAMESE_LETTERS
 from tests.qt_helpers import click, visible_texts
 from tests.screen_walk import dispose, make_window, send, shown_widgets, walk_menus, walk_procedure
 from ui.screens.form import StepScreen
@@ -211,7 +211,7 @@ def test_idle_warning_then_continue_then_reset(qtbot: QtBot, window: KioskWindow
     clock.advance(policy.form_seconds - policy.warning_seconds + 1)
     window.poll_idle()
     assert window.overlay.isVisible()
-    assert "Bạn vẫn đang sử dụng?" in "\n".join(visible_texts(window.overlay))
+    assert "Ông/Bà vẫn đang sử dụng máy?" in "\n".join(visible_texts(window.overlay))
     click(qtbot, window, "idle.continue")
     window.poll_idle()
     assert not window.overlay.isVisible()

@@ -80,6 +80,13 @@ class Option(_Model):
     label: Text
 
 
+class AgeByAnswer(_Model):
+    """A least age that depends on another answer of the form (marriage: men 20, women 18)."""
+
+    field: str = Field(description="id of a choice field of the same procedure, e.g. the person's gender")
+    years: dict[str, int] = Field(min_length=1, description="least age in completed years, by that field's answer")
+
+
 class Validation(_Model):
     min_length: int | None = Field(default=None, ge=0)
     max_length: int | None = Field(default=None, ge=1)
@@ -89,6 +96,9 @@ class Validation(_Model):
     max_value: float | None = None
     min_age_years: int | None = Field(default=None, ge=0, description="dates: at least this many years ago")
     max_age_years: int | None = Field(default=None, ge=0, description="dates: at most this many years ago")
+    min_age_by_answer: AgeByAnswer | None = Field(
+        default=None, description="dates of birth: least age by another answer, else min_age_years"
+    )
     allow_future: bool = Field(default=False, description="dates: accept dates after today")
 
 
@@ -268,6 +278,7 @@ class Procedure(_Model):
     @model_validator(mode="after")
     def _references_resolve(self) -> Procedure:
         seen: dict[str, FormField] = {}
+        field_paths: dict[str, str] = {}
         step_ids: set[str] = set()
         for s_index, step in enumerate(self.steps):
             step_path = f"steps[{s_index}]({step.id})"
@@ -283,6 +294,12 @@ class Procedure(_Model):
                 if field.show_if is not None:
                     _check_condition(field.show_if, seen, f"{field_path}.show_if")
                 seen[field.id] = field
+                field_paths[field.id] = field_path
+        for field_id, field_path in field_paths.items():
+            by_answer = seen[field_id].validation.min_age_by_answer
+            if by_answer is not None:  # any field of the procedure: the gender may follow the date of birth
+                _check_condition(Condition(field=by_answer.field, any_of=list(by_answer.years)), seen,
+                                 f"{field_path}.validation.min_age_by_answer")
         self._fee_references_resolve(seen)
         return self
 

@@ -98,7 +98,8 @@ class Applicant(_Request):
     full_name: str = Field(min_length=1, max_length=200)
     id_number: str = Field(pattern=r"^[0-9]{9}([0-9]{3})?$",
                            description="12-digit chip ID card number, or an old 9-digit ID")
-    phone: str = Field(pattern=r"^\+?[0-9]{9,15}$")
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9]{9,15}$",
+                              description="optional; without it, the status lookup takes the ID number's last 4 digits")
     email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
     address: str | None = Field(default=None, max_length=500)
 

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kiosk.fees import assess
+from kiosk.lookup import lookup_digits
 from kiosk.paths import procedures_dir
 from kiosk.portal.models import (
     Acknowledgement,
@@ -274,7 +275,7 @@ def _add_contract_routes(app: FastAPI, state: SandboxState) -> None:
         try:
             receipt, created = state.store.record_dossier(
                 key=str(key), payload_hash=payload_hash, payload=document,
-                phone_last4=payload.applicant.phone[-4:], received=received,
+                phone_last4=lookup_digits(payload.applicant.model_dump()), received=received,
                 agency_code=state.settings.agency_code, make_receipt=make_receipt)
         except IdempotencyConflict:
             raise ProblemError(409, "idempotency-conflict", "Conflict",

@@ -202,8 +202,8 @@ class StepScreen(ScreenView):
         self.help.setText(breakable(step.help.get(lang)) if step.help else "")
         self.scan_hint.setText(t("form.scan_hint"))
         scan = session.scan_result
-        self.scan_status.setText(t("form.scan_ok") if scan == "ok" else t("form.scan_bad") if scan == "bad" else "")
-        role = "error" if scan == "bad" else "subtitle"
+        self.scan_status.setText(t(f"form.scan_{scan}") if scan in ("ok", "bad", "no_address") else "")
+        role = "subtitle" if scan in ("ok", None) else "error"
         if self.scan_status.property("role") != role:
             self.scan_status.setProperty("role", role)
             _repolish(self.scan_status)
