@@ -28,14 +28,17 @@ def _ui(module: str) -> Any:
     return importlib.import_module(module)
 
 
-def _load(args: argparse.Namespace) -> Any:
+def _load(args: argparse.Namespace, scratch: Path | None = None) -> Any:
+    """The runtime for `args`; with `scratch`, a rehearsal in that directory (`rehearsal_settings`)."""
     from kiosk.catalog import CatalogError
-    from kiosk.config import ConfigError, load_settings
+    from kiosk.config import ConfigError, load_settings, rehearsal_settings
     from kiosk.runtime import StartupError, build_runtime
 
     try:
         settings = load_settings(Path(args.config) if getattr(args, "config", None) else None,
                                  site=getattr(args, "site", None))
+        if scratch is not None:
+            settings = rehearsal_settings(settings, scratch)
         return build_runtime(settings)
     except ConfigError as exc:
         print(f"kiosk: configuration error:\n{exc}", file=sys.stderr)
@@ -69,21 +72,30 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_tour(args: argparse.Namespace) -> int:
+    """A rehearsal on this machine's settings and catalog that leaves the machine as it was: the sample dossier
+    goes to an outbox in a temporary directory, sealed with a key made for the tour and thrown away with it;
+    nothing is sent to the portal or printed, and the keyring is never asked."""
+    import tempfile
+
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from kiosk.logs import setup_logging
 
     setup_logging(logging.WARNING, to_file=False)
-    runtime = _load(args)
-    if runtime is None:
-        return EXIT_USAGE
-    tour = _ui("ui.tour")
-    try:
-        summary = tour.run_tour(runtime, Path(args.out), args.procedure)
-    except (tour.TourError, KeyError, ValueError) as exc:
-        print(f"kiosk tour: failed: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        runtime.close()
+    with tempfile.TemporaryDirectory(prefix="kiosk-tour-") as scratch:
+        # This process's secrets and data from here on: the tour's own (kiosk.paths, kiosk.secrets).
+        os.environ.update(KIOSK_DATA_DIR=str(Path(scratch) / "data"), KIOSK_KEYRING_DIR=str(Path(scratch) / "keys"),
+                          PYTHON_KEYRING_BACKEND="kiosk.keystore.LocalFileKeyring")
+        runtime = _load(args, Path(scratch))
+        if runtime is None:
+            return EXIT_USAGE
+        tour = _ui("ui.tour")
+        try:
+            summary = tour.run_tour(runtime, Path(args.out), args.procedure)
+        except (tour.TourError, KeyError, ValueError) as exc:
+            print(f"kiosk tour: failed: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            runtime.close()
     print(f"kiosk tour: {len(summary['screens'])} screens, dossier {summary['dossier']['reference']}, "
           f"written to {args.out}")
     return 0

@@ -326,6 +326,16 @@ def _describe(exc: ValidationError, source: str, env_names: dict[tuple[str, str]
 # --- the loader -----------------------------------------------------------------------------------
 
 
+def rehearsal_settings(settings: Settings, scratch: Path) -> Settings:
+    """`settings` for a rehearsal (`kiosk tour`) in the directory `scratch`: its own outbox there, no portal,
+    no printer; the site, catalog, language and texts stay those of this machine."""
+    return settings.model_copy(update={
+        "outbox": settings.outbox.model_copy(update={"path": str(scratch / "outbox.sqlite3")}),
+        "portal": settings.portal.model_copy(update={"base_url": None}),
+        "printer": settings.printer.model_copy(update={"kind": "none", "address": ""}),
+    })
+
+
 def load_settings(
     config_file: Path | None = None,
     site: str | None = None,

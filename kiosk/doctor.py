@@ -1,8 +1,8 @@
 """`kiosk doctor`: check everything a kiosk needs, one line per check, each failure with its fix.
 
-Checks: configuration, display, fonts covering Vietnamese, disk space, keyring backend and the
-secrets in it, procedure catalog, the site's facts (placeholders FAIL, values still to confirm WARN), the
-public-holiday data, printer and paper, portal TLS, authentication and clock skew.
+Checks: configuration, display, the Qt platform plugin's system libraries, fonts covering Vietnamese, disk
+space, keyring backend and the secrets in it, procedure catalog, the site's facts (placeholders FAIL, values
+still to confirm WARN), the public-holiday data, printer and paper, portal TLS, authentication and clock skew.
 The exit status is 1 when any check FAILs; a WARN is reported but does not fail. Nothing here
 imports Qt: the font check reads the font's character map itself.
 """
@@ -183,6 +183,96 @@ def check_display(environ: dict[str, str] | None = None, dri: Path = Path("/dev/
         return ok("display", f"no session here (SSH), but {cards[0]} exists for cage to draw on")
     return fail("display", "no display and no graphics device (/dev/dri/card*)",
                 "connect the screen and check the graphics driver (ls /dev/dri); on a VM enable a virtual GPU")
+
+
+# Libraries Qt's platform plugins need that a minimal Debian lacks, by the package that brings each.
+QT_LIBRARY_PACKAGES = {
+    "libxcb-cursor.so.0": "libxcb-cursor0",
+    "libxcb-keysyms.so.1": "libxcb-keysyms1",
+    "libxcb-icccm.so.4": "libxcb-icccm4",
+    "libxcb-image.so.0": "libxcb-image0",
+    "libxcb-render-util.so.0": "libxcb-render-util0",
+    "libxcb-shape.so.0": "libxcb-shape0",
+    "libxcb-xinerama.so.0": "libxcb-xinerama0",
+    "libxcb-xkb.so.1": "libxcb-xkb1",
+    "libxcb-randr.so.0": "libxcb-randr0",
+    "libxcb-xfixes.so.0": "libxcb-xfixes0",
+    "libxcb-sync.so.1": "libxcb-sync1",
+    "libxcb-shm.so.0": "libxcb-shm0",
+    "libxcb-render.so.0": "libxcb-render0",
+    "libxcb-xinput.so.0": "libxcb-xinput0",
+    "libxcb.so.1": "libxcb1",
+    "libX11-xcb.so.1": "libx11-xcb1",
+    "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
+    "libxkbcommon.so.0": "libxkbcommon0",
+    "libwayland-client.so.0": "libwayland-client0",
+    "libwayland-cursor.so.0": "libwayland-cursor0",
+    "libwayland-egl.so.1": "libwayland-egl1",
+    "libEGL.so.1": "libegl1",
+    "libGL.so.1": "libgl1",
+    "libOpenGL.so.0": "libopengl0",
+    "libfontconfig.so.1": "libfontconfig1",
+    "libfreetype.so.6": "libfreetype6",
+    "libdbus-1.so.3": "libdbus-1-3",
+    "libglib-2.0.so.0": "libglib2.0-0",
+}
+
+
+def qt_platform(env: dict[str, str] | os._Environ[str]) -> str:
+    """The platform plugin Qt will load: QT_QPA_PLATFORM, else Wayland in a Wayland session, else xcb."""
+    chosen = env.get("QT_QPA_PLATFORM", "").split(";")[0].split(":")[0]
+    if chosen:
+        return chosen
+    return "wayland" if env.get("WAYLAND_DISPLAY") else "xcb"
+
+
+def qt_plugins_dir() -> Path | None:
+    """PySide6's Qt plugin directory, found without importing Qt (the core never does)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("PySide6")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "Qt" / "plugins"
+
+
+def check_qt_platform(environ: dict[str, str] | None = None, plugins: Path | None = None,
+                      ldd: str = "ldd") -> CheckResult:
+    """Can Qt load the platform plugin it will use? `ldd` lists the shared libraries the plugin (and Qt's
+    library for that platform) cannot find; each is named with the Debian package to install."""
+    import subprocess
+
+    env = os.environ if environ is None else environ
+    platform = qt_platform(env)
+    if platform in ("offscreen", "minimal"):
+        return skip("qt platform", f"{platform}: draws nowhere, needs no system library")
+    plugins = plugins or qt_plugins_dir()
+    if plugins is None:
+        return fail("qt platform", "PySide6 is not installed", "reinstall the kiosk (deploy/install.sh)")
+    names = {"wayland": ("libqwayland.so", "libqwayland-generic.so", "libqwayland-egl.so")}.get(
+        platform, (f"libq{platform}.so",))
+    plugin = next((plugins / "platforms" / name for name in names if (plugins / "platforms" / name).exists()), None)
+    if plugin is None:
+        return fail("qt platform", f"Qt has no '{platform}' platform plugin in {plugins / 'platforms'}",
+                    "set QT_QPA_PLATFORM to wayland (under cage) or xcb (under X11)")
+    qt_lib = plugins.parent / "lib"
+    libraries = [plugin, *sorted(qt_lib.glob("libQt6XcbQpa.so*" if platform == "xcb" else "libQt6Wayland*.so*"))]
+    missing: list[str] = []
+    for library in libraries:
+        try:
+            done = subprocess.run([ldd, str(library)], capture_output=True, text=True, timeout=20, check=False,
+                                  env={**os.environ, "LD_LIBRARY_PATH": str(qt_lib)})
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return skip("qt platform", f"cannot list the libraries of {plugin.name} ({type(exc).__name__})")
+        for line in done.stdout.splitlines():
+            name, _, where = line.strip().partition(" => ")
+            if where.strip() == "not found" and name not in missing:
+                missing.append(name)
+    if missing:
+        packages = sorted({QT_LIBRARY_PACKAGES.get(name, name) for name in missing})
+        return fail("qt platform", f"Qt's {platform} plugin cannot load: missing {', '.join(missing)}",
+                    f"sudo apt-get install {' '.join(packages)}")
+    return ok("qt platform", f"{platform} plugin and its libraries load ({plugin.name})")
 
 
 def check_disk(directory: Path | None = None, minimum: int = MIN_FREE_BYTES) -> CheckResult:
@@ -488,7 +578,7 @@ def check_portal(settings: Settings, secret_reader: Callable[[], str | None] | N
 
 def run_checks(config_file: Path | None = None, site: str | None = None) -> list[CheckResult]:
     config_result, settings = check_config(config_file, site)
-    results = [config_result, check_display(), check_fonts(), check_disk(), check_keyring(),
+    results = [config_result, check_display(), check_qt_platform(), check_fonts(), check_disk(), check_keyring(),
                check_outbox_key(settings), check_staff_pin()]
     if settings is None:
         for name in ("catalog", "printer", "portal"):

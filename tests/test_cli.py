@@ -85,3 +85,41 @@ def test_tour_writes_screens_receipt_and_summary(tmp_path: Path) -> None:
     with Image.open(out / summary["receipt"]["image"]) as slip:
         found = [b.text for b in zxingcpp.read_barcodes(np.asarray(slip.convert("L")))]
     assert any(reference in text for text in found), found
+
+
+def _tree(*roots: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file under `roots` with its bytes and modification time."""
+    return {str(p): (p.read_bytes(), p.stat().st_mtime_ns) for root in roots for p in sorted(root.rglob("*"))
+            if p.is_file()}
+
+
+@pytest.mark.slow
+def test_tour_on_a_provisioned_kiosk_leaves_it_as_it_was(tmp_path: Path) -> None:
+    """A technician runs `kiosk tour` on a live kiosk, as root in an SSH session with no keyring configured:
+    it works, and the kiosk's outbox, keys and settings are byte for byte what they were."""
+    from kiosk.crypto import Sealer
+    from kiosk.outbox import Outbox
+
+    home = tmp_path / "home"
+    data, keys, machine = tmp_path / "var/lib/kiosk/data", tmp_path / "var/lib/kiosk/keyring", tmp_path / "etc/kiosk"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KIOSK", "PYTHON_KEYRING", "XDG_"))}
+    env.update(HOME=str(home), KIOSK_DATA_DIR=str(data), KIOSK_KEYRING_DIR=str(keys))
+    provision = subprocess.run(
+        [sys.executable, "-m", "kiosk", "provision", "--site", "bach-khoa", "--portal", "http://127.0.0.1:9",
+         "--client-id", "hbt-bachkhoa-01", "--config-out", str(machine / "kiosk.toml"),
+         "--staff-pin", "482916", "--tech-pin", "730584"],
+        input="portal-secret\n", capture_output=True, text=True, cwd=REPO, timeout=120, check=False,
+        env=dict(env, PYTHON_KEYRING_BACKEND="kiosk.keystore.LocalFileKeyring"))
+    assert provision.returncode == 0, provision.stderr
+    data.mkdir(parents=True, exist_ok=True)
+    Outbox(data / "outbox.sqlite3", Sealer(os.urandom(32))).close()  # the kiosk's own, real outbox
+    before = _tree(data, keys, machine, home)
+    assert str(data / "outbox.sqlite3") in before
+
+    out = tmp_path / "tour"
+    result = kiosk("tour", "--out", str(out), "--config", str(machine / "kiosk.toml"),
+                   env=dict(env, QT_QPA_PLATFORM="offscreen"), timeout=240)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    assert summary["dossier"]["reference"].startswith("BKH-")  # the machine's own site and settings
+    assert _tree(data, keys, machine, home) == before

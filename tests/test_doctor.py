@@ -29,6 +29,7 @@ from kiosk.doctor import (
     check_clock,
     check_display,
     check_fonts,
+    check_qt_platform,
     font_codepoints,
     report,
     run_checks,
@@ -400,3 +401,31 @@ def test_export_logs(tmp_path: Path, isolated_dirs: Path) -> None:
     blocker.write_text("", "utf-8")
     result = kiosk("export-logs", str(blocker / "logs.tar.gz"))
     assert result.returncode == 1 and "cannot write" in result.stderr and "Traceback" not in result.stderr
+
+
+# --- the Qt platform plugin's system libraries ---------------------------------------------------------
+
+
+def test_qt_platform_names_the_package_of_a_missing_library(tmp_path: Path) -> None:
+    """On a fresh Debian without libxcb-cursor0, Qt's xcb plugin aborts the kiosk at start: the doctor says
+    which package to install (the loader's own answer, as ldd prints it on such a machine)."""
+    ldd = tmp_path / "ldd"
+    ldd.write_text("#!/bin/sh\necho '\tlibxcb-cursor.so.0 => not found'\n"
+                   "echo '\tlibxcb1.so.1 => /lib/x86_64-linux-gnu/libxcb.so.1 (0x00007f0000000000)'\n")
+    ldd.chmod(0o755)
+    result = check_qt_platform({"DISPLAY": ":0"}, ldd=str(ldd))
+    assert result.outcome is Outcome.FAIL
+    assert "libxcb-cursor.so.0" in result.line()
+    assert "apt-get install libxcb-cursor0" in result.line()
+
+
+def test_qt_platform_on_this_machine_reads_the_real_plugin() -> None:
+    """The real ldd on PySide6's real xcb plugin: whatever it reports names real files and packages."""
+    result = check_qt_platform({"QT_QPA_PLATFORM": "xcb"})
+    if result.outcome is Outcome.FAIL:
+        assert "apt-get install" in result.line()
+    else:
+        assert result.outcome is Outcome.OK and "libqxcb.so" in result.line()
+    assert check_qt_platform({"QT_QPA_PLATFORM": "offscreen"}).outcome is Outcome.SKIP
+    bogus = check_qt_platform({"QT_QPA_PLATFORM": "nosuchplatform"})
+    assert bogus.outcome is Outcome.FAIL and "no 'nosuchplatform' platform plugin" in bogus.line()
