@@ -56,6 +56,11 @@ CREATE TABLE IF NOT EXISTS feedback (
 """
 
 STATUSES = ("queued", "sending", "accepted", "rejected")
+KEY_MISMATCH = (
+    "the outbox key in the keyring does not open the stored dossiers waiting to be sent (was it replaced?). "
+    "Nothing was changed. Call the technician: restore the key from the site's backup as described in "
+    "docs/DEPLOY.md, section 'The outbox key was replaced'; do not re-provision while dossiers are waiting."
+)
 
 
 class OutboxError(Exception):
@@ -64,6 +69,13 @@ class OutboxError(Exception):
 
 class OutboxFull(OutboxError):  # noqa: N818 (reads as the condition it reports)
     """The disk is full."""
+
+
+class OutboxKeyError(OutboxError):
+    """The key in the keyring does not open a stored dossier: a local problem, never the resident's.
+
+    The dossier stays queued (it is not the portal that refused it); start-up stops and the technician
+    restores the key that sealed it (docs/DEPLOY.md, "The outbox key was replaced")."""
 
 
 @dataclass(frozen=True)
@@ -179,9 +191,12 @@ class Outbox:
     # --- sync side --------------------------------------------------------------------------------
 
     def recover(self) -> int:
-        """After a crash, dossiers left 'sending' go back to 'queued' (the idempotency key makes it safe)."""
+        """After a crash, dossiers and feedback left 'sending' go back to 'queued' (the idempotency key makes it
+        safe); returns how many."""
         with self._tx() as db:
-            return db.execute("UPDATE dossiers SET status = 'queued' WHERE status = 'sending'").rowcount
+            dossiers = db.execute("UPDATE dossiers SET status = 'queued' WHERE status = 'sending'").rowcount
+            feedback = db.execute("UPDATE feedback SET status = 'queued' WHERE status = 'sending'").rowcount
+        return int(dossiers) + int(feedback)
 
     def claim_next(self, now: float) -> ClaimedDossier | None:
         """Take the oldest queued dossier that is due, mark it 'sending' and return it decrypted."""
@@ -198,10 +213,28 @@ class Outbox:
         try:
             payload = json.loads(self._sealer.open(row[-1], record.uuid.encode()))
         except (DecryptionError, TypeError, ValueError):
-            self.mark_rejected(record.uuid, "stored data cannot be decrypted on this kiosk")
-            log.error("dossier %s cannot be decrypted; marked rejected", record.local_ref)
-            return None
+            # A local key problem: the dossier goes back to the queue untouched and sync stops.
+            self.release(record.uuid, 0, "stored data cannot be decrypted with the current outbox key")
+            log.error("dossier %s cannot be decrypted with the current outbox key; left queued", record.local_ref)
+            raise OutboxKeyError(KEY_MISMATCH) from None
         return ClaimedDossier(_replace(record, status="sending", attempts=record.attempts + 1), payload)
+
+    def verify_key(self) -> int:
+        """Check that the current key opens every dossier and feedback item still to be sent, and the newest
+        stored dossier: raises OutboxKeyError otherwise. Returns how many sealed values were opened."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT uuid, payload FROM dossiers WHERE status IN ('queued', 'sending')"
+                " UNION ALL SELECT * FROM (SELECT uuid, payload FROM dossiers WHERE payload IS NOT NULL"
+                " ORDER BY created_at DESC LIMIT 1)"
+                " UNION ALL SELECT uuid, payload FROM feedback WHERE status IN ('queued', 'sending')"
+            ).fetchall()
+        for item_id, sealed in rows:
+            try:
+                self._sealer.open(sealed, item_id.encode())
+            except (DecryptionError, TypeError) as exc:
+                raise OutboxKeyError(KEY_MISMATCH) from exc
+        return len(rows)
 
     def mark_accepted(
         self, dossier_uuid: str, official_code: str, accepted_at: str, appointment_date: str | None = None,
@@ -320,7 +353,12 @@ class Outbox:
             if row is None:
                 return None
             db.execute("UPDATE feedback SET status = 'sending', attempts = attempts + 1 WHERE uuid = ?", (row[0],))
-        return row[0], row[1], json.loads(self._sealer.open(row[2], row[0].encode()))
+        try:
+            payload = json.loads(self._sealer.open(row[2], row[0].encode()))
+        except (DecryptionError, TypeError, ValueError):
+            self.release_feedback(row[0], 0)
+            raise OutboxKeyError(KEY_MISMATCH) from None
+        return row[0], row[1], payload
 
     def mark_feedback_sent(self, item_id: str) -> None:
         with self._tx() as db:

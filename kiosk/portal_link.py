@@ -21,7 +21,7 @@ from kiosk.catalog import Catalog, CatalogError
 from kiosk.catalog.loader import parse_procedure
 from kiosk.config import Settings
 from kiosk.lookup import LookupResult, TimelineEntry, lookup_local
-from kiosk.outbox import Outbox
+from kiosk.outbox import Outbox, OutboxError
 from kiosk.portal.client import CatalogResult, NotModified, PortalClient
 from kiosk.portal.errors import PortalError, PortalRejected
 from kiosk.portal.models import Command, Heartbeat
@@ -80,7 +80,7 @@ class PortalLink:
                 failure = self.engine.last_failure
                 sent = self.engine.drain_feedback_once() if failure is None else 0
                 report = SyncReport(failure is None, settled, sent, failure, time.time())
-            except (PortalError, SecretsError) as exc:
+            except (PortalError, SecretsError, OutboxError) as exc:
                 log.warning("sync round failed: %s", type(exc).__name__)
                 report = SyncReport(False, 0, 0, type(exc).__name__, time.time())
         self.last_report = report

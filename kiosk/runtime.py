@@ -71,19 +71,13 @@ def open_outbox(settings: Settings) -> Outbox:
     return outbox
 
 
-def check_outbox_key(outbox: Outbox, sample: int = 50) -> None:
-    """Stop start-up when the key has the right shape but is not the one that sealed the stored dossiers:
-    sync would otherwise give up on every queued dossier as undecryptable."""
-    for record in outbox.records(limit=sample):
-        try:
-            if outbox.payload(record.uuid) is not None:
-                return
-        except OutboxError:
-            raise StartupError(
-                "the outbox key in the keyring does not open the stored dossiers (was it replaced?). "
-                "Call the technician: restore the key from the site's backup; do not re-provision "
-                "while dossiers are still waiting to be sent."
-            ) from None
+def check_outbox_key(outbox: Outbox) -> None:
+    """Stop start-up when the key does not open every dossier still to be sent (and the newest one): sync
+    would otherwise find them undecryptable. Nothing is changed in the outbox."""
+    try:
+        outbox.verify_key()
+    except OutboxError as exc:
+        raise StartupError(str(exc)) from None
 
 
 def build_runtime(settings: Settings, clock: Clock | None = None, catalog_dir: Path | None = None) -> Runtime:
