@@ -31,6 +31,9 @@ from kiosk.sync import SyncEngine
 log = logging.getLogger(__name__)
 
 CACHE_FILE = "portal-catalog.json"
+# A sync round ends by then, whatever the portal does: the exchange in progress is cut, its dossier goes back
+# to the queue, and the next round starts on schedule.
+ROUND_DEADLINE_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -73,8 +76,12 @@ class PortalLink:
     def close(self) -> None:
         self.client.close()
 
-    def sync_round(self) -> SyncReport:
-        with self._lock:
+    def abort(self) -> None:
+        """From any thread (shutdown): cut the exchange in progress; its dossier is released to the queue."""
+        self.client.abort()
+
+    def sync_round(self, deadline_s: float = ROUND_DEADLINE_S) -> SyncReport:
+        with self._lock, self.client.deadline(deadline_s):
             try:
                 settled = self.engine.drain_once()
                 failure = self.engine.last_failure
