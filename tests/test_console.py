@@ -218,8 +218,8 @@ def test_exit_is_for_technicians_only(qtbot: QtBot, window: KioskWindow) -> None
 
 def test_change_pin(qtbot: QtBot, window: KioskWindow) -> None:
     auth = StaffAuth(window.runtime.clock)
-    auth.set_pin("staff", "1357")
-    auth.set_pin("technician", "97531")
+    auth.set_pin("staff", "135792")
+    auth.set_pin("technician", "9753186")
     window.open_console("staff")
     console = console_of(window)
     console.show_page("actions")
@@ -230,24 +230,24 @@ def test_change_pin(qtbot: QtBot, window: KioskWindow) -> None:
     new, again = find(window, QLineEdit, "console.pin.new"), find(window, QLineEdit, "console.pin.repeat")
     assert isinstance(new, QLineEdit) and isinstance(again, QLineEdit)
     assert new.echoMode() is QLineEdit.EchoMode.Password
-    new.setText("2468")
-    again.setText("2486")
+    new.setText("246813")
+    again.setText("248613")
     press(qtbot, window, "console.pin.save")
     assert "không giống nhau" in message(window)
-    assert auth.verify("1357") == "staff"
+    assert auth.verify("135792") == "staff"
 
-    new.setText("97531")
-    again.setText("97531")
+    new.setText("9753186")
+    again.setText("9753186")
     press(qtbot, window, "console.pin.save")
     assert "trùng" in message(window)
 
-    new.setText("2468")
-    again.setText("2468")
+    new.setText("246813")
+    again.setText("246813")
     press(qtbot, window, "console.pin.save")
     assert message(window) == "Đã đổi mã PIN."
     assert new.text() == "" and again.text() == ""
-    assert auth.verify("2468") == "staff"
-    assert auth.verify("1357") is None
+    assert auth.verify("246813") == "staff"
+    assert auth.verify("135792") is None
 
 
 def test_reload_catalog_uses_a_good_one_and_keeps_the_old_one_when_bad(

@@ -45,7 +45,7 @@ from kiosk.printing import PrinterState, printer_transport
 from kiosk.receipt import build_checklist
 from kiosk.secrets import SecretsError
 from kiosk.slips import SlipRecord
-from kiosk.staff_auth import PinError, Role, StaffAuth, valid_pin_shape
+from kiosk.staff_auth import PinError, Role, StaffAuth, valid_pin_shape, weak_pin_reason
 from kiosk.stats import DayFigures, StatsStore, report_to_portal
 from kiosk.status import KioskStatus, collect_status, portal_client, record_sync
 from kiosk.sync import SyncEngine
@@ -613,6 +613,9 @@ class StaffConsole(QFrame):
             return
         if not valid_pin_shape(pin):
             self.say("console.pin.shape")
+            return
+        if weak_pin_reason(pin) is not None:
+            self.say("console.pin.weak")
             return
         try:
             StaffAuth(self.runtime.clock).set_pin(role, pin)
