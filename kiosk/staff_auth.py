@@ -20,15 +20,17 @@ import base64
 import binascii
 import hashlib
 import hmac
+import ipaddress
 import itertools
 import json
 import logging
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from kiosk import paths, secrets
+from kiosk import keyfile, paths, secrets
 from kiosk.atomic import write_text_atomically
 from kiosk.clock import Clock, SystemClock
 
@@ -264,3 +266,59 @@ class StaffAuth:
             self._unsaved = state
             return
         self._unsaved = None
+
+
+# --- what the console lets a technician set -----------------------------------------------------------
+
+PRINTER_OUTPUT_DIR = "printer"  # the one folder under the data dir a file or PDF printer may write into
+PRINTER_PORTS = range(9100, 9110)  # raw printing (JetDirect) ports
+_DEVICE = re.compile(r"/dev/usb/lp[0-9]{1,2}")
+_SERIAL = re.compile(r"/dev/tty(USB|ACM|S)[0-9]{1,2}(@[0-9]{3,7})?")
+_QUEUE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+_USB_ID = re.compile(r"[0-9A-Fa-f]{4}:[0-9A-Fa-f]{4}")
+
+
+def printer_target_refusal(kind: str, address: str) -> str | None:
+    """Why the staff console may not send receipts to this printer (None when it may).
+
+    Only technicians change the printer, and only to a printer: a raw port of a machine on the private
+    LAN, a USB or serial printer device, a CUPS queue name, or a file in the data dir's `printer` folder
+    (a dry run). Never a host on the Internet or this machine, never another file of the kiosk (the outbox,
+    the secrets file, the settings).
+    """
+    address = address.strip()
+    if kind == "none" or (kind in ("system", "pdf") and not address):  # no printer, or the system's defaults
+        return None
+    if not address:
+        return f"a {kind} printer needs an address"
+    if kind == "network":
+        host, sep, port = address.rpartition(":")
+        if not sep or "]" in port:
+            host, port = address, "9100"
+        try:
+            ip = ipaddress.ip_address(host.strip("[]"))
+        except ValueError:
+            return "give the printer's IP address on the local network (e.g. 192.168.1.50:9100)"
+        if not ip.is_private or ip.is_loopback or ip.is_unspecified or ip.is_link_local:
+            return f"{ip} is not a printer on the local network"
+        if not port.isdigit() or int(port) not in PRINTER_PORTS:
+            return f"a network printer listens on a port from {PRINTER_PORTS[0]} to {PRINTER_PORTS[-1]}"
+        return None
+    if kind == "usb":
+        return None if _USB_ID.fullmatch(address) else "give the USB printer as vendor:product (e.g. 0416:5011)"
+    if kind == "serial":
+        return None if _SERIAL.fullmatch(address) else "give a serial port such as /dev/ttyUSB0@9600"
+    if kind == "system":
+        return None if _QUEUE.fullmatch(address) else "give the name of a CUPS print queue"
+    if kind == "file" and _DEVICE.fullmatch(address):
+        return None
+    if kind in ("file", "pdf"):
+        allowed = (paths.data_dir() / PRINTER_OUTPUT_DIR).resolve()
+        target = Path(address).resolve()
+        secrets_file = keyfile.path().resolve()
+        if target == secrets_file or secrets_file.parent in (target, *target.parents):
+            return "not the secrets file"
+        if target == allowed or allowed in target.parents:
+            return None
+        return f"a {kind} printer writes only under {allowed} (or to /dev/usb/lp0)"
+    return f"unknown printer kind {kind!r}"

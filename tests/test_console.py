@@ -15,7 +15,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QComboBox, QLineEdit, QListWidget, QPushButton, QSpinBox, QWidget
 from pytestqt.qtbot import QtBot
 
-from kiosk import __version__, paths
+from kiosk import __version__, keyfile, paths
 from kiosk.catalog import load_catalog
 from kiosk.clock import ManualClock
 from kiosk.config import CatalogSettings, PortalSettings, PrinterSettings, Settings, load_settings
@@ -439,6 +439,64 @@ def test_a_wrong_printer_address_is_not_saved(qtbot: QtBot, window: KioskWindow,
     assert message(window) == "Đã lưu và áp dụng cài đặt."
     assert window.runtime.settings.printer.kind == "network"
     assert window.printing.settings.printer.address == "192.168.1.50:9100"  # a new print service uses it
+
+
+def test_only_technicians_see_the_printer_settings(qtbot: QtBot, window: KioskWindow, isolated_dirs: Path) -> None:
+    window.open_console("staff")
+    console_of(window).show_page("settings")
+    kind = find(window, QComboBox, "console.printer.kind")
+    address = find(window, QLineEdit, "console.printer.address")
+    assert isinstance(kind, QComboBox) and isinstance(address, QLineEdit)
+    assert not kind.isVisible() and not address.isVisible()
+    kind.setCurrentText("file")  # even if the hidden fields were changed, a staff save leaves the printer alone
+    address.setText(str(keyfile.path()))
+    press(qtbot, window, "console.settings.save")
+    assert window.runtime.settings.printer.kind == "none"
+    assert not (isolated_dirs / "settings-override.toml").exists()
+    press(qtbot, window, "console.close")
+    window.open_console("technician")
+    console_of(window).show_page("settings")
+    assert kind.isVisible() and address.isVisible()
+
+
+@pytest.mark.parametrize(("kind_name", "target", "reason"), [
+    ("network", "8.8.8.8:9100", "not a printer on the local network"),
+    ("network", "127.0.0.1:9100", "not a printer on the local network"),
+    ("network", "192.168.1.50:22", "port from 9100"),
+    ("network", "printer.example.com:9100", "IP address"),
+    ("file", "SECRETS", "not the secrets file"),
+    ("file", "/etc/kiosk/kiosk.toml", "writes only under"),
+    ("file", "OUTBOX", "writes only under"),
+    ("serial", "/etc/passwd", "serial port"),
+])
+def test_a_technician_cannot_point_the_printer_anywhere(qtbot: QtBot, window: KioskWindow, isolated_dirs: Path,
+                                                        kind_name: str, target: str, reason: str) -> None:
+    target = {"SECRETS": str(keyfile.path()), "OUTBOX": str(window.runtime.settings.outbox_path())}.get(target, target)
+    window.open_console("technician")
+    console_of(window).show_page("settings")
+    kind = find(window, QComboBox, "console.printer.kind")
+    address = find(window, QLineEdit, "console.printer.address")
+    assert isinstance(kind, QComboBox) and isinstance(address, QLineEdit)
+    kind.setCurrentText(kind_name)
+    address.setText(target)
+    press(qtbot, window, "console.settings.save")
+    assert "chưa lưu" in message(window) and reason in message(window)
+    assert not (isolated_dirs / "settings-override.toml").exists()
+    assert window.runtime.settings.printer.kind == "none"
+
+
+def test_a_technician_may_print_to_a_file_in_the_data_dir(qtbot: QtBot, window: KioskWindow,
+                                                         isolated_dirs: Path) -> None:
+    window.open_console("technician")
+    console_of(window).show_page("settings")
+    kind = find(window, QComboBox, "console.printer.kind")
+    address = find(window, QLineEdit, "console.printer.address")
+    assert isinstance(kind, QComboBox) and isinstance(address, QLineEdit)
+    kind.setCurrentText("file")
+    address.setText(str(isolated_dirs / "printer" / "dry-run.bin"))
+    press(qtbot, window, "console.settings.save")
+    assert message(window) == "Đã lưu và áp dụng cài đặt."
+    assert window.runtime.settings.printer.address == str(isolated_dirs / "printer" / "dry-run.bin")
 
 
 # --- statistics -----------------------------------------------------------------------------------

@@ -45,7 +45,14 @@ from kiosk.printing import PrinterState, printer_transport
 from kiosk.receipt import build_checklist
 from kiosk.secrets import SecretsError
 from kiosk.slips import SlipRecord
-from kiosk.staff_auth import PinError, Role, StaffAuth, valid_pin_shape, weak_pin_reason
+from kiosk.staff_auth import (
+    PinError,
+    Role,
+    StaffAuth,
+    printer_target_refusal,
+    valid_pin_shape,
+    weak_pin_reason,
+)
 from kiosk.stats import DayFigures, StatsStore, report_to_portal
 from kiosk.status import KioskStatus, collect_status, portal_client, record_sync
 from kiosk.sync import SyncEngine
@@ -396,6 +403,11 @@ class StaffConsole(QFrame):
         self.printer_title.setText(t("console.settings.printer"))
         for key, printer_label in self.printer_labels.items():
             printer_label.setText(t(f"console.printer.{key}"))
+        technician = self.role == "technician"  # only technicians see and change where receipts go
+        printer_widgets: list[QWidget] = [self.printer_title, self.printer_kind, self.printer_address,
+                                          self.printer_width, *self.printer_labels.values()]
+        for printer_widget in printer_widgets:
+            printer_widget.setVisible(technician)
         self.csv_label.setText(t("console.csv.path"))
         if self.status is not None:
             self._show_status(self.status)
@@ -660,6 +672,8 @@ class StaffConsole(QFrame):
             "printer": {"kind": self.printer_kind.currentText(), "address": self.printer_address.text().strip(),
                         "paper_width_mm": int(self.printer_width.currentText())},
         }
+        if self.role != "technician":
+            del changes["printer"]
         current = self.runtime.settings
         # Only what differs is written, so a later change by the technician in the machine file still shows.
         changes = {section: {k: v for k, v in values.items() if getattr(getattr(current, section), k) != v}
@@ -668,10 +682,16 @@ class StaffConsole(QFrame):
         if not changes:
             self.say("console.settings.saved")
             return
+        printer = current.printer.model_copy(update=changes.get("printer", {}))
         try:
-            printer_transport(current.printer.model_copy(update=changes.get("printer", {})))
+            printer_transport(printer)
         except ValueError as exc:
             self.say("console.settings.bad", reason=str(exc))
+            return
+        refusal = printer_target_refusal(printer.kind, printer.address) if "printer" in changes else None
+        if refusal is not None:
+            log.warning("printer setting refused (%s)", printer.kind)
+            self.say("console.settings.bad", reason=refusal)
             return
         try:
             updated = save_overrides(current, changes)
