@@ -343,6 +343,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "console.status.never": ("chưa có", "never"),
     "console.status.outbox": ("Hồ sơ chờ gửi: {depth} · đã được tiếp nhận: {accepted} · bị từ chối: {rejected}",
                               "Waiting to be sent: {depth} · accepted: {accepted} · rejected: {rejected}"),
+    "console.status.outbox_damaged": (
+        "⚠ Tệp hồ sơ cũ bị hỏng đã được cất riêng ({count} tệp); máy vẫn nhận hồ sơ mới. Vui lòng gọi kỹ thuật "
+        "viên để khôi phục các hồ sơ còn đọc được (kiosk outbox salvage).",
+        "⚠ A damaged outbox file was set aside ({count} file(s)); the kiosk still takes new dossiers. Call the "
+        "technician to recover the dossiers that can still be read (kiosk outbox salvage)."),
     "console.status.rejected_title": ("Hồ sơ bị từ chối và lý do của Cổng dịch vụ công",
                                       "Rejected dossiers and the portal's reasons"),
     "console.status.rejected_none": ("Không có hồ sơ nào bị từ chối.", "No rejected dossiers."),

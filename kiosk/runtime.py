@@ -14,7 +14,7 @@ from kiosk.config import Settings
 from kiosk.crypto import Sealer
 from kiosk.idle import IdlePolicy
 from kiosk.journey import Journey
-from kiosk.outbox import Outbox, OutboxError
+from kiosk.outbox import Outbox, OutboxError, open_or_set_aside
 from kiosk.secrets import SecretsError, outbox_key
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,10 @@ def open_outbox(settings: Settings) -> Outbox:
         key = outbox_key(create=first_start)
     except SecretsError as exc:
         raise StartupError(str(exc)) from None
-    outbox = Outbox(path, Sealer(key))
+    try:
+        outbox = open_or_set_aside(path, Sealer(key))
+    except OutboxError as exc:
+        raise StartupError(str(exc)) from None
     if not first_start:
         try:
             check_outbox_key(outbox)

@@ -441,6 +441,16 @@ def test_a_wrong_printer_address_is_not_saved(qtbot: QtBot, window: KioskWindow,
     assert window.printing.settings.printer.address == "192.168.1.50:9100"  # a new print service uses it
 
 
+def test_staff_are_told_when_a_damaged_outbox_was_set_aside(qtbot: QtBot, window: KioskWindow) -> None:
+    path = window.runtime.settings.outbox_path()
+    damaged = path.with_name(f"{path.stem}-damaged-20261206T010203Z{path.suffix}")
+    damaged.write_bytes(b"\x00" * 4096)  # what start-up leaves beside the outbox after setting one aside
+    window.open_console("staff")
+    qtbot.waitUntil(lambda: "đã được cất riêng (1 tệp)" in text_of(window, "console.status.outbox"), timeout=5000)
+    assert "gọi kỹ thuật viên" in text_of(window, "console.status.outbox")
+    assert str(damaged) not in text_of(window, "console.status.outbox")
+
+
 def test_only_technicians_see_the_printer_settings(qtbot: QtBot, window: KioskWindow, isolated_dirs: Path) -> None:
     window.open_console("staff")
     console_of(window).show_page("settings")

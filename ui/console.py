@@ -39,7 +39,7 @@ from kiosk.config import ConfigError, IdleSettings, Settings, save_overrides
 from kiosk.i18n import tr
 from kiosk.idle import IdlePolicy
 from kiosk.journey import Reset, Screen
-from kiosk.outbox import Outbox
+from kiosk.outbox import Outbox, set_aside_copies
 from kiosk.portal.errors import PortalError
 from kiosk.printing import PrinterState, printer_transport
 from kiosk.receipt import build_checklist
@@ -101,6 +101,7 @@ class StaffConsole(QFrame):
         self.window_ = window
         self.runtime = window.runtime
         self.role: Role = "staff"
+        self._damaged_outboxes = 0  # damaged outbox files set aside beside the outbox
         self.lang = "vi"
         self._last_activity = self.runtime.clock.monotonic()
         self.status: KioskStatus | None = None
@@ -436,14 +437,15 @@ class StaffConsole(QFrame):
             service.check_state()
         slips = service.slips if service is not None else None
 
-        def collect() -> tuple[KioskStatus, list[SlipRecord]]:
+        def collect() -> tuple[KioskStatus, list[SlipRecord], int]:
             status = collect_status(settings, outbox=outbox, catalog=catalog, printer=printer)
-            return status, (slips.today() if slips is not None else [])
+            damaged = len(set_aside_copies(settings.outbox_path()))
+            return status, (slips.today() if slips is not None else []), damaged
 
         report = getattr(self._portal_service(), "last_report", None)
 
-        def done(result: tuple[KioskStatus, list[SlipRecord]]) -> None:
-            status = result[0]
+        def done(result: tuple[KioskStatus, list[SlipRecord], int]) -> None:
+            status, self._damaged_outboxes = result[0], result[2]
             if report is not None and status.portal_configured:  # the running sync service knows best
                 status.portal_online = bool(report.online)
                 status.last_sync_error = None if report.online else (report.error or "?")
@@ -489,9 +491,11 @@ class StaffConsole(QFrame):
             labels["portal"].setText(t("console.status.portal.offline", error=status.last_sync_error or "?"))
         when = status.last_sync.replace("T", " ")[:16] if status.last_sync else t("console.status.never")
         labels["sync"].setText(t("console.status.sync", when=when))
-        labels["outbox"].setText(t("console.status.outbox", depth=status.outbox_depth,
-                                   accepted=status.outbox.get("accepted", 0),
-                                   rejected=status.outbox.get("rejected", 0)))
+        outbox_text = t("console.status.outbox", depth=status.outbox_depth,
+                        accepted=status.outbox.get("accepted", 0), rejected=status.outbox.get("rejected", 0))
+        if self._damaged_outboxes:  # a damaged outbox was set aside at start-up: its dossiers need a technician
+            outbox_text += "\n" + t("console.status.outbox_damaged", count=self._damaged_outboxes)
+        labels["outbox"].setText(outbox_text)
         labels["printer"].setText(t("console.status.printer",
                                     state=t(f"console.printer_state.{status.printer_state}")))
         disk_key = "console.status.disk_low" if status.disk_free_bytes < LOW_DISK_BYTES else "console.status.disk"
