@@ -30,6 +30,7 @@ import urllib3.connectionpool
 import urllib3.exceptions
 from pydantic import BaseModel, ValidationError
 
+from kiosk.catalog.loader import CatalogError, parse_procedure
 from kiosk.catalog.models import Procedure
 from kiosk.config import is_loopback
 from kiosk.portal.errors import (
@@ -285,10 +286,11 @@ class PortalClient:
             procedures: list[Procedure] = []
             for index, raw in enumerate(catalog.procedures):
                 try:
-                    procedures.append(Procedure.model_validate(raw))
-                except ValidationError as exc:
+                    # The same checks as a bundled definition (depth, control characters, the schema).
+                    procedures.append(parse_procedure(raw, f"procedure #{index}"))
+                except CatalogError as exc:
                     # Taken whole or not at all, so a kiosk never shows half of an update.
-                    raise self._protocol_error(path, f"procedure #{index}: {_summarise(exc)}") from None
+                    raise self._protocol_error(path, _clean_text(str(exc.problems[0]))) from None
             codes = [p.code for p in procedures]
             if len(codes) != len(set(codes)):
                 raise self._protocol_error(path, "duplicate procedure codes")
