@@ -26,14 +26,11 @@ from kiosk.portal.client import CatalogResult, NotModified, PortalClient
 from kiosk.portal.errors import PortalError, PortalRejected
 from kiosk.portal.models import Command, Heartbeat
 from kiosk.secrets import PORTAL_SECRET, SecretsError, get_secret
-from kiosk.sync import SyncEngine
+from kiosk.sync import ROUND_DEADLINE_S, SyncEngine
 
 log = logging.getLogger(__name__)
 
 CACHE_FILE = "portal-catalog.json"
-# A sync round ends by then, whatever the portal does: the exchange in progress is cut, its dossier goes back
-# to the queue, and the next round starts on schedule.
-ROUND_DEADLINE_S = 120.0
 
 
 @dataclass(frozen=True)

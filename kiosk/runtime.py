@@ -96,7 +96,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None, catalog_dir: P
     outbox = open_outbox(settings)
     recovered = outbox.recover()
     if recovered:
-        log.info("%d dossier(s) were being sent at the last stop; queued again", recovered)
+        log.info("%d dossier(s) or feedback item(s) were being sent at the last stop; queued again", recovered)
     journey = Journey(
         catalog,
         default_lang=settings.kiosk.default_language,

@@ -55,7 +55,7 @@ from kiosk.staff_auth import (
 )
 from kiosk.stats import DayFigures, StatsStore, report_to_portal
 from kiosk.status import KioskStatus, collect_status, portal_client, record_sync
-from kiosk.sync import SyncEngine
+from kiosk.sync import ROUND_DEADLINE_S, SyncEngine
 from ui.charts import BarChart, Series
 from ui.screens.base import scroll_area
 from ui.timers import named_timer
@@ -788,7 +788,7 @@ def sync_once(settings: Settings, outbox: Outbox, store: StatsStore | None, now:
     outbox.retry_now()
     if settings.portal.base_url is None:
         return None
-    with portal_client(settings, max_retries=0) as client:
+    with portal_client(settings, max_retries=0) as client, client.deadline(ROUND_DEADLINE_S):
         try:
             client.fetch_token()  # one clear answer on reachability and credentials before anything else
         except PortalError as exc:
