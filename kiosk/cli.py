@@ -210,9 +210,10 @@ def build_parser(tools: bool = True) -> argparse.ArgumentParser:
     if not tools:
         return parser
     # Technicians' tools (staff console issue): each module adds its own subcommand.
-    from kiosk import demo, doctor, provision, status
+    from kiosk import demo, doctor, provision, salvage, status
 
     demo.register(sub)
+    salvage.register(sub)
 
     provision.register(sub)
     doctor.register(sub)

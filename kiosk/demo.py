@@ -14,6 +14,7 @@ import os
 import sys
 from typing import Any
 
+from kiosk.sandbox import ADMIN_HEADER, add_admin_token_option, admin_token_from
 from kiosk.secrets import PORTAL_SECRET, SecretsError, get_secret, set_secret
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ def register(sub: Any) -> None:
     sandbox.add_argument("--port", type=int, default=DEMO_PORT, help="port on 127.0.0.1 (0 = any free port)")
     sandbox.add_argument("--faults", metavar="SPEC", help="e.g. latency=0.2,error500=0.1,rate429=0.05:2,drop=0.02")
     sandbox.add_argument("--db", metavar="PATH", help="SQLite file (default: in memory)")
+    add_admin_token_option(sandbox)
     sandbox.set_defaults(func=cmd_sandbox)
     demo = sub.add_parser("demo", help="start the sandbox portal and the kiosk connected to it")
     demo.add_argument("--windowed", action="store_true", help="a normal window instead of full screen")
@@ -44,7 +46,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         return 2
     from kiosk.sandbox.server import sandbox_command
 
-    return sandbox_command(args.port, args.faults, args.db)
+    return sandbox_command(args.port, args.faults, args.db, admin_token=admin_token_from(args))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -64,8 +66,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     except SecretsError as exc:
         print(f"kiosk demo: {exc}", file=sys.stderr)
         return 2
-    with SandboxServer(port=args.port, faults=args.faults, auto_advance_s=60.0) as server:
-        print(f"kiosk demo: sandbox portal on {server.url}", file=sys.stderr)
+    with SandboxServer(port=args.port, faults=args.faults, auto_advance_s=60.0,
+                       admin_token=admin_token_from(args)) as server:
+        print(f"kiosk demo: sandbox portal on {server.url}; its controls (/sandbox/...) need the header "
+              f"{ADMIN_HEADER}: {server.admin_token}", file=sys.stderr)
         os.environ["KIOSK__PORTAL__BASE_URL"] = server.url
         os.environ["KIOSK__PORTAL__CLIENT_ID"] = DEFAULT_CLIENT_ID
         os.environ.setdefault("KIOSK__PORTAL__SYNC_INTERVAL_SECONDS", "5")

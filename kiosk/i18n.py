@@ -348,6 +348,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "console.status.never": ("chưa có", "never"),
     "console.status.outbox": ("Hồ sơ chờ gửi: {depth} · đã được tiếp nhận: {accepted} · bị từ chối: {rejected}",
                               "Waiting to be sent: {depth} · accepted: {accepted} · rejected: {rejected}"),
+    "console.status.outbox_damaged": (
+        "⚠ Tệp hồ sơ cũ bị hỏng đã được cất riêng ({count} tệp); máy vẫn nhận hồ sơ mới. Vui lòng gọi kỹ thuật "
+        "viên để khôi phục các hồ sơ còn đọc được (kiosk outbox salvage).",
+        "⚠ A damaged outbox file was set aside ({count} file(s)); the kiosk still takes new dossiers. Call the "
+        "technician to recover the dossiers that can still be read (kiosk outbox salvage)."),
     "console.status.rejected_title": ("Hồ sơ bị từ chối và lý do của Cổng dịch vụ công",
                                       "Rejected dossiers and the portal's reasons"),
     "console.status.rejected_none": ("Không có hồ sơ nào bị từ chối.", "No rejected dossiers."),
@@ -399,14 +404,18 @@ STRINGS: dict[str, tuple[str, str]] = {
     "console.exit": ("Thoát ra màn hình máy tính", "Exit to the desktop"),
     "console.pin.title": ("Đổi mã PIN", "Change a PIN"),
     "console.pin.role": ("Mã PIN của", "PIN of"),
-    "console.pin.new": ("Mã PIN mới (4 đến 12 chữ số)", "New PIN (4 to 12 digits)"),
+    "console.pin.new": ("Mã PIN mới (6 đến 12 chữ số)", "New PIN (6 to 12 digits)"),
     "console.pin.repeat": ("Nhập lại mã PIN mới", "New PIN again"),
     "console.pin.save": ("Lưu mã PIN", "Save the PIN"),
     "console.pin.saved": ("Đã đổi mã PIN.", "The PIN was changed."),
     "console.pin.mismatch": ("Hai lần nhập mã PIN không giống nhau. Mã PIN chưa được đổi.",
                              "The two PINs differ. The PIN was not changed."),
-    "console.pin.shape": ("Mã PIN phải gồm 4 đến 12 chữ số. Mã PIN chưa được đổi.",
-                          "A PIN has 4 to 12 digits. The PIN was not changed."),
+    "console.pin.shape": ("Mã PIN phải gồm 6 đến 12 chữ số. Mã PIN chưa được đổi.",
+                          "A PIN has 6 to 12 digits. The PIN was not changed."),
+    "console.pin.weak": ("Mã PIN này quá dễ đoán (lặp một chữ số, dãy số liên tiếp, lặp một mẫu ngắn hoặc mã "
+                         "thường gặp). Mã PIN chưa được đổi; hãy chọn mã khác.",
+                         "This PIN is too easy to guess (one digit repeated, a run, a short pattern repeated or a "
+                         "common PIN). The PIN was not changed; choose another."),
     "console.pin.same": ("Mã PIN này trùng với mã PIN của vai trò kia. Hãy chọn mã khác.",
                          "This PIN is the same as the other role's PIN. Choose another one."),
     "console.pin.keyring": ("Không lưu được mã PIN vào kho khóa bí mật. Vui lòng gọi kỹ thuật viên.",

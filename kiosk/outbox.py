@@ -13,8 +13,8 @@ import sqlite3
 import threading
 import uuid as uuidlib
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from contextlib import closing, contextmanager, suppress
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,11 @@ CREATE TABLE IF NOT EXISTS feedback (
 """
 
 STATUSES = ("queued", "sending", "accepted", "rejected")
+KEY_MISMATCH = (
+    "the outbox key in the keyring does not open the stored dossiers waiting to be sent (was it replaced?). "
+    "Nothing was changed. Call the technician: restore the key from the site's backup as described in "
+    "docs/DEPLOY.md, section 'The outbox key was replaced'; do not re-provision while dossiers are waiting."
+)
 
 
 class OutboxError(Exception):
@@ -64,6 +69,17 @@ class OutboxError(Exception):
 
 class OutboxFull(OutboxError):  # noqa: N818 (reads as the condition it reports)
     """The disk is full."""
+
+
+class OutboxCorrupt(OutboxError):  # noqa: N818
+    """The database file is damaged (bad header or pages): it is set aside whole and a new outbox is started."""
+
+
+class OutboxKeyError(OutboxError):
+    """The key in the keyring does not open a stored dossier: a local problem, never the resident's.
+
+    The dossier stays queued (it is not the portal that refused it); start-up stops and the technician
+    restores the key that sealed it (docs/DEPLOY.md, "The outbox key was replaced")."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +117,25 @@ class ClaimedDossier:
     payload: dict[str, Any]
 
 
+DOSSIER_FIELDS = (
+    "uuid", "local_ref", "procedure_code", "created_at", "status", "attempts", "next_attempt_at", "last_error",
+    "official_code", "accepted_at", "appointment_date", "reject_reason", "fee_vnd", "payload", "purged_at",
+)
+FEEDBACK_FIELDS = ("uuid", "created_at", "kind", "status", "attempts", "next_attempt_at", "payload")
+
+
+@dataclass
+class ImportReport:
+    """What `Outbox.import_rows` did; references only, never personal data."""
+
+    dossiers: int = 0
+    feedback: int = 0
+    already: int = 0
+    unusable: int = 0
+    wrong_key: list[str] = field(default_factory=list)  # sealed with another key: left out
+    conflicts: list[str] = field(default_factory=list)  # reference taken, or refused by the schema: left out
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -112,38 +147,64 @@ class Outbox:
         self.path = path
         self._sealer = sealer
         self._lock = threading.RLock()
+        db: sqlite3.Connection | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.executescript(SCHEMA)
-        except (sqlite3.Error, OSError) as exc:
+            db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.executescript(SCHEMA)
+            problems = [row[0] for row in db.execute("PRAGMA quick_check(5)").fetchall()]
+            if problems != ["ok"]:
+                raise OutboxCorrupt(f"the outbox at {path} is damaged: {'; '.join(map(str, problems))[:300]}")
+        except (OutboxCorrupt, sqlite3.Error, OSError) as exc:
+            if db is not None:
+                with suppress(sqlite3.Error):
+                    db.close()
+            if isinstance(exc, OutboxCorrupt):
+                raise
+            if _is_corruption(exc):
+                raise OutboxCorrupt(f"the outbox at {path} is damaged: {exc}") from None
             raise OutboxError(f"cannot open the outbox at {path}: {exc}") from None
+        self._db = db
 
     def close(self) -> None:
-        with self._lock:
+        with self._read():
             self._db.close()
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """The connection under the lock, outside a transaction; any SQLite error becomes an OutboxError."""
+        with self._lock:
+            try:
+                yield self._db
+            except sqlite3.Error as exc:
+                if _is_corruption(exc):
+                    raise OutboxCorrupt(f"the outbox is damaged: {exc}") from None
+                raise OutboxError(f"outbox database error: {exc}") from None
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
+            db = self._db
             try:
-                self._db.execute("BEGIN IMMEDIATE")
+                db.execute("BEGIN IMMEDIATE")
                 try:
-                    yield self._db
-                    self._db.execute("COMMIT")
+                    yield db
+                    db.execute("COMMIT")
                 except BaseException:
                     # SQLite may already have rolled back by itself (for example on SQLITE_FULL).
-                    if self._db.in_transaction:
-                        self._db.execute("ROLLBACK")
+                    if db.in_transaction:
+                        db.execute("ROLLBACK")
                     raise
             except sqlite3.OperationalError as exc:
                 if "full" in str(exc).lower():
                     raise OutboxFull("the disk is full") from None
                 raise OutboxError(f"outbox database error: {exc}") from None
             except sqlite3.Error as exc:
+                if _is_corruption(exc):
+                    raise OutboxCorrupt(f"the outbox is damaged: {exc}") from None
                 raise OutboxError(f"outbox database error: {exc}") from None
 
     # --- submission -------------------------------------------------------------------------------
@@ -179,9 +240,12 @@ class Outbox:
     # --- sync side --------------------------------------------------------------------------------
 
     def recover(self) -> int:
-        """After a crash, dossiers left 'sending' go back to 'queued' (the idempotency key makes it safe)."""
+        """After a crash, dossiers and feedback left 'sending' go back to 'queued' (the idempotency key makes it
+        safe); returns how many."""
         with self._tx() as db:
-            return db.execute("UPDATE dossiers SET status = 'queued' WHERE status = 'sending'").rowcount
+            dossiers = db.execute("UPDATE dossiers SET status = 'queued' WHERE status = 'sending'").rowcount
+            feedback = db.execute("UPDATE feedback SET status = 'queued' WHERE status = 'sending'").rowcount
+        return int(dossiers) + int(feedback)
 
     def claim_next(self, now: float) -> ClaimedDossier | None:
         """Take the oldest queued dossier that is due, mark it 'sending' and return it decrypted."""
@@ -198,10 +262,28 @@ class Outbox:
         try:
             payload = json.loads(self._sealer.open(row[-1], record.uuid.encode()))
         except (DecryptionError, TypeError, ValueError):
-            self.mark_rejected(record.uuid, "stored data cannot be decrypted on this kiosk")
-            log.error("dossier %s cannot be decrypted; marked rejected", record.local_ref)
-            return None
+            # A local key problem: the dossier goes back to the queue untouched and sync stops.
+            self.release(record.uuid, 0, "stored data cannot be decrypted with the current outbox key")
+            log.error("dossier %s cannot be decrypted with the current outbox key; left queued", record.local_ref)
+            raise OutboxKeyError(KEY_MISMATCH) from None
         return ClaimedDossier(_replace(record, status="sending", attempts=record.attempts + 1), payload)
+
+    def verify_key(self) -> int:
+        """Check that the current key opens every dossier and feedback item still to be sent, and the newest
+        stored dossier: raises OutboxKeyError otherwise. Returns how many sealed values were opened."""
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT uuid, payload FROM dossiers WHERE status IN ('queued', 'sending')"
+                " UNION ALL SELECT * FROM (SELECT uuid, payload FROM dossiers WHERE payload IS NOT NULL"
+                " ORDER BY created_at DESC LIMIT 1)"
+                " UNION ALL SELECT uuid, payload FROM feedback WHERE status IN ('queued', 'sending')"
+            ).fetchall()
+        for item_id, sealed in rows:
+            try:
+                self._sealer.open(sealed, item_id.encode())
+            except (DecryptionError, TypeError) as exc:
+                raise OutboxKeyError(KEY_MISMATCH) from exc
+        return len(rows)
 
     def mark_accepted(
         self, dossier_uuid: str, official_code: str, accepted_at: str, appointment_date: str | None = None,
@@ -237,21 +319,21 @@ class Outbox:
 
     def find(self, reference: str) -> DossierRecord | None:
         """The dossier with this local reference or official code."""
-        with self._lock:
-            row = self._db.execute(
+        with self._read() as db:
+            row = db.execute(
                 f"SELECT {_COLUMNS} FROM dossiers WHERE local_ref = ? OR official_code = ?", (reference, reference)
             ).fetchone()
         return _record(row) if row else None
 
     def get(self, dossier_uuid: str) -> DossierRecord | None:
-        with self._lock:
-            row = self._db.execute(f"SELECT {_COLUMNS} FROM dossiers WHERE uuid = ?", (dossier_uuid,)).fetchone()
+        with self._read() as db:
+            row = db.execute(f"SELECT {_COLUMNS} FROM dossiers WHERE uuid = ?", (dossier_uuid,)).fetchone()
         return _record(row) if row else None
 
     def payload(self, dossier_uuid: str) -> dict[str, Any] | None:
         """The decrypted personal payload (None once purged)."""
-        with self._lock:
-            row = self._db.execute("SELECT payload FROM dossiers WHERE uuid = ?", (dossier_uuid,)).fetchone()
+        with self._read() as db:
+            row = db.execute("SELECT payload FROM dossiers WHERE uuid = ?", (dossier_uuid,)).fetchone()
         if row is None or row[0] is None:
             return None
         try:
@@ -267,18 +349,18 @@ class Outbox:
             query += " WHERE status = ?"
             args = (status,)
         query += " ORDER BY created_at DESC LIMIT ?"
-        with self._lock:
-            rows = self._db.execute(query, (*args, limit)).fetchall()
+        with self._read() as db:
+            rows = db.execute(query, (*args, limit)).fetchall()
         return [_record(r) for r in rows]
 
     def depth(self) -> int:
-        with self._lock:
-            row = self._db.execute("SELECT COUNT(*) FROM dossiers WHERE status IN ('queued', 'sending')").fetchone()
+        with self._read() as db:
+            row = db.execute("SELECT COUNT(*) FROM dossiers WHERE status IN ('queued', 'sending')").fetchone()
         return int(row[0])
 
     def counts(self) -> dict[str, int]:
-        with self._lock:
-            rows = self._db.execute("SELECT status, COUNT(*) FROM dossiers GROUP BY status").fetchall()
+        with self._read() as db:
+            rows = db.execute("SELECT status, COUNT(*) FROM dossiers GROUP BY status").fetchall()
         counts = dict.fromkeys(STATUSES, 0)
         counts.update({r[0]: int(r[1]) for r in rows})
         return counts
@@ -293,9 +375,9 @@ class Outbox:
                 (_utcnow().isoformat(), cutoff),
             ).rowcount
         if count:
-            with self._lock:
-                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                self._db.execute("VACUUM")
+            with self._read() as db:
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                db.execute("VACUUM")
         return count
 
     # --- feedback and ratings ---------------------------------------------------------------------
@@ -320,7 +402,12 @@ class Outbox:
             if row is None:
                 return None
             db.execute("UPDATE feedback SET status = 'sending', attempts = attempts + 1 WHERE uuid = ?", (row[0],))
-        return row[0], row[1], json.loads(self._sealer.open(row[2], row[0].encode()))
+        try:
+            payload = json.loads(self._sealer.open(row[2], row[0].encode()))
+        except (DecryptionError, TypeError, ValueError):
+            self.release_feedback(row[0], 0)
+            raise OutboxKeyError(KEY_MISMATCH) from None
+        return row[0], row[1], payload
 
     def mark_feedback_sent(self, item_id: str) -> None:
         with self._tx() as db:
@@ -331,6 +418,60 @@ class Outbox:
             db.execute(
                 "UPDATE feedback SET status = 'queued', next_attempt_at = ? WHERE uuid = ?", (retry_at, item_id)
             )
+
+
+    # --- recovery from a damaged outbox -------------------------------------------------------------
+
+    def import_rows(self, dossiers: list[dict[str, Any]], feedback: list[dict[str, Any]]) -> ImportReport:
+        """Add rows read from a damaged outbox, still sealed; rows already here (same uuid) are left alone,
+        so importing twice changes nothing. A row 'sending' comes back 'queued'."""
+        report = ImportReport()
+        for row in dossiers:
+            self._import_one("dossiers", DOSSIER_FIELDS, row, report)
+        for row in feedback:
+            self._import_one("feedback", FEEDBACK_FIELDS, row, report)
+        return report
+
+    def _import_one(self, table: str, fields: tuple[str, ...], row: dict[str, Any], report: ImportReport) -> None:
+        values = {name: row.get(name) for name in fields}
+        if values.get("status") == "sending":
+            values["status"] = "queued"
+        item_id, sealed = values.get("uuid"), values.get("payload")
+        if not isinstance(item_id, str):
+            report.unusable += 1
+            return
+        if values.get("status") in ("queued", "sending") or (table == "dossiers" and sealed is not None):
+            try:
+                self._sealer.open(sealed, item_id.encode())  # type: ignore[arg-type]
+            except (DecryptionError, TypeError):
+                report.wrong_key.append(str(values.get("local_ref") or item_id))
+                return
+        placeholders = ", ".join("?" for _ in fields)
+        try:
+            with self._tx() as db:
+                if db.execute(f"SELECT 1 FROM {table} WHERE uuid = ?", (item_id,)).fetchone():
+                    report.already += 1
+                    return
+                db.execute(f"INSERT INTO {table} ({', '.join(fields)}) VALUES ({placeholders})",
+                           tuple(values.values()))
+        except OutboxFull:
+            raise
+        except OutboxError:  # a reference now taken by another dossier, or a value the schema refuses
+            report.conflicts.append(str(values.get("local_ref") or item_id))
+            return
+        if table == "dossiers":
+            report.dossiers += 1
+        else:
+            report.feedback += 1
+
+    def carry_counters(self, counters: dict[str, int] | None, now: datetime | None = None) -> None:
+        """Continue the daily reference numbers of a damaged outbox, so no new reference repeats one of it.
+        When its counters cannot be read (None), today's numbering jumps to 5000."""
+        today = (now or _utcnow()).astimezone(_VN_TZ).strftime("%y%m%d")
+        with self._tx() as db:
+            for day, seq in (counters if counters is not None else {today: 5000}).items():
+                db.execute("INSERT INTO ref_counter (day, seq) VALUES (?, ?)"
+                           " ON CONFLICT (day) DO UPDATE SET seq = MAX(seq, excluded.seq)", (day, int(seq)))
 
 
 _COLUMNS = (
@@ -346,3 +487,51 @@ def _record(row: tuple[Any, ...]) -> DossierRecord:
 def _replace(record: DossierRecord, **changes: Any) -> DossierRecord:
     return replace(record, **changes)
 
+
+
+def _is_corruption(exc: BaseException) -> bool:
+    """SQLite's "database disk image is malformed" or "file is not a database"."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+def set_aside(path: Path, now: datetime | None = None) -> Path:
+    """Rename a damaged outbox, with its WAL and shared-memory files, to `<name>-damaged-<UTC time>`, as it is."""
+    stamp = (now or _utcnow()).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    aside = path.with_name(f"{path.stem}-damaged-{stamp}{path.suffix}")
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(f"{path}{suffix}")
+        if source.exists():
+            source.rename(Path(f"{aside}{suffix}"))
+    return aside
+
+
+def set_aside_copies(path: Path) -> list[Path]:
+    """Damaged outboxes set aside beside `path` (staff are told while any is there)."""
+    return sorted(path.parent.glob(f"{path.stem}-damaged-*{path.suffix}"))
+
+
+def read_counters(path: Path) -> dict[str, int] | None:
+    """The daily reference counters of a (damaged) outbox file, or None when they cannot be read."""
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            return {str(day): int(seq) for day, seq in db.execute("SELECT day, seq FROM ref_counter")}
+    except (sqlite3.Error, OSError, ValueError, TypeError):
+        return None
+
+
+def open_or_set_aside(path: Path, sealer: Sealer) -> Outbox:
+    """The outbox at `path`; when it is damaged, it is set aside intact and a new one is started (the kiosk
+    keeps serving), numbering on from the damaged one's references."""
+    try:
+        return Outbox(path, sealer)
+    except OutboxCorrupt as exc:
+        try:
+            aside = set_aside(path)
+        except OSError as move_error:
+            raise OutboxError(f"{exc}; it cannot be moved aside ({move_error.strerror})") from None
+        log.error("OUTBOX DAMAGED: %s. It was moved aside intact as %s and a new outbox is in use; "
+                  "recover what can be read with 'kiosk outbox salvage %s' (docs/DEPLOY.md)", exc, aside.name, aside)
+    outbox = Outbox(path, sealer)
+    outbox.carry_counters(read_counters(aside))
+    return outbox

@@ -21,12 +21,12 @@ from kiosk.catalog import Catalog, CatalogError
 from kiosk.catalog.loader import parse_procedure
 from kiosk.config import Settings
 from kiosk.lookup import LookupResult, TimelineEntry, lookup_local
-from kiosk.outbox import Outbox
+from kiosk.outbox import Outbox, OutboxError
 from kiosk.portal.client import CatalogResult, NotModified, PortalClient
 from kiosk.portal.errors import PortalError, PortalRejected
 from kiosk.portal.models import Command, Heartbeat
 from kiosk.secrets import PORTAL_SECRET, SecretsError, get_secret
-from kiosk.sync import SyncEngine
+from kiosk.sync import ROUND_DEADLINE_S, SyncEngine
 
 log = logging.getLogger(__name__)
 
@@ -73,14 +73,18 @@ class PortalLink:
     def close(self) -> None:
         self.client.close()
 
-    def sync_round(self) -> SyncReport:
-        with self._lock:
+    def abort(self) -> None:
+        """From any thread (shutdown): cut the exchange in progress; its dossier is released to the queue."""
+        self.client.abort()
+
+    def sync_round(self, deadline_s: float = ROUND_DEADLINE_S) -> SyncReport:
+        with self._lock, self.client.deadline(deadline_s):
             try:
                 settled = self.engine.drain_once()
                 failure = self.engine.last_failure
                 sent = self.engine.drain_feedback_once() if failure is None else 0
                 report = SyncReport(failure is None, settled, sent, failure, time.time())
-            except (PortalError, SecretsError) as exc:
+            except (PortalError, SecretsError, OutboxError) as exc:
                 log.warning("sync round failed: %s", type(exc).__name__)
                 report = SyncReport(False, 0, 0, type(exc).__name__, time.time())
         self.last_report = report

@@ -105,11 +105,14 @@ def _check_writable(target: Path) -> None:
 def _check_pins(request: ProvisionRequest, stdin: TextIO) -> None:
     """Refuse PINs that cannot be set before anything is stored."""
     from kiosk.secrets import get_secret
-    from kiosk.staff_auth import PIN_MAX, PIN_MIN, SECRET_NAMES, valid_pin_shape
+    from kiosk.staff_auth import SECRET_NAMES, PinError, check_new_pin
 
     for role, pin in (("staff", request.staff_pin), ("technician", request.tech_pin)):
-        if pin is not None and not valid_pin_shape(pin):
-            raise ProvisionError(f"{role} PIN not set: a PIN is {PIN_MIN} to {PIN_MAX} digits")
+        if pin is not None:
+            try:
+                check_new_pin(pin)
+            except PinError as exc:
+                raise ProvisionError(f"{role} PIN not set: {exc}") from None
     if request.staff_pin is not None and request.staff_pin == request.tech_pin:
         raise ProvisionError("the technician PIN must differ from the staff PIN")
     if request.staff_pin is None and not stdin.isatty() and get_secret(SECRET_NAMES["staff"]) is None:
@@ -119,7 +122,7 @@ def _check_pins(request: ProvisionRequest, stdin: TextIO) -> None:
 
 def _set_pin(role: Role, pin: str | None, stdin: TextIO) -> str:
     from kiosk.secrets import SecretsError, get_secret
-    from kiosk.staff_auth import SECRET_NAMES, PinError, StaffAuth
+    from kiosk.staff_auth import PIN_MAX, PIN_MIN, SECRET_NAMES, PinError, StaffAuth
 
     label = role
     if pin is None:
@@ -130,7 +133,7 @@ def _set_pin(role: Role, pin: str | None, stdin: TextIO) -> str:
                 return "technician PIN not set (give --tech-pin to set one)"
             raise ProvisionError("no staff PIN is set yet: give --staff-pin (standard input carries the secret), "
                                  "or run kiosk provision on a terminal to be asked")
-        pin = getpass.getpass(f"New {label} PIN (4 to 12 digits, not shown): ")
+        pin = getpass.getpass(f"New {label} PIN ({PIN_MIN} to {PIN_MAX} digits, no pattern, not shown): ")
         if getpass.getpass(f"{label.capitalize()} PIN again: ") != pin:
             raise ProvisionError(f"the two {label} PINs differ; nothing was changed for the {label} PIN")
     try:
@@ -199,7 +202,8 @@ def register(sub: Any) -> None:
     parser.add_argument("--client-id", required=True, metavar="ID", help="this kiosk's client id at the portal")
     parser.add_argument("--kiosk-id", metavar="ID", help="this machine within the site, e.g. K02 (default K01)")
     parser.add_argument("--staff-pin", metavar="PIN",
-                        help="staff PIN, 4 to 12 digits (prefer the prompt: a PIN here is kept in shell history)")
+                        help="staff PIN, 6 to 12 digits, not an easily guessed one "
+                             "(prefer the prompt: a PIN here is kept in shell history)")
     parser.add_argument("--tech-pin", metavar="PIN", help="technician PIN (same caution)")
     parser.add_argument("--config-out", metavar="FILE", default=str(SYSTEM_CONFIG),
                         help=f"machine file to write (default {SYSTEM_CONFIG})")

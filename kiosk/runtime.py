@@ -14,7 +14,7 @@ from kiosk.config import Settings
 from kiosk.crypto import Sealer
 from kiosk.idle import IdlePolicy
 from kiosk.journey import Journey
-from kiosk.outbox import Outbox, OutboxError
+from kiosk.outbox import Outbox, OutboxError, open_or_set_aside
 from kiosk.secrets import SecretsError, outbox_key
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,10 @@ def open_outbox(settings: Settings) -> Outbox:
         key = outbox_key(create=first_start)
     except SecretsError as exc:
         raise StartupError(str(exc)) from None
-    outbox = Outbox(path, Sealer(key))
+    try:
+        outbox = open_or_set_aside(path, Sealer(key))
+    except OutboxError as exc:
+        raise StartupError(str(exc)) from None
     if not first_start:
         try:
             check_outbox_key(outbox)
@@ -71,19 +74,13 @@ def open_outbox(settings: Settings) -> Outbox:
     return outbox
 
 
-def check_outbox_key(outbox: Outbox, sample: int = 50) -> None:
-    """Stop start-up when the key has the right shape but is not the one that sealed the stored dossiers:
-    sync would otherwise give up on every queued dossier as undecryptable."""
-    for record in outbox.records(limit=sample):
-        try:
-            if outbox.payload(record.uuid) is not None:
-                return
-        except OutboxError:
-            raise StartupError(
-                "the outbox key in the keyring does not open the stored dossiers (was it replaced?). "
-                "Call the technician: restore the key from the site's backup; do not re-provision "
-                "while dossiers are still waiting to be sent."
-            ) from None
+def check_outbox_key(outbox: Outbox) -> None:
+    """Stop start-up when the key does not open every dossier still to be sent (and the newest one): sync
+    would otherwise find them undecryptable. Nothing is changed in the outbox."""
+    try:
+        outbox.verify_key()
+    except OutboxError as exc:
+        raise StartupError(str(exc)) from None
 
 
 def build_runtime(settings: Settings, clock: Clock | None = None, catalog_dir: Path | None = None) -> Runtime:
@@ -99,7 +96,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None, catalog_dir: P
     outbox = open_outbox(settings)
     recovered = outbox.recover()
     if recovered:
-        log.info("%d dossier(s) were being sent at the last stop; queued again", recovered)
+        log.info("%d dossier(s) or feedback item(s) were being sent at the last stop; queued again", recovered)
     journey = Journey(
         catalog,
         default_lang=settings.kiosk.default_language,

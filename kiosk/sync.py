@@ -23,6 +23,9 @@ from kiosk.portal.models import DossierSubmission, Feedback
 log = logging.getLogger(__name__)
 
 _PHONE_SEPARATORS = str.maketrans("", "", " .-()")
+# A sync round ends by then, whatever the portal does (`PortalClient.deadline`): the exchange in progress is
+# cut, its dossier goes back to the queue, and the next round starts on schedule.
+ROUND_DEADLINE_S = 120.0
 
 
 class SyncEngine:

@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from kiosk.portal.models import Applicant, Consent, DossierSubmission
+from kiosk.sandbox import ADMIN_HEADER
 from kiosk.sandbox.server import SandboxServer
 
 VIETNAM_TZ = timezone(timedelta(hours=7))
@@ -61,6 +63,16 @@ def write_procedures(directory: Path, *procedures: dict[str, Any]) -> Path:
         (directory / f"{procedure['code']}.json").write_text(json.dumps(procedure, ensure_ascii=False),
                                                              encoding="utf-8")
     return directory
+
+
+def admin_headers(server: SandboxServer) -> dict[str, str]:
+    """What the sandbox's /sandbox/* controls ask of their caller."""
+    return {ADMIN_HEADER: server.admin_token}
+
+
+def admin_get(server: SandboxServer, path: str) -> Any:
+    """The JSON a /sandbox/* control answers to GET."""
+    return requests.get(server.url + path, timeout=5, headers=admin_headers(server)).json()
 
 
 def make_submission(number: int = 1, *, phone: str = "0912345678",

@@ -15,7 +15,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QComboBox, QLineEdit, QListWidget, QPushButton, QSpinBox, QWidget
 from pytestqt.qtbot import QtBot
 
-from kiosk import __version__, paths
+from kiosk import __version__, keyfile, paths
 from kiosk.catalog import load_catalog
 from kiosk.clock import ManualClock
 from kiosk.config import CatalogSettings, PortalSettings, PrinterSettings, Settings, load_settings
@@ -218,8 +218,8 @@ def test_exit_is_for_technicians_only(qtbot: QtBot, window: KioskWindow) -> None
 
 def test_change_pin(qtbot: QtBot, window: KioskWindow) -> None:
     auth = StaffAuth(window.runtime.clock)
-    auth.set_pin("staff", "1357")
-    auth.set_pin("technician", "97531")
+    auth.set_pin("staff", "135792")
+    auth.set_pin("technician", "9753186")
     window.open_console("staff")
     console = console_of(window)
     console.show_page("actions")
@@ -230,24 +230,24 @@ def test_change_pin(qtbot: QtBot, window: KioskWindow) -> None:
     new, again = find(window, QLineEdit, "console.pin.new"), find(window, QLineEdit, "console.pin.repeat")
     assert isinstance(new, QLineEdit) and isinstance(again, QLineEdit)
     assert new.echoMode() is QLineEdit.EchoMode.Password
-    new.setText("2468")
-    again.setText("2486")
+    new.setText("246813")
+    again.setText("248613")
     press(qtbot, window, "console.pin.save")
     assert "không giống nhau" in message(window)
-    assert auth.verify("1357") == "staff"
+    assert auth.verify("135792") == "staff"
 
-    new.setText("97531")
-    again.setText("97531")
+    new.setText("9753186")
+    again.setText("9753186")
     press(qtbot, window, "console.pin.save")
     assert "trùng" in message(window)
 
-    new.setText("2468")
-    again.setText("2468")
+    new.setText("246813")
+    again.setText("246813")
     press(qtbot, window, "console.pin.save")
     assert message(window) == "Đã đổi mã PIN."
     assert new.text() == "" and again.text() == ""
-    assert auth.verify("2468") == "staff"
-    assert auth.verify("1357") is None
+    assert auth.verify("246813") == "staff"
+    assert auth.verify("135792") is None
 
 
 def test_reload_catalog_uses_a_good_one_and_keeps_the_old_one_when_bad(
@@ -439,6 +439,74 @@ def test_a_wrong_printer_address_is_not_saved(qtbot: QtBot, window: KioskWindow,
     assert message(window) == "Đã lưu và áp dụng cài đặt."
     assert window.runtime.settings.printer.kind == "network"
     assert window.printing.settings.printer.address == "192.168.1.50:9100"  # a new print service uses it
+
+
+def test_staff_are_told_when_a_damaged_outbox_was_set_aside(qtbot: QtBot, window: KioskWindow) -> None:
+    path = window.runtime.settings.outbox_path()
+    damaged = path.with_name(f"{path.stem}-damaged-20261206T010203Z{path.suffix}")
+    damaged.write_bytes(b"\x00" * 4096)  # what start-up leaves beside the outbox after setting one aside
+    window.open_console("staff")
+    qtbot.waitUntil(lambda: "đã được cất riêng (1 tệp)" in text_of(window, "console.status.outbox"), timeout=5000)
+    assert "gọi kỹ thuật viên" in text_of(window, "console.status.outbox")
+    assert str(damaged) not in text_of(window, "console.status.outbox")
+
+
+def test_only_technicians_see_the_printer_settings(qtbot: QtBot, window: KioskWindow, isolated_dirs: Path) -> None:
+    window.open_console("staff")
+    console_of(window).show_page("settings")
+    kind = find(window, QComboBox, "console.printer.kind")
+    address = find(window, QLineEdit, "console.printer.address")
+    assert isinstance(kind, QComboBox) and isinstance(address, QLineEdit)
+    assert not kind.isVisible() and not address.isVisible()
+    kind.setCurrentText("file")  # even if the hidden fields were changed, a staff save leaves the printer alone
+    address.setText(str(keyfile.path()))
+    press(qtbot, window, "console.settings.save")
+    assert window.runtime.settings.printer.kind == "none"
+    assert not (isolated_dirs / "settings-override.toml").exists()
+    press(qtbot, window, "console.close")
+    window.open_console("technician")
+    console_of(window).show_page("settings")
+    assert kind.isVisible() and address.isVisible()
+
+
+@pytest.mark.parametrize(("kind_name", "target", "reason"), [
+    ("network", "8.8.8.8:9100", "not a printer on the local network"),
+    ("network", "127.0.0.1:9100", "not a printer on the local network"),
+    ("network", "192.168.1.50:22", "port from 9100"),
+    ("network", "printer.example.com:9100", "IP address"),
+    ("file", "SECRETS", "not the secrets file"),
+    ("file", "/etc/kiosk/kiosk.toml", "writes only under"),
+    ("file", "OUTBOX", "writes only under"),
+    ("serial", "/etc/passwd", "serial port"),
+])
+def test_a_technician_cannot_point_the_printer_anywhere(qtbot: QtBot, window: KioskWindow, isolated_dirs: Path,
+                                                        kind_name: str, target: str, reason: str) -> None:
+    target = {"SECRETS": str(keyfile.path()), "OUTBOX": str(window.runtime.settings.outbox_path())}.get(target, target)
+    window.open_console("technician")
+    console_of(window).show_page("settings")
+    kind = find(window, QComboBox, "console.printer.kind")
+    address = find(window, QLineEdit, "console.printer.address")
+    assert isinstance(kind, QComboBox) and isinstance(address, QLineEdit)
+    kind.setCurrentText(kind_name)
+    address.setText(target)
+    press(qtbot, window, "console.settings.save")
+    assert "chưa lưu" in message(window) and reason in message(window)
+    assert not (isolated_dirs / "settings-override.toml").exists()
+    assert window.runtime.settings.printer.kind == "none"
+
+
+def test_a_technician_may_print_to_a_file_in_the_data_dir(qtbot: QtBot, window: KioskWindow,
+                                                         isolated_dirs: Path) -> None:
+    window.open_console("technician")
+    console_of(window).show_page("settings")
+    kind = find(window, QComboBox, "console.printer.kind")
+    address = find(window, QLineEdit, "console.printer.address")
+    assert isinstance(kind, QComboBox) and isinstance(address, QLineEdit)
+    kind.setCurrentText("file")
+    address.setText(str(isolated_dirs / "printer" / "dry-run.bin"))
+    press(qtbot, window, "console.settings.save")
+    assert message(window) == "Đã lưu và áp dụng cài đặt."
+    assert window.runtime.settings.printer.address == str(isolated_dirs / "printer" / "dry-run.bin")
 
 
 # --- statistics -----------------------------------------------------------------------------------

@@ -124,7 +124,7 @@ def provisioned(tmp_path: Path, sandbox: SandboxServer, printer: FakePrinter) ->
     """A machine provisioned for the sandbox portal (in this process: quicker), with a network printer."""
     config = tmp_path / "etc" / "kiosk.toml"
     request = ProvisionRequest(site="bui-thi-xuan", portal=sandbox.url, client_id=TEST_CLIENT_ID, config_out=config,
-                               staff_pin="2468", tech_pin="97531")
+                               staff_pin="246813", tech_pin="9753186")
     provision(request, io.StringIO(TEST_CLIENT_SECRET + "\n"))
     write_machine_file(config, {"printer": {"kind": "network", "address": f"127.0.0.1:{printer.port}"}})
     return config
@@ -137,7 +137,7 @@ def test_provision_then_doctor_passes(tmp_path: Path, sandbox: SandboxServer,  #
                                       printer: FakePrinter) -> None:
     config = tmp_path / "etc" / "kiosk.toml"
     result = kiosk("provision", "--site", "bui-thi-xuan", "--portal", sandbox.url, "--client-id", TEST_CLIENT_ID,
-                   "--staff-pin", "2468", "--tech-pin", "97531", "--config-out", str(config),
+                   "--staff-pin", "246813", "--tech-pin", "9753186", "--config-out", str(config),
                    stdin=TEST_CLIENT_SECRET + "\n")
     assert result.returncode == 0, result.stderr
     write_machine_file(config, {"printer": {"kind": "network", "address": f"127.0.0.1:{printer.port}"}})

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from kiosk import runtime, secrets
+from kiosk.config import Settings
 from kiosk.crypto import Sealer
-from kiosk.outbox import Outbox, OutboxFull
+from kiosk.outbox import Outbox, OutboxFull, OutboxKeyError
 
 KEY = bytes(range(32))
 PAYLOAD = {"applicant": {"full_name": "MARKERNAME Nguyễn", "phone": "0912345678"}, "answers": {"x": "y"}}
@@ -47,16 +50,49 @@ def test_personal_data_is_not_in_plaintext_on_disk(tmp_path: Path) -> None:
     assert b"0912345678" not in raw
 
 
-def test_wrong_key_cannot_read(tmp_path: Path) -> None:
+def test_wrong_key_cannot_read_and_leaves_the_dossier_queued(tmp_path: Path) -> None:
     path = tmp_path / "o.sqlite3"
     box = open_box(path)
     stored = box.enqueue("1.001193", PAYLOAD, "BTX", "K01")
     box.close()
     other = Outbox(path, Sealer(bytes(32)))
-    claimed = other.claim_next(now=1e12)
-    assert claimed is None
-    assert other.get(stored.uuid).status == "rejected"  # type: ignore[union-attr]
+    with pytest.raises(OutboxKeyError, match=r"docs/DEPLOY\.md"):
+        other.claim_next(now=1e12)
+    record = other.get(stored.uuid)
+    assert record is not None and record.status == "queued" and record.reject_reason is None
     other.close()
+    assert open_box(path).payload(stored.uuid)["answers"] == {"x": "y"}  # type: ignore[index]
+
+
+def test_replaced_key_with_one_old_queued_dossier_stops_start_up(tmp_path: Path) -> None:
+    settings = Settings()
+    box = runtime.open_outbox(settings)  # first start: creates the key
+    old = box.enqueue("1.001193", PAYLOAD, "BTX", "K01", now=datetime(2026, 1, 2, tzinfo=UTC))
+    for _ in range(60):  # newer dossiers, confirmed and purged: nothing of them is left to decrypt
+        newer = box.enqueue("1.001193", PAYLOAD, "BTX", "K01")
+        box.mark_accepted(newer.uuid, f"C-{newer.uuid}", "2026-01-03T00:00:00+00:00")
+    assert box.purge(timedelta(days=1)) == 60
+    box.close()
+    secrets.set_secret(secrets.OUTBOX_KEY, base64.b64encode(bytes(32)).decode())
+    with pytest.raises(runtime.StartupError, match=r"does not open the stored dossiers.*DEPLOY\.md"):
+        runtime.open_outbox(settings)
+    with sqlite3.connect(settings.outbox_path()) as db:
+        assert db.execute("SELECT status, reject_reason FROM dossiers WHERE uuid = ?",
+                          (old.uuid,)).fetchone() == ("queued", None)
+
+
+def test_unreadable_feedback_is_left_queued_and_stops_start_up(tmp_path: Path) -> None:
+    path = tmp_path / "o.sqlite3"
+    box = open_box(path)
+    box.enqueue_feedback("rating", {"kind": "rating", "rating": 5})
+    box.close()
+    other = Outbox(path, Sealer(bytes(32)))
+    with pytest.raises(OutboxKeyError):
+        other.verify_key()
+    with pytest.raises(OutboxKeyError):
+        other.claim_feedback(now=1e12)
+    other.close()
+    assert open_box(path).claim_feedback(now=1e12) is not None
 
 
 def test_claim_accept_and_lookup_by_either_reference(tmp_path: Path) -> None:
@@ -77,11 +113,15 @@ def test_crash_while_sending_requeues(tmp_path: Path) -> None:
     path = tmp_path / "o.sqlite3"
     box = open_box(path)
     box.enqueue("1.001193", PAYLOAD, "BTX", "K01")
+    box.enqueue_feedback("comment", {"kind": "comment", "comment": "Tốt"})
     assert box.claim_next(now=1e12) is not None
+    assert box.claim_feedback(now=1e12) is not None
     box.close()
     again = open_box(path)
-    assert again.recover() == 1
+    assert again.recover() == 2
     assert again.claim_next(now=1e12) is not None
+    claimed = again.claim_feedback(now=1e12)
+    assert claimed is not None and claimed[2]["comment"] == "Tốt"
     again.close()
 
 

@@ -56,7 +56,7 @@ def client_for(url: str, sleeps: Sleeps | None = None, **kwargs: Any) -> PortalC
 
 
 def admin(server: SandboxServer, method: str, path: str) -> Any:
-    response = requests.request(method, server.url + path, timeout=5)
+    response = requests.request(method, server.url + path, timeout=5, headers=portal_fixtures.admin_headers(server))
     response.raise_for_status()
     return response.json()
 
@@ -231,7 +231,7 @@ def test_feedback_is_stored_once_per_key(sandbox: SandboxServer) -> None:
 
 
 def test_heartbeat_returns_commands_once(sandbox: SandboxServer) -> None:
-    requests.post(sandbox.url + "/sandbox/commands", timeout=5, json={
+    requests.post(sandbox.url + "/sandbox/commands", timeout=5, headers=portal_fixtures.admin_headers(sandbox), json={
         "kiosk_id": "k1", "command": {"name": "apply_settings", "settings": {"idle_timeout_s": 90}}}
     ).raise_for_status()
     with client_for(sandbox.url) as client:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import portal_fixtures
 import pytest
 import requests
 from PySide6.QtCore import QElapsedTimer, QTimer
@@ -80,7 +81,7 @@ def submit_one(runtime: Runtime, phone: str = "0912345678") -> str:
 
 
 def portal_dossiers(server: SandboxServer) -> list[dict[str, object]]:
-    answer = requests.get(server.url + "/sandbox/dossiers", timeout=5)
+    answer = requests.get(server.url + "/sandbox/dossiers", timeout=5, headers=portal_fixtures.admin_headers(server))
     answer.raise_for_status()
     body = answer.json()
     return list(body["dossiers"] if isinstance(body, dict) else body)
@@ -276,7 +277,7 @@ def test_heartbeat_command_ends_the_session(qtbot: QtBot, window_with_portal: Ki
     win.portal_service.start()
     win.send(Touch())
     assert win.journey.screen is Screen.HOME
-    answer = requests.post(portal.url + "/sandbox/commands",
+    answer = requests.post(portal.url + "/sandbox/commands", headers=portal_fixtures.admin_headers(portal),
                            json={"kiosk_id": win.runtime.settings.kiosk.id, "command": {"name": "end_session"}},
                            timeout=5)
     assert answer.status_code < 300, answer.text

@@ -29,7 +29,7 @@ def standard(out: Path, *extra: str) -> list[str]:
 
 def test_provision_writes_the_machine_file_and_keeps_secrets_in_the_keyring(tmp_path: Path) -> None:
     out = tmp_path / "etc" / "kiosk.toml"
-    result = provision(*standard(out, "--kiosk-id", "K02", "--staff-pin", "2468", "--tech-pin", "97531"))
+    result = provision(*standard(out, "--kiosk-id", "K02", "--staff-pin", "246813", "--tech-pin", "9753186"))
     assert result.returncode == 0, result.stderr
     assert "kiosk doctor" in result.stdout
 
@@ -46,15 +46,15 @@ def test_provision_writes_the_machine_file_and_keeps_secrets_in_the_keyring(tmp_
     assert get_secret(PORTAL_SECRET) == SECRET
     key = get_secret(OUTBOX_KEY)
     assert key is not None and len(base64.b64decode(key)) == 32
-    assert StaffAuth().verify("2468") == "staff"
-    assert StaffAuth().verify("97531") == "technician"
+    assert StaffAuth().verify("246813") == "staff"
+    assert StaffAuth().verify("9753186") == "technician"
     for text in (written, result.stdout, result.stderr):
-        assert SECRET not in text and "2468" not in text and "97531" not in text
+        assert SECRET not in text and "246813" not in text and "9753186" not in text
 
 
 def test_provisioning_again_keeps_the_outbox_key_pins_and_other_settings(tmp_path: Path) -> None:
     out = tmp_path / "kiosk.toml"
-    assert provision(*standard(out, "--staff-pin", "2468")).returncode == 0
+    assert provision(*standard(out, "--staff-pin", "246813")).returncode == 0
     key = get_secret(OUTBOX_KEY)
     pin_hash = get_secret(STAFF_PIN_HASH)
     with out.open("a", encoding="utf-8") as fh:
@@ -76,7 +76,7 @@ def test_provisioning_again_keeps_the_outbox_key_pins_and_other_settings(tmp_pat
 def test_unknown_site_changes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "kiosk.toml"
     result = provision("--site", "hoan-kiem", "--portal", "https://p.example.gov.vn", "--client-id", "x",
-                       "--config-out", str(out), "--staff-pin", "2468")
+                       "--config-out", str(out), "--staff-pin", "246813")
     assert result.returncode == 1
     assert "unknown site 'hoan-kiem'" in result.stderr
     assert "bach-khoa" in result.stderr and "bui-thi-xuan" in result.stderr and "dong-tam" in result.stderr
@@ -87,7 +87,7 @@ def test_unknown_site_changes_nothing(tmp_path: Path) -> None:
 def test_wrong_portal_url_is_refused_before_anything_is_stored(tmp_path: Path) -> None:
     out = tmp_path / "kiosk.toml"
     result = provision("--site", "bach-khoa", "--portal", "http://portal.example.gov.vn/api", "--client-id", "x",
-                       "--config-out", str(out), "--staff-pin", "2468")
+                       "--config-out", str(out), "--staff-pin", "246813")
     assert result.returncode == 1
     assert "[portal.base_url]" in result.stderr and "plain http" in result.stderr
     assert str(out) in result.stderr
@@ -96,7 +96,7 @@ def test_wrong_portal_url_is_refused_before_anything_is_stored(tmp_path: Path) -
 
 def test_the_secret_must_come_on_standard_input(tmp_path: Path) -> None:
     out = tmp_path / "kiosk.toml"
-    result = provision(*standard(out, "--staff-pin", "2468"), stdin="")
+    result = provision(*standard(out, "--staff-pin", "246813"), stdin="")
     assert result.returncode == 1
     assert "no client secret on standard input" in result.stderr
     assert not out.exists()
@@ -108,15 +108,18 @@ def test_a_staff_pin_is_required_the_first_time_and_must_be_digits(tmp_path: Pat
     assert result.returncode == 1 and "--staff-pin" in result.stderr
     assert not out.exists() and get_secret(PORTAL_SECRET) is None  # checked before anything is stored
     result = provision(*standard(out, "--staff-pin", "12ab"))
-    assert result.returncode == 1 and "4 to 12 digits" in result.stderr
-    result = provision(*standard(out, "--staff-pin", "2468", "--tech-pin", "2468"))
+    assert result.returncode == 1 and "6 to 12 digits" in result.stderr
+    result = provision(*standard(out, "--staff-pin", "123456"))
+    assert result.returncode == 1 and "too easy to guess" in result.stderr
+    assert not out.exists() and get_secret(PORTAL_SECRET) is None
+    result = provision(*standard(out, "--staff-pin", "246813", "--tech-pin", "246813"))
     assert result.returncode == 1 and "must differ" in result.stderr
 
 
 def test_an_unwritable_target_is_reported(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("", "utf-8")
-    result = provision(*standard(blocker / "kiosk.toml", "--staff-pin", "2468"))
+    result = provision(*standard(blocker / "kiosk.toml", "--staff-pin", "246813"))
     assert result.returncode == 1
     assert "cannot write" in result.stderr and "--config-out" in result.stderr
     assert "Traceback" not in result.stderr

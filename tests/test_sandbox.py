@@ -102,7 +102,7 @@ def test_drop_closes_the_connection_without_a_byte(sandbox_factory: Callable[...
     server = sandbox_factory(faults="drop=1.0")
     answer = raw_exchange(server, b"GET /api/v1/catalog HTTP/1.1\r\nHost: sandbox\r\n\r\n")
     assert answer == b""
-    assert requests.get(server.url + "/sandbox/state", timeout=5).json()["faults"]["drop"] == 1
+    assert portal_fixtures.admin_get(server, "/sandbox/state")["faults"]["drop"] == 1
 
 
 def test_malformed_answers_are_not_json(sandbox_factory: Callable[..., SandboxServer]) -> None:
@@ -120,14 +120,14 @@ def test_rate_limit_answers_429_with_retry_after(sandbox_factory: Callable[..., 
     assert response.status_code == 429
     assert response.headers["Retry-After"] == "7"
     assert response.headers["Content-Type"] == "application/problem+json"
-    assert requests.get(server.url + "/sandbox/dossiers", timeout=5).json() == []  # not processed
+    assert portal_fixtures.admin_get(server, "/sandbox/dossiers") == []  # not processed
 
 
 def test_server_error_strikes_after_the_dossier_is_stored(sandbox_factory: Callable[..., SandboxServer]) -> None:
     server = sandbox_factory(faults="error500=1.0")
     response = submit(server, 1)
     assert response.status_code == 500
-    assert len(requests.get(server.url + "/sandbox/dossiers", timeout=5).json()) == 1
+    assert len(portal_fixtures.admin_get(server, "/sandbox/dossiers")) == 1
 
 
 def test_timeout_holds_the_answer_but_not_the_shutdown(sandbox_factory: Callable[..., SandboxServer]) -> None:
@@ -225,12 +225,44 @@ def test_invalid_body_is_422_without_echoing_personal_data(sandbox: SandboxServe
     assert "Bí Mật" not in response.text
 
 
-def test_dossier_codes_follow_the_agency_day_sequence_pattern(
+def test_dossier_codes_carry_the_agency_and_day_and_40_random_bits(
         sandbox_factory: Callable[..., SandboxServer]) -> None:
     server = sandbox_factory(clock=Clock(FRIDAY_MORNING))
-    codes = [submit(server, n).json()["dossier_code"] for n in (1, 2, 3)]
-    assert codes == ["000.00.21.H26-261127-0001", "000.00.21.H26-261127-0002", "000.00.21.H26-261127-0003"]
-    assert all(re.fullmatch(r"000\.00\.21\.H26-\d{6}-\d{4}", code) for code in codes)
+    codes = [submit(server, n).json()["dossier_code"] for n in range(1, 21)]
+    pattern = r"000\.00\.21\.H26-261127-([2-9A-HJ-NP-Z]{4})-([2-9A-HJ-NP-Z]{4})"
+    assert all(re.fullmatch(pattern, code) for code in codes), codes  # no 0/O or 1/I to misread
+    assert len(set(codes)) == len(codes)
+    # Not a sequence: the random parts of consecutive dossiers share no common prefix run.
+    randoms = [code[-9:] for code in codes]
+    assert randoms != sorted(randoms)
+
+
+def test_status_lookups_are_rate_limited_per_client(sandbox_factory: Callable[..., SandboxServer]) -> None:
+    clock = Clock(FRIDAY_MORNING)
+    server = sandbox_factory(clock=clock, lookups_per_minute=5)
+    code = submit(server, 1).json()["dossier_code"]
+    auth = {"Authorization": f"Bearer {token(server)}"}
+
+    def lookup(digits: str) -> requests.Response:
+        return requests.get(f"{server.url}/api/v1/dossiers/{code}/status", params={"phone_last4": digits},
+                            headers=auth, timeout=5)
+
+    answers = [lookup(f"{n:04d}").status_code for n in range(5)]  # a guesser trying phone digits
+    assert answers == [403] * 5
+    refused = lookup("5678")  # even the right digits wait now
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    clock.now += 61
+    assert lookup("5678").status_code == 200
+
+
+def test_sandbox_controls_need_the_admin_token(sandbox: SandboxServer) -> None:
+    for method, path in (("GET", "/sandbox/dossiers"), ("GET", "/sandbox/state"), ("POST", "/sandbox/tokens/revoke"),
+                         ("POST", "/sandbox/dossiers/X/advance"), ("GET", "/sandbox/feedback")):
+        refused = requests.request(method, sandbox.url + path, timeout=5)
+        assert refused.status_code == 401, path
+        wrong = requests.request(method, sandbox.url + path, timeout=5, headers={"X-Sandbox-Admin-Token": "guess"})
+        assert wrong.status_code == 401, path
+    assert portal_fixtures.admin_get(sandbox, "/sandbox/dossiers") == []
 
 
 def test_receipt_counts_working_days_and_caps_the_fee(sandbox_factory: Callable[..., SandboxServer]) -> None:
@@ -250,7 +282,8 @@ def test_admin_advance_walks_the_usual_course_or_jumps(sandbox: SandboxServer) -
     code = submit(sandbox, 1).json()["dossier_code"]
 
     def advance(query: str = "") -> Any:
-        return requests.post(f"{sandbox.url}/sandbox/dossiers/{code}/advance{query}", timeout=5).json()
+        return requests.post(f"{sandbox.url}/sandbox/dossiers/{code}/advance{query}", timeout=5,
+                             headers=portal_fixtures.admin_headers(sandbox)).json()
 
     assert advance()["status"] == "processing"
     assert advance("?to=needs_more_papers&note=Thiếu bản sao")["status"] == "needs_more_papers"
@@ -333,7 +366,8 @@ def test_dossiers_survive_a_restart_on_the_same_database(tmp_path: Path) -> None
     with portal_fixtures.running_sandbox(procedures, db_path=database, clock=clock) as second:
         replay = submit(second, 1, key)
         assert (replay.status_code, replay.json()["dossier_code"]) == (200, code)
-        assert submit(second, 2).json()["dossier_code"].endswith("-0002")
+        assert submit(second, 2).json()["dossier_code"] != code
+        assert len(portal_fixtures.admin_get(second, "/sandbox/dossiers")) == 2
 
 
 def test_cli_serves_until_ctrl_c() -> None:
@@ -349,7 +383,10 @@ def test_cli_serves_until_ctrl_c() -> None:
         banner = process.stdout.readline()
         url = re.search(r"http://127\.0\.0\.1:\d+", banner)
         assert url is not None, banner
-        assert requests.get(url.group(0) + "/sandbox/dossiers", timeout=5).json() == []
+        admin = process.stdout.readline().strip().rsplit(": ", 1)[1]  # a fresh random token, printed once
+        assert requests.get(url.group(0) + "/sandbox/dossiers", timeout=5).status_code == 401
+        assert requests.get(url.group(0) + "/sandbox/dossiers", timeout=5,
+                            headers={"X-Sandbox-Admin-Token": admin}).json() == []
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
     finally:

@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 from kiosk import paths, secrets
 from kiosk.clock import ManualClock
 from kiosk.journey import Reset, Screen
-from kiosk.staff_auth import LOCKOUT_SECONDS, MAX_FAILURES, PinError, StaffAuth
+from kiosk.staff_auth import LOCKOUT_STEPS, MAX_FAILURES, PinError, StaffAuth, lockout_seconds
 from tests.qt_helpers import visible_texts
 from ui.window import KioskWindow
 
@@ -42,12 +42,20 @@ def test_pins_are_stored_as_salted_scrypt_hashes_never_in_clear() -> None:
 
 def test_pin_shape_and_distinct_roles_are_enforced() -> None:
     auth = StaffAuth(ManualClock())
-    for bad in ("12", "1234567890123", "12a4", "１２３４"):
-        with pytest.raises(PinError):
+    for bad in ("12", "4829", "48291", "1234567890123", "12a456", "１２３４５６"):
+        with pytest.raises(PinError, match="6 to 12 digits"):
             auth.set_pin("staff", bad)
-    auth.set_pin("technician", "5555")
+    auth.set_pin("technician", "739184")
     with pytest.raises(PinError):
-        auth.set_pin("staff", "5555")
+        auth.set_pin("staff", "739184")
+
+
+@pytest.mark.parametrize("weak", ["000000", "111111", "999999999", "123456", "654321", "234567", "890123",
+                                  "121212", "123123", "987987", "112233", "159753", "10101010", "696969"])
+def test_easily_guessed_pins_are_refused(weak: str) -> None:
+    with pytest.raises(PinError, match="too easy to guess"):
+        StaffAuth(ManualClock()).set_pin("staff", weak)
+    assert keyring.get_password(secrets.SERVICE, secrets.STAFF_PIN_HASH) is None
 
 
 def test_nothing_provisioned_accepts_no_pin_and_counts_nothing() -> None:
@@ -58,7 +66,7 @@ def test_nothing_provisioned_accepts_no_pin_and_counts_nothing() -> None:
     assert auth.failures() == 0 and auth.locked_for() == 0
 
 
-def test_five_wrong_pins_lock_for_five_minutes_across_a_restart() -> None:
+def test_five_wrong_pins_lock_for_a_minute_across_a_restart() -> None:
     clock = ManualClock()
     auth = StaffAuth(clock)
     auth.set_pin("staff", "482916")
@@ -66,18 +74,54 @@ def test_five_wrong_pins_lock_for_five_minutes_across_a_restart() -> None:
         assert auth.verify("111111") is None
         assert auth.failures() == n
     assert auth.verify("222222") is None
-    assert auth.locked_for() == pytest.approx(LOCKOUT_SECONDS)
+    assert auth.locked_for() == pytest.approx(60)
 
     restarted = StaffAuth(clock)  # a new process: only the state file remains
-    assert restarted.locked_for() == pytest.approx(LOCKOUT_SECONDS)
+    assert restarted.locked_for() == pytest.approx(60)
     assert restarted.verify("482916") is None  # even the right PIN waits
-    clock.advance(LOCKOUT_SECONDS - 1)
+    clock.advance(59)
     assert StaffAuth(clock).verify("482916") is None
     clock.advance(2)
     fresh = StaffAuth(clock)
     assert fresh.locked_for() == 0
     assert fresh.verify("482916") == "staff"
     assert fresh.failures() == 0
+
+
+def test_brute_force_meets_a_growing_lockout_that_a_restart_does_not_reset() -> None:
+    clock = ManualClock()
+    StaffAuth(clock).set_pin("staff", "482916")
+    lockouts: list[float] = []
+    guess = 100000
+    for _ in range(MAX_FAILURES + 6):
+        auth = StaffAuth(clock)  # every guess in a freshly restarted kiosk
+        if auth.locked_for() > 0:
+            assert auth.verify("482916") is None  # not even checked while locked
+            clock.advance(auth.locked_for() + 1)
+            auth = StaffAuth(clock)
+        guess += 7919
+        assert auth.verify(str(guess)) is None
+        if auth.locked_for() > 0:
+            lockouts.append(auth.locked_for())
+    assert lockouts == pytest.approx([60, 300, 1800, 7200, 7200, 7200, 7200])
+    assert StaffAuth(clock).failures() == MAX_FAILURES + 6  # the count never went back to zero
+    assert StaffAuth(clock).tries_left() == 1
+
+
+def test_pins_are_checked_and_counted_when_the_lockout_cannot_be_saved(tmp_path: Path) -> None:
+    clock = ManualClock()
+    StaffAuth(clock).set_pin("staff", "482916")
+    # The temporary file beside this name would be longer than any file name may be: every write fails,
+    # as on a full disk, while reading still works.
+    unwritable = tmp_path / ("s" * 250)
+    auth = StaffAuth(clock, state_path=unwritable)
+    for _ in range(MAX_FAILURES):
+        assert auth.verify("000001") is None  # no exception
+    assert not unwritable.exists()
+    assert auth.locked_for() == pytest.approx(LOCKOUT_STEPS[0])  # fail closed: the lockout holds in memory
+    assert auth.verify("482916") is None
+    clock.advance(LOCKOUT_STEPS[0] + 1)
+    assert auth.verify("482916") == "staff"  # and staff still get in
 
 
 def test_success_clears_the_count_of_wrong_pins() -> None:
@@ -97,7 +141,7 @@ def test_a_clock_set_back_cannot_stretch_the_lockout() -> None:
     auth.set_pin("staff", "482916")
     state = auth.state_path
     state.write_text(json.dumps({"failures": 0, "locked_until": clock.now().timestamp() + 10 * 86400}))
-    assert StaffAuth(clock).locked_for() == pytest.approx(LOCKOUT_SECONDS)
+    assert StaffAuth(clock).locked_for() == pytest.approx(LOCKOUT_STEPS[0])
 
 
 def test_a_corrupted_lockout_file_locks_rather_than_opens() -> None:
@@ -105,8 +149,8 @@ def test_a_corrupted_lockout_file_locks_rather_than_opens() -> None:
     auth = StaffAuth(clock)
     auth.set_pin("staff", "482916")
     (paths.state_dir() / "staff-entry.json").write_text("{not json")
-    assert StaffAuth(clock).locked_for() == pytest.approx(LOCKOUT_SECONDS)
-    clock.advance(LOCKOUT_SECONDS + 1)
+    assert StaffAuth(clock).locked_for() == pytest.approx(lockout_seconds(MAX_FAILURES + 1))
+    clock.advance(lockout_seconds(MAX_FAILURES + 1) + 1)
     assert StaffAuth(clock).verify("482916") == "staff"
 
 
@@ -267,7 +311,7 @@ def test_wrong_pins_on_the_pad_lock_it_and_the_lock_survives_a_new_window(qtbot:
         assert "Còn 4 lần thử" in pad_text(window)
         for _ in range(MAX_FAILURES - 1):
             type_pin(qtbot, window, "111111")
-    assert "thử lại sau 5 phút" in pad_text(window)
+    assert "thử lại sau 1 phút" in pad_text(window)
     assert not pad_button(window, "pin.4").isEnabled()
 
     clock = window.runtime.clock

@@ -10,7 +10,6 @@ from typing import Any
 
 import portal_fixtures
 import pytest
-import requests
 
 from kiosk.crypto import Sealer
 from kiosk.outbox import Outbox
@@ -65,7 +64,7 @@ def free_port() -> int:
 
 
 def portal_dossiers(server: SandboxServer) -> list[dict[str, Any]]:
-    answer: list[dict[str, Any]] = requests.get(server.url + "/sandbox/dossiers", timeout=5).json()
+    answer: list[dict[str, Any]] = portal_fixtures.admin_get(server, "/sandbox/dossiers")
     return answer
 
 
@@ -170,7 +169,7 @@ def test_phone_written_with_spaces_is_sent_as_digits(sandbox: SandboxServer, out
     with client_for(sandbox.url) as client:
         assert SyncEngine(outbox, client).drain_once() == 1
     code = portal_dossiers(sandbox)[0]["code"]
-    stored = requests.get(f"{sandbox.url}/sandbox/dossiers/{code}", timeout=5).json()
+    stored = portal_fixtures.admin_get(sandbox, f"/sandbox/dossiers/{code}")
     assert stored["applicant"]["phone"] == "0912345678"
 
 
@@ -184,6 +183,6 @@ def test_feedback_is_delivered_once(sandbox_factory: Callable[..., SandboxServer
                           sleep=lambda _: None)
     with client:
         assert SyncEngine(outbox, client).drain_feedback_once() == 2
-    stored = requests.get(server.url + "/sandbox/feedback", timeout=5).json()
+    stored = portal_fixtures.admin_get(server, "/sandbox/feedback")
     assert sorted((f["kind"], f.get("rating"), f.get("comment")) for f in stored) == [
         ("comment", None, "Máy dễ dùng"), ("rating", 4, None)]

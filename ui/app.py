@@ -17,6 +17,7 @@ from kiosk import watchdog
 from kiosk.boot import BootInfo
 from ui.first_paint import AfterFirstPaint
 from ui.lockdown import show_full_screen
+from ui.signals import quit_on_sigterm
 from ui.theme import apply_theme, load_fonts
 from ui.timers import named_timer
 from ui.window import KioskWindow
@@ -121,10 +122,12 @@ def start_kiosk(load: Callable[[], Runtime | None], boot: BootInfo, windowed: bo
 
         # Installed last, so its filter sees the paint first and it reports before `finish` runs.
         FirstPaintProbe(app, window, int(probe), window.attached)
+    restore_sigterm = quit_on_sigterm(app)
     try:
         status = app.exec()
         return window.exit_status if window.exit_status is not None else status
     finally:
+        restore_sigterm()
         watchdog.stopping()
         if parts.recovery is not None:
             parts.recovery.uninstall()

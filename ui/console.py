@@ -39,16 +39,23 @@ from kiosk.config import ConfigError, IdleSettings, Settings, save_overrides
 from kiosk.i18n import tr
 from kiosk.idle import IdlePolicy
 from kiosk.journey import Reset, Screen
-from kiosk.outbox import Outbox
+from kiosk.outbox import Outbox, set_aside_copies
 from kiosk.portal.errors import PortalError
 from kiosk.printing import PrinterState, printer_transport
 from kiosk.receipt import build_checklist
 from kiosk.secrets import SecretsError
 from kiosk.slips import SlipRecord
-from kiosk.staff_auth import PinError, Role, StaffAuth, valid_pin_shape
+from kiosk.staff_auth import (
+    PinError,
+    Role,
+    StaffAuth,
+    printer_target_refusal,
+    valid_pin_shape,
+    weak_pin_reason,
+)
 from kiosk.stats import DayFigures, StatsStore, report_to_portal
 from kiosk.status import KioskStatus, collect_status, portal_client, record_sync
-from kiosk.sync import SyncEngine
+from kiosk.sync import ROUND_DEADLINE_S, SyncEngine
 from ui.charts import BarChart, Series
 from ui.screens.base import scroll_area
 from ui.timers import named_timer
@@ -94,6 +101,7 @@ class StaffConsole(QFrame):
         self.window_ = window
         self.runtime = window.runtime
         self.role: Role = "staff"
+        self._damaged_outboxes = 0  # damaged outbox files set aside beside the outbox
         self.lang = "vi"
         self._last_activity = self.runtime.clock.monotonic()
         self.status: KioskStatus | None = None
@@ -396,6 +404,11 @@ class StaffConsole(QFrame):
         self.printer_title.setText(t("console.settings.printer"))
         for key, printer_label in self.printer_labels.items():
             printer_label.setText(t(f"console.printer.{key}"))
+        technician = self.role == "technician"  # only technicians see and change where receipts go
+        printer_widgets: list[QWidget] = [self.printer_title, self.printer_kind, self.printer_address,
+                                          self.printer_width, *self.printer_labels.values()]
+        for printer_widget in printer_widgets:
+            printer_widget.setVisible(technician)
         self.csv_label.setText(t("console.csv.path"))
         if self.status is not None:
             self._show_status(self.status)
@@ -424,14 +437,15 @@ class StaffConsole(QFrame):
             service.check_state()
         slips = service.slips if service is not None else None
 
-        def collect() -> tuple[KioskStatus, list[SlipRecord]]:
+        def collect() -> tuple[KioskStatus, list[SlipRecord], int]:
             status = collect_status(settings, outbox=outbox, catalog=catalog, printer=printer)
-            return status, (slips.today() if slips is not None else [])
+            damaged = len(set_aside_copies(settings.outbox_path()))
+            return status, (slips.today() if slips is not None else []), damaged
 
         report = getattr(self._portal_service(), "last_report", None)
 
-        def done(result: tuple[KioskStatus, list[SlipRecord]]) -> None:
-            status = result[0]
+        def done(result: tuple[KioskStatus, list[SlipRecord], int]) -> None:
+            status, self._damaged_outboxes = result[0], result[2]
             if report is not None and status.portal_configured:  # the running sync service knows best
                 status.portal_online = bool(report.online)
                 status.last_sync_error = None if report.online else (report.error or "?")
@@ -477,9 +491,11 @@ class StaffConsole(QFrame):
             labels["portal"].setText(t("console.status.portal.offline", error=status.last_sync_error or "?"))
         when = status.last_sync.replace("T", " ")[:16] if status.last_sync else t("console.status.never")
         labels["sync"].setText(t("console.status.sync", when=when))
-        labels["outbox"].setText(t("console.status.outbox", depth=status.outbox_depth,
-                                   accepted=status.outbox.get("accepted", 0),
-                                   rejected=status.outbox.get("rejected", 0)))
+        outbox_text = t("console.status.outbox", depth=status.outbox_depth,
+                        accepted=status.outbox.get("accepted", 0), rejected=status.outbox.get("rejected", 0))
+        if self._damaged_outboxes:  # a damaged outbox was set aside at start-up: its dossiers need a technician
+            outbox_text += "\n" + t("console.status.outbox_damaged", count=self._damaged_outboxes)
+        labels["outbox"].setText(outbox_text)
         labels["printer"].setText(t("console.status.printer",
                                     state=t(f"console.printer_state.{status.printer_state}")))
         disk_key = "console.status.disk_low" if status.disk_free_bytes < LOW_DISK_BYTES else "console.status.disk"
@@ -614,6 +630,9 @@ class StaffConsole(QFrame):
         if not valid_pin_shape(pin):
             self.say("console.pin.shape")
             return
+        if weak_pin_reason(pin) is not None:
+            self.say("console.pin.weak")
+            return
         try:
             StaffAuth(self.runtime.clock).set_pin(role, pin)
         except PinError:
@@ -657,6 +676,8 @@ class StaffConsole(QFrame):
             "printer": {"kind": self.printer_kind.currentText(), "address": self.printer_address.text().strip(),
                         "paper_width_mm": int(self.printer_width.currentText())},
         }
+        if self.role != "technician":
+            del changes["printer"]
         current = self.runtime.settings
         # Only what differs is written, so a later change by the technician in the machine file still shows.
         changes = {section: {k: v for k, v in values.items() if getattr(getattr(current, section), k) != v}
@@ -665,10 +686,16 @@ class StaffConsole(QFrame):
         if not changes:
             self.say("console.settings.saved")
             return
+        printer = current.printer.model_copy(update=changes.get("printer", {}))
         try:
-            printer_transport(current.printer.model_copy(update=changes.get("printer", {})))
+            printer_transport(printer)
         except ValueError as exc:
             self.say("console.settings.bad", reason=str(exc))
+            return
+        refusal = printer_target_refusal(printer.kind, printer.address) if "printer" in changes else None
+        if refusal is not None:
+            log.warning("printer setting refused (%s)", printer.kind)
+            self.say("console.settings.bad", reason=refusal)
             return
         try:
             updated = save_overrides(current, changes)
@@ -761,7 +788,7 @@ def sync_once(settings: Settings, outbox: Outbox, store: StatsStore | None, now:
     outbox.retry_now()
     if settings.portal.base_url is None:
         return None
-    with portal_client(settings, max_retries=0) as client:
+    with portal_client(settings, max_retries=0) as client, client.deadline(ROUND_DEADLINE_S):
         try:
             client.fetch_token()  # one clear answer on reachability and credentials before anything else
         except PortalError as exc:

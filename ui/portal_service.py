@@ -70,6 +70,8 @@ class PortalService(QObject):
     def stop(self) -> None:
         for timer in (self.sync_timer, self.heartbeat_timer, self.catalog_timer):
             timer.stop()
+        if self.link is not None:  # a round in progress ends now (its dossier goes back to the queue)
+            self.link.abort()
         self.runner.shutdown()
 
     # --- sync ---

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QFrame, QGridLayout
 from kiosk.clock import Clock
 from kiosk.i18n import tr
 from kiosk.secrets import SecretsError
-from kiosk.staff_auth import MAX_FAILURES, PIN_MAX, StaffAuth
+from kiosk.staff_auth import PIN_MAX, StaffAuth
 from ui.timers import named_timer
 from ui.widgets import button, label, set_button_text
 
@@ -333,5 +333,5 @@ class StaffEntry(QObject):
             self.authenticated.emit(role)
             return
         if self._show_state(lang):
-            left = MAX_FAILURES - self.auth.failures()
+            left = self.auth.tries_left()
             self.pad.set_message(tr("staff.pin.wrong", lang, left=left))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +15,11 @@ from kiosk.catalog.models import LOCATION_MARK, Procedure
 from kiosk.catalog.search import SearchIndex, fold
 
 MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 24  # objects and lists nested in one definition (the schema needs about eight)
+MAX_VALUES = 50_000  # values of all kinds in one definition
+# Control characters other than the line break, and the bidirectional overrides and isolates: on screen or
+# paper they hide or reorder text ("Trojan Source"); a terminal would obey an ESC.
+_FORBIDDEN = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,8 @@ def load_procedure_file(path: Path) -> Procedure:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise CatalogError([CatalogProblem(name, "", "", "file is not UTF-8 text")]) from None
+    except RecursionError:
+        raise CatalogError([CatalogProblem(name, "", "", f"nested deeper than {MAX_DEPTH} levels")]) from None
     except json.JSONDecodeError as exc:
         raise CatalogError(
             [CatalogProblem(name, "", f"line {exc.lineno} column {exc.colno}", f"not valid JSON: {exc.msg}")]
@@ -75,8 +84,45 @@ def load_procedure_file(path: Path) -> Procedure:
     return parse_procedure(data, name)
 
 
+def check_structure(data: object, source: str, code: str = "") -> None:
+    """Raise CatalogError when `data` nests too deep, holds too many values, or carries a control or
+    bidirectional-override character in any text (each named with its location)."""
+    problems: list[CatalogProblem] = []
+    queue: deque[tuple[tuple[int | str, ...], object]] = deque([((), data)])
+    values = 0
+    while queue:
+        loc, node = queue.popleft()
+        values += 1
+        if values > MAX_VALUES:
+            problems.append(CatalogProblem(source, code, "", f"more than {MAX_VALUES} values"))
+            break
+        if len(loc) > MAX_DEPTH:
+            problems.append(CatalogProblem(source, code, _location(loc[:MAX_DEPTH], data),
+                                           f"nested deeper than {MAX_DEPTH} levels"))
+            break
+        if isinstance(node, dict):
+            for key, value in node.items():
+                queue.append(((*loc, str(key)), value))
+                if isinstance(key, str) and _FORBIDDEN.search(key):
+                    problems.append(_forbidden(source, code, (*loc, key), data, key))
+        elif isinstance(node, list):
+            queue.extend(((*loc, index), value) for index, value in enumerate(node))
+        elif isinstance(node, str) and _FORBIDDEN.search(node):
+            problems.append(_forbidden(source, code, loc, data, node))
+    if problems:
+        raise CatalogError(problems)
+
+
+def _forbidden(source: str, code: str, loc: tuple[int | str, ...], data: object, text: str) -> CatalogProblem:
+    found = _FORBIDDEN.search(text)
+    assert found is not None
+    return CatalogProblem(source, code, _location(loc, data),
+                          f"contains the invisible control character U+{ord(found.group()):04X}; remove it")
+
+
 def parse_procedure(data: object, source: str) -> Procedure:
     code = data.get("code", "") if isinstance(data, dict) else ""
+    check_structure(data, source, code if isinstance(code, str) else "")
     try:
         return Procedure.model_validate(data)
     except ValidationError as exc:

@@ -7,12 +7,16 @@ Blocking: call it from a worker thread, never from the GUI thread.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import http.client
 import logging
 import random
+import socket
+import threading
 import time
-from collections.abc import Callable, Mapping
+import weakref
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -20,9 +24,13 @@ from urllib.parse import quote, urlsplit
 from uuid import UUID
 
 import requests
+import requests.adapters
+import urllib3.connection
+import urllib3.connectionpool
 import urllib3.exceptions
 from pydantic import BaseModel, ValidationError
 
+from kiosk.catalog.loader import CatalogError, parse_procedure
 from kiosk.catalog.models import Procedure
 from kiosk.config import is_loopback
 from kiosk.portal.errors import (
@@ -64,6 +72,7 @@ class _RedactQuery(logging.Filter):
 logging.getLogger("urllib3.connectionpool").addFilter(_RedactQuery())
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
+REQUEST_DEADLINE_S = 30.0  # one whole exchange (connect, send, headers, body), however slowly it drips
 MAX_DETAIL_CHARS = 300
 _CHUNK = 64 * 1024
 
@@ -100,6 +109,60 @@ class _TlsFailure(PortalUnavailable):
     """Certificate or handshake failure: not transient, so never retried."""
 
 
+class _Sockets:
+    """The sockets of one client's connections, so a deadline can cut an exchange that is still dripping.
+
+    Timeouts of the socket only bound each read; a server sending a byte every few seconds never trips
+    them. Shutting the socket down makes the blocked read return at once, in whichever thread it waits.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: weakref.WeakSet[socket.socket] = weakref.WeakSet()
+
+    def add(self, sock: socket.socket | None) -> None:
+        if sock is not None:
+            with self._lock:
+                self._open.add(sock)
+
+    def cut(self) -> None:
+        with self._lock:
+            open_now = list(self._open)
+        for sock in open_now:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+def _tracking_adapter(sockets: _Sockets) -> requests.adapters.HTTPAdapter:
+    """A transport adapter whose connections report their sockets (plain TCP and, over it, TLS) to `sockets`."""
+
+    class Plain(urllib3.connection.HTTPConnection):
+        def _new_conn(self) -> socket.socket:
+            sock = super()._new_conn()
+            sockets.add(sock)
+            return sock
+
+    class Secure(urllib3.connection.HTTPSConnection):
+        def _new_conn(self) -> socket.socket:
+            sock = super()._new_conn()
+            sockets.add(sock)
+            return sock
+
+        def connect(self) -> None:
+            super().connect()
+            sockets.add(self.sock)
+
+    class PlainPool(urllib3.connectionpool.HTTPConnectionPool):
+        ConnectionCls = Plain
+
+    class SecurePool(urllib3.connectionpool.HTTPSConnectionPool):
+        ConnectionCls = Secure
+
+    adapter = requests.adapters.HTTPAdapter()
+    adapter.poolmanager.pool_classes_by_scheme = {"http": PlainPool, "https": SecurePool}
+    return adapter
+
+
 @dataclass(frozen=True)
 class _Answer:
     status: int
@@ -131,6 +194,7 @@ class PortalClient:
         *,
         max_backoff: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
+        request_deadline: float = REQUEST_DEADLINE_S,
     ) -> None:
         self._base_url = _checked_base_url(base_url)
         self._client_id = client_id
@@ -143,7 +207,14 @@ class PortalClient:
         self._rng = rng
         self._clock = clock
         self._token: _Token | None = None
+        self._request_deadline = request_deadline
+        self._round_ends: float | None = None  # time.monotonic() after which no exchange may go on
+        self._aborted = False
+        self._sockets = _Sockets()
         self._session = requests.Session()
+        adapter = _tracking_adapter(self._sockets)
+        self._session.mount("https://", adapter)
+        self._session.mount("http://", adapter)
         # Never False: a CA bundle narrows trust, it never disables the check.
         self._session.verify = ca_bundle if ca_bundle else True
         self._session.trust_env = False  # no proxies or netrc credentials picked up from the environment
@@ -154,6 +225,30 @@ class PortalClient:
 
     def close(self) -> None:
         self._session.close()
+
+    def abort(self) -> None:
+        """From any thread: cut the exchange in progress and refuse new ones (the kiosk is stopping).
+        The caller waiting on the cut exchange gets PortalUnavailable and releases its dossier."""
+        self._aborted = True
+        self._sockets.cut()
+
+    @contextlib.contextmanager
+    def deadline(self, seconds: float) -> Iterator[None]:
+        """Within the block, every exchange and retry ends at the latest `seconds` from now."""
+        self._round_ends = time.monotonic() + seconds
+        try:
+            yield
+        finally:
+            self._round_ends = None
+
+    def _budget(self) -> float:
+        """Seconds the next exchange may take, at most; 0 or less when none may start."""
+        if self._aborted:
+            return 0.0
+        budget = self._request_deadline
+        if self._round_ends is not None:
+            budget = min(budget, self._round_ends - time.monotonic())
+        return budget
 
     def __enter__(self) -> PortalClient:
         return self
@@ -191,10 +286,11 @@ class PortalClient:
             procedures: list[Procedure] = []
             for index, raw in enumerate(catalog.procedures):
                 try:
-                    procedures.append(Procedure.model_validate(raw))
-                except ValidationError as exc:
+                    # The same checks as a bundled definition (depth, control characters, the schema).
+                    procedures.append(parse_procedure(raw, f"procedure #{index}"))
+                except CatalogError as exc:
                     # Taken whole or not at all, so a kiosk never shows half of an update.
-                    raise self._protocol_error(path, f"procedure #{index}: {_summarise(exc)}") from None
+                    raise self._protocol_error(path, _clean_text(str(exc.problems[0]))) from None
             codes = [p.code for p in procedures]
             if len(codes) != len(set(codes)):
                 raise self._protocol_error(path, "duplicate procedure codes")
@@ -324,7 +420,7 @@ class PortalClient:
                                 time.monotonic() - started, exc.reason)
             may_retry = (retryable and not isinstance(failure, _TlsFailure)) or (
                 isinstance(failure, _Throttled) and failure.status == 429)
-            if not may_retry or attempt >= self._max_retries:
+            if not may_retry or attempt >= self._max_retries or self._budget() <= 0:
                 if isinstance(failure, _Throttled):
                     raise PortalUnavailable(failure.reason) from None
                 raise failure
@@ -332,12 +428,43 @@ class PortalClient:
             server_asks = failure.retry_after if isinstance(failure, _Throttled) else None
             if server_asks is not None:
                 delay = min(server_asks, self._max_backoff)
+            if self._round_ends is not None and time.monotonic() + delay >= self._round_ends:
+                raise failure  # the round ends before the retry could go out
             attempt += 1
             log.info("%s %s: retry %d/%d in %.2fs", method, shown, attempt, self._max_retries, delay)
             self._sleep(delay)
 
     def _send_once(self, method: str, path: str, headers: Mapping[str, str], *,
                    params: Mapping[str, str] | None, json: Any, data: Mapping[str, str] | None) -> _Answer:
+        budget = self._budget()
+        if budget <= 0:
+            raise PortalUnavailable("stopping" if self._aborted else "the sync round's deadline has passed")
+        expired = threading.Event()
+
+        def cut() -> None:
+            expired.set()
+            self._sockets.cut()
+
+        timer = threading.Timer(budget, cut)
+        timer.daemon = True
+        timer.start()
+        try:
+            answer = self._exchange(method, path, headers, params=params, json=json, data=data)
+        except PortalError:
+            if expired.is_set() or self._aborted:
+                raise PortalUnavailable(self._cut_reason(budget)) from None
+            raise
+        finally:
+            timer.cancel()
+        if expired.is_set() or self._aborted:  # an answer without a length ends where the cut fell
+            raise PortalUnavailable(self._cut_reason(budget))
+        return answer
+
+    def _cut_reason(self, budget: float) -> str:
+        return "stopping" if self._aborted else f"no complete answer within {budget:.1f}s"
+
+    def _exchange(self, method: str, path: str, headers: Mapping[str, str], *,
+                  params: Mapping[str, str] | None, json: Any, data: Mapping[str, str] | None) -> _Answer:
         url = self._base_url + path
         try:
             with self._session.request(method, url, headers=dict(headers), params=params, json=json,

@@ -9,9 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import secrets
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -20,7 +22,7 @@ from typing import Annotated, Any
 from urllib.parse import parse_qs
 from uuid import UUID
 
-from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -47,6 +49,7 @@ from kiosk.portal.models import (
     TokenRequest,
     TokenResponse,
 )
+from kiosk.sandbox import ADMIN_HEADER
 from kiosk.sandbox.catalog import CatalogSource, appointment_date, etag_matches
 from kiosk.sandbox.store import DossierRecord, IdempotencyConflict, SandboxStore
 
@@ -76,6 +79,9 @@ class SandboxSettings:
     agency_code: str = DEFAULT_AGENCY_CODE
     auto_advance_s: float | None = None  # a dossier moves one step along its course this often
     clock: Callable[[], float] = time.time
+    # The /sandbox/* controls answer only requests carrying this token (header ADMIN_HEADER).
+    admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    lookups_per_minute: int = 30  # status lookups per client; more are answered 429 with Retry-After
 
 
 class ProblemError(Exception):
@@ -102,33 +108,60 @@ def problem_response(status: int, slug: str, title: str, detail: str | None = No
 
 
 class TokenRegistry:
-    """Access tokens issued by the sandbox, with their expiry on the sandbox clock."""
+    """Access tokens issued by the sandbox, with their expiry on the sandbox clock and their client."""
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self._clock = clock
-        self._tokens: dict[str, float] = {}
+        self._tokens: dict[str, tuple[float, str]] = {}
         self._lock = threading.Lock()
         self.issued = 0
 
-    def issue(self, ttl_s: int) -> str:
+    def issue(self, ttl_s: int, client_id: str = "") -> str:
         token = secrets.token_urlsafe(32)
         with self._lock:
             now = self._clock()
-            self._tokens = {t: exp for t, exp in self._tokens.items() if exp > now}
-            self._tokens[token] = now + ttl_s
+            self._tokens = {t: entry for t, entry in self._tokens.items() if entry[0] > now}
+            self._tokens[token] = (now + ttl_s, client_id)
             self.issued += 1
         return token
 
     def valid(self, token: str) -> bool:
+        return self.client_of(token) is not None
+
+    def client_of(self, token: str) -> str | None:
+        """The client a valid token was issued to; None when the token is unknown or expired."""
         with self._lock:
-            expiry = self._tokens.get(token)
-            return expiry is not None and self._clock() < expiry
+            entry = self._tokens.get(token)
+            return entry[1] if entry is not None and self._clock() < entry[0] else None
 
     def revoke_all(self) -> int:
         with self._lock:
             count = len(self._tokens)
             self._tokens.clear()
             return count
+
+
+class LookupLimiter:
+    """At most `per_minute` status lookups per client in any minute (sandbox clock): with unguessable codes,
+    guessing the phone digits or a code is slower still."""
+
+    def __init__(self, per_minute: int, clock: Callable[[], float]) -> None:
+        self._per_minute = per_minute
+        self._clock = clock
+        self._seen: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def wait_for(self, client: str) -> int:
+        """0 when this lookup may go ahead (and it is counted), else the seconds to wait."""
+        with self._lock:
+            now = self._clock()
+            recent = self._seen.setdefault(client, deque())
+            while recent and recent[0] <= now - 60:
+                recent.popleft()
+            if len(recent) >= self._per_minute:
+                return max(1, math.ceil(recent[0] + 60 - now))
+            recent.append(now)
+            return 0
 
 
 @dataclass
@@ -139,6 +172,7 @@ class SandboxState:
     store: SandboxStore
     catalog: CatalogSource
     tokens: TokenRegistry
+    lookups: LookupLimiter
     fault_counts: Callable[[], dict[str, int]] = field(default=lambda: {})
 
     def now(self) -> datetime:
@@ -149,7 +183,8 @@ def create_app(settings: SandboxSettings | None = None, store: SandboxStore | No
     """The sandbox portal's ASGI app (without faults; `kiosk.sandbox.server` adds them)."""
     settings = settings or SandboxSettings()
     state = SandboxState(settings=settings, store=store or SandboxStore(),
-                         catalog=CatalogSource(settings.procedures), tokens=TokenRegistry(settings.clock))
+                         catalog=CatalogSource(settings.procedures), tokens=TokenRegistry(settings.clock),
+                         lookups=LookupLimiter(settings.lookups_per_minute, settings.clock))
     app = FastAPI(title="Community-kiosk portal (sandbox)", version="1.0.0", docs_url=None, redoc_url=None)
     app.state.sandbox = state
     _install_error_handlers(app)
@@ -239,7 +274,8 @@ def _add_contract_routes(app: FastAPI, state: SandboxState) -> None:
             return problem_response(401, "invalid-client", "Unauthorized", "unknown client or wrong secret",
                                     {"WWW-Authenticate": 'Basic realm="portal"'}, error="invalid_client")
         ttl = state.settings.token_ttl_s
-        answer = {"access_token": state.tokens.issue(ttl), "token_type": "Bearer", "expires_in": ttl}
+        answer = {"access_token": state.tokens.issue(ttl, form.client_id), "token_type": "Bearer",
+                  "expires_in": ttl}
         return JSONResponse(answer, headers={"Cache-Control": "no-store"})
 
     @app.get("/api/v1/catalog", response_model=CatalogResponse, dependencies=authorised,
@@ -284,7 +320,13 @@ def _add_contract_routes(app: FastAPI, state: SandboxState) -> None:
 
     @app.get("/api/v1/dossiers/{code}/status", response_model=DossierStatus, dependencies=authorised,
              responses=_PROBLEM_RESPONSES)
-    def status(code: str, phone_last4: Annotated[str, Query(pattern=r"^[0-9]{4}$")]) -> Response:
+    def status(code: str, phone_last4: Annotated[str, Query(pattern=r"^[0-9]{4}$")], request: Request) -> Response:
+        bearer = request.headers.get("authorization", "").partition(" ")[2]
+        wait = state.lookups.wait_for(state.tokens.client_of(bearer) or "")
+        if wait:
+            raise ProblemError(429, "too-many-lookups", "Too Many Requests",
+                               f"at most {state.settings.lookups_per_minute} lookups a minute",
+                               {"Retry-After": str(wait)})
         record = state.store.find_dossier(code)
         if record is None:
             raise ProblemError(404, "dossier-not-found", "Not Found",
@@ -347,50 +389,59 @@ class _QueuedCommand(BaseModel):
     command: Command
 
 
+def _require_admin(request: Request) -> None:
+    state: SandboxState = request.app.state.sandbox
+    if not _same(request.headers.get(ADMIN_HEADER, ""), state.settings.admin_token):
+        raise ProblemError(401, "admin-token", "Unauthorized",
+                           f"the sandbox's controls need the {ADMIN_HEADER} header of this sandbox")
+
+
 def _add_sandbox_routes(app: FastAPI, state: SandboxState) -> None:
-    @app.get("/sandbox/dossiers", include_in_schema=False)
+    router = APIRouter(prefix="/sandbox", dependencies=[Depends(_require_admin)], include_in_schema=False)
+
+    @router.get("/dossiers")
     def list_dossiers() -> list[dict[str, Any]]:
         return state.store.list_dossiers()
 
-    @app.get("/sandbox/dossiers/{code}", include_in_schema=False)
+    @router.get("/dossiers/{code}")
     def dossier_payload(code: str) -> dict[str, Any]:
         payload = state.store.dossier_payload(code)
         if payload is None:
             raise ProblemError(404, "dossier-not-found", "Not Found")
         return payload
 
-    @app.post("/sandbox/dossiers/{code}/advance", include_in_schema=False)
+    @router.post("/dossiers/{code}/advance")
     def advance(code: str, to: DossierState | None = None, note: str | None = None) -> dict[str, Any]:
         record = state.store.advance(code, state.now(), to, note)
         if record is None:
             raise ProblemError(404, "dossier-not-found", "Not Found")
         return _status_body(record)
 
-    @app.post("/sandbox/tokens/revoke", include_in_schema=False)
+    @router.post("/tokens/revoke")
     def revoke() -> dict[str, int]:
         return {"revoked": state.tokens.revoke_all()}
 
-    @app.post("/sandbox/commands", include_in_schema=False)
+    @router.post("/commands")
     def queue_command(queued: _QueuedCommand) -> dict[str, str]:
         command = queued.command.model_dump(mode="json", exclude_none=True)
         state.store.enqueue_command(queued.kiosk_id, command)
         return {"queued": queued.command.name.value}
 
-    @app.get("/sandbox/feedback", include_in_schema=False)
+    @router.get("/feedback")
     def list_feedback() -> list[dict[str, Any]]:
         return state.store.list_feedback()
 
-    @app.get("/sandbox/statistics", include_in_schema=False)
+    @router.get("/statistics")
     def list_statistics() -> list[dict[str, Any]]:
         return state.store.list_statistics()
 
-    @app.get("/sandbox/heartbeats", include_in_schema=False)
+    @router.get("/heartbeats")
     def list_heartbeats() -> list[dict[str, Any]]:
         return state.store.list_heartbeats()
 
-    @app.get("/sandbox/state", include_in_schema=False)
+    @router.get("/state")
     def sandbox_state() -> dict[str, Any]:
         return {"tokens_issued": state.tokens.issued, "catalog_version": state.catalog.current().version,
                 "faults": state.fault_counts(), "time": datetime.now(UTC).isoformat()}
 
-
+    app.include_router(router)

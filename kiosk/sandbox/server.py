@@ -20,6 +20,7 @@ from types import TracebackType
 import uvicorn
 
 from kiosk.paths import procedures_dir
+from kiosk.sandbox import ADMIN_HEADER, add_admin_token_option, admin_token_from
 from kiosk.sandbox.app import SandboxSettings, SandboxState, create_app
 from kiosk.sandbox.faults import FaultDice, FaultLayer, FaultPlan
 from kiosk.sandbox.store import SandboxStore
@@ -58,6 +59,8 @@ class SandboxServer:
         *,
         client_id: str | None = None,
         client_secret: str | None = None,
+        admin_token: str | None = None,
+        lookups_per_minute: int | None = None,
         auto_advance_s: float | None = None,
         clock: Callable[[], float] = time.time,
         ssl_certfile: str | None = None,
@@ -77,6 +80,10 @@ class SandboxServer:
             settings.client_id = client_id
         if client_secret is not None:
             settings.client_secret = client_secret
+        if admin_token:
+            settings.admin_token = admin_token
+        if lookups_per_minute is not None:
+            settings.lookups_per_minute = lookups_per_minute
         if self.plan.token_ttl is not None:
             settings.token_ttl_s = self.plan.token_ttl
         self.app = create_app(settings, self.store)
@@ -87,6 +94,11 @@ class SandboxServer:
         self._socket: socket.socket | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+
+    @property
+    def admin_token(self) -> str:
+        """What the /sandbox/* controls expect in the X-Sandbox-Admin-Token header."""
+        return self.state.settings.admin_token
 
     @property
     def url(self) -> str:
@@ -176,21 +188,24 @@ DEMO_ADVANCE_S = 300.0
 
 def run_sandbox(host: str = "127.0.0.1", port: int = 0, faults: str | None = None,
                 db_path: Path | str | None = None, procedures: Path | str | None = None,
-                auto_advance_s: float | None = DEMO_ADVANCE_S) -> None:
+                auto_advance_s: float | None = DEMO_ADVANCE_S, admin_token: str | None = None) -> None:
     """Serve the sandbox portal in the foreground until interrupted.
 
     For demos, dossiers move one step along received → processing → done every `auto_advance_s` seconds
     (None: only through POST /sandbox/dossiers/{code}/advance).
     """
-    server = SandboxServer(host, port, faults, db_path, procedures, auto_advance_s=auto_advance_s)
+    server = SandboxServer(host, port, faults, db_path, procedures, auto_advance_s=auto_advance_s,
+                           admin_token=admin_token)
     server.bind()
     print(f"Sandbox portal on {server.url} (client id {server.state.settings.client_id!r}); "
           "Ctrl+C stops it.", flush=True)
+    if not admin_token:  # a fresh random one: the trainer needs it for the /sandbox/* controls
+        print(f"Sandbox controls: header {ADMIN_HEADER}: {server.admin_token}", flush=True)
     server.serve_forever()
 
 
 def sandbox_command(port: int, faults: str | None, db: str | None,
-                    auto_advance_s: float | None = DEMO_ADVANCE_S) -> int:
+                    auto_advance_s: float | None = DEMO_ADVANCE_S, admin_token: str | None = None) -> int:
     """`kiosk sandbox-portal [--port N] [--faults SPEC] [--db PATH]`; returns the exit status."""
     try:
         FaultPlan.parse(faults)
@@ -198,7 +213,7 @@ def sandbox_command(port: int, faults: str | None, db: str | None,
         print(f"kiosk sandbox-portal: {exc}", file=sys.stderr)
         return 2
     try:
-        run_sandbox(port=port, faults=faults, db_path=db, auto_advance_s=auto_advance_s)
+        run_sandbox(port=port, faults=faults, db_path=db, auto_advance_s=auto_advance_s, admin_token=admin_token)
     except KeyboardInterrupt:
         return 0  # Ctrl+C is how the sandbox is meant to stop
     except OSError as exc:
@@ -214,5 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--db", metavar="PATH", help="SQLite file (default: in memory)")
     parser.add_argument("--advance-every", metavar="SECONDS", type=float, default=DEMO_ADVANCE_S,
                         help="move dossiers one status step this often (0 = only on request)")
+    add_admin_token_option(parser)
     args = parser.parse_args(argv)
-    return sandbox_command(args.port, args.faults, args.db, args.advance_every or None)
+    return sandbox_command(args.port, args.faults, args.db, args.advance_every or None, admin_token_from(args))
+

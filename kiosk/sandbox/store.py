@@ -7,6 +7,7 @@ never create two dossiers.
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -47,7 +48,6 @@ CREATE TABLE IF NOT EXISTS timeline (
     note TEXT,
     PRIMARY KEY (code, seq)
 );
-CREATE TABLE IF NOT EXISTS sequences (day TEXT PRIMARY KEY, last INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS feedback (
     idempotency_key TEXT PRIMARY KEY,
     body TEXT NOT NULL,
@@ -100,6 +100,18 @@ class DossierRecord:
         return self.timeline[-1].status
 
 
+# Lookup codes: random symbols a person can read back without confusing 0/O or 1/I, printed in groups of four.
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 symbols: 5 bits each
+CODE_GROUPS = 2  # two groups of four: 40 bits, about a trillion codes a day
+
+
+def dossier_code(agency_code: str, day: str) -> str:
+    """`<agency>-<yymmdd>-XXXX-XXXX`: the day for the staff reading it, 40 random bits so that it cannot be
+    guessed from another dossier's code."""
+    groups = ("".join(secrets.choice(CODE_ALPHABET) for _ in range(4)) for _ in range(CODE_GROUPS))
+    return "-".join((agency_code, day, *groups))
+
+
 class SandboxStore:
     """The sandbox's database. `path=None` keeps everything in memory."""
 
@@ -134,10 +146,9 @@ class SandboxStore:
                                  (key,))
                 return json.loads(row["receipt"]), False
             day = received.strftime("%y%m%d")
-            self._db.execute("INSERT INTO sequences(day, last) VALUES (?, 1) "
-                             "ON CONFLICT(day) DO UPDATE SET last = last + 1", (day,))
-            seq = self._db.execute("SELECT last FROM sequences WHERE day = ?", (day,)).fetchone()["last"]
-            code = f"{agency_code}-{day}-{seq:04d}"
+            code = dossier_code(agency_code, day)
+            while self._db.execute("SELECT 1 FROM dossiers WHERE code = ?", (code,)).fetchone():
+                code = dossier_code(agency_code, day)
             receipt = make_receipt(code)
             self._db.execute(
                 "INSERT INTO dossiers(code, idempotency_key, payload_hash, local_reference, procedure_code,"
@@ -183,7 +194,7 @@ class SandboxStore:
             rows = self._db.execute(
                 "SELECT code, idempotency_key, local_reference, procedure_code, kiosk_id, received_at,"
                 " attempts, (SELECT status FROM timeline t WHERE t.code = d.code ORDER BY seq DESC LIMIT 1)"
-                " AS status FROM dossiers d ORDER BY received_at, code").fetchall()
+                " AS status FROM dossiers d ORDER BY received_at, rowid").fetchall()
             return [dict(r) for r in rows]
 
     def dossier_payload(self, code: str) -> dict[str, Any] | None:

@@ -181,4 +181,4 @@ def test_a_resident_session_on_the_full_screen_kiosk(tmp_path: Path, portal: San
             raise DesktopError(f"{exc}\nkiosk log:\n{kiosk.log_text()[-4000:]}") from exc
         finally:
             status = kiosk.stop()
-        assert status in (0, -15), f"the kiosk exited with {status}:\n{kiosk.log_text()[-4000:]}"
+        assert status == 0, f"SIGTERM did not stop the kiosk cleanly ({status}):\n{kiosk.log_text()[-4000:]}"
