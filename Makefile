@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Secrets live in the OS keyring; without a desktop secret service the kiosk's own file backend is used.
 DEMO_ENV := PYTHON_KEYRING_BACKEND=$${PYTHON_KEYRING_BACKEND:-kiosk.keystore.LocalFileKeyring}
 
-.PHONY: run test lint typecheck pytest tour bench fuzz soak clean
+.PHONY: run test lint typecheck pytest e2e tour bench fuzz soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,13 @@ pytest: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest
 
 test: lint typecheck pytest
+
+# The deployed kiosk on real display servers (Xvfb at 1366x768 and 1920x1080, cage): one resident session
+# with real clicks and keys; screenshots in artifacts/e2e/ (or $$E2E_ARTIFACTS). Also part of `make test`.
+# Needs Debian packages (.ci/run installs them): xvfb xdotool x11-utils x11-xserver-utils imagemagick dbus
+# at-spi2-core python3-pyatspi cage xwayland grim.
+e2e: $(STAMP)
+	$(BIN)/pytest -m e2e
 
 tour: $(STAMP)
 	$(DEMO_ENV) $(BIN)/kiosk tour --out docs/screenshots

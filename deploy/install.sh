@@ -37,8 +37,9 @@ readonly KIOSK_HOME=/var/lib/kiosk
 readonly KIOSK_GROUPS=(lp dialout video input render)
 readonly UNITS=(kiosk.service kiosk-nightly-restart.service kiosk-nightly-restart.timer)
 readonly PACKAGES=(
-  # Wayland kiosk compositor, GPU drivers and the libraries Qt's Wayland plugin loads.
-  cage libgl1-mesa-dri libegl1 libgl1 libwayland-cursor0 libwayland-egl1 libxkbcommon0 fontconfig
+  # Wayland kiosk compositor (Debian's cage will not start without Xwayland, only recommended by the package),
+  # GPU drivers and the libraries Qt's Wayland plugin loads.
+  cage xwayland libgl1-mesa-dri libegl1 libgl1 libwayland-cursor0 libwayland-egl1 libxkbcommon0 fontconfig
   python3-venv
   # Fonts with every Vietnamese letter (the kiosk also bundles its own).
   fonts-noto-core fonts-dejavu-core

@@ -55,12 +55,13 @@ def prepare_kiosk_window(window: QWidget) -> None:
 
 
 def show_full_screen(window: QWidget) -> None:
-    """Show `window` locked down over the whole of its screen. The geometry is set as well as the full-screen
-    state: a compositor such as cage makes the window full screen by itself, but an X server with no window
-    manager (a bare Xorg or Xvfb) leaves a window at its own size whatever state it asks for."""
+    """Show `window` locked down over the whole of its screen. A Wayland compositor such as cage sizes a
+    full-screen window itself (and a client-set geometry there leaves the screen black), but an X server with
+    no window manager (a bare Xorg or Xvfb) leaves a window at its own size whatever state it asks for: on X11
+    the window takes the screen's geometry too."""
     prepare_kiosk_window(window)
     screen = window.screen() or QGuiApplication.primaryScreen()
-    if screen is not None:
+    if screen is not None and QGuiApplication.platformName() == "xcb":
         window.setGeometry(screen.geometry())
     window.showFullScreen()
 

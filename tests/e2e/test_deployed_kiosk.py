@@ -5,7 +5,7 @@ screen under Xvfb, checks that its window is mapped over the whole screen and th
 really drawn (a screenshot of the root window, not the window's own rendering), then walks one complete
 session with pointer clicks and key presses: the ID card typed in by the scanner, the other answers typed
 on the keyboard, submit, receipt, and the idle reset. Screenshots of every screen are kept in
-artifacts/e2e/WIDTHxHEIGHT/ (or $E2E_ARTIFACTS); `deploy/e2e-screenshots.sh` regenerates them.
+artifacts/e2e/WIDTHxHEIGHT/ (or $E2E_ARTIFACTS); `make e2e` regenerates them.
 """
 
 from __future__ import annotations
