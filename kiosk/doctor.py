@@ -227,7 +227,7 @@ def qt_platform(env: dict[str, str] | os._Environ[str]) -> str:
 
 
 def qt_plugins_dir() -> Path | None:
-    """PySide6's Qt plugin directory, found without importing Qt (the core never does)."""
+    """PySide6's Qt plugin directory, found without importing it: the core never imports Qt."""
     import importlib.util
 
     spec = importlib.util.find_spec("PySide6")

@@ -15,13 +15,16 @@ handled by the deployment: the kiosk runs alone under `cage` (see docs/DEPLOY.md
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QContextMenuEvent, QCursor, QDropEvent, QGuiApplication, QKeyEvent, QWindow
 from PySide6.QtWidgets import QApplication, QWidget
 
-from kiosk.config import KioskSettings
 from ui.timers import named_timer
+
+if TYPE_CHECKING:
+    from kiosk.config import KioskSettings
 
 log = logging.getLogger(__name__)
 

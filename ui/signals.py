@@ -29,7 +29,9 @@ def quit_on_sigterm(app: QCoreApplication) -> Callable[[], None]:
 
     def handle(signum: int, frame: FrameType | None) -> None:
         log.info("SIGTERM received: stopping")
-        app.quit()
+        # exit(), not quit(): Qt 6's quit() first asks every window to close, and a locked-down kiosk
+        # window refuses, which would leave the kiosk running until systemd kills it.
+        app.exit(0)
 
     previous = signal.signal(signal.SIGTERM, handle)
     notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read)
