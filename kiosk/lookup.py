@@ -28,14 +28,13 @@ class LookupResult:
 
 
 def reference_from_scan(text: str) -> str:
-    """A receipt QR holds the lookup URL; take the code from its query, or the text itself."""
+    """The dossier code in what was typed or scanned: a receipt QR holds the lookup URL, so the code is taken
+    from its query. Codes are upper case without spaces; a resident may type them in any case, with spaces."""
     text = text.strip()
     if "://" in text:
         query = parse_qs(urlparse(text).query)
-        for key in ("ma", "code", "reference"):
-            if query.get(key):
-                return query[key][0].strip()[:64]
-    return text[:64]
+        text = next((query[key][0] for key in ("ma", "code", "reference") if query.get(key)), text)
+    return "".join(text.split()).upper()[:64]
 
 
 def lookup_digits(applicant: Mapping[str, Any]) -> str:
@@ -50,7 +49,7 @@ def lookup_digits(applicant: Mapping[str, Any]) -> str:
 
 def lookup_local(outbox: Outbox, reference: str, phone_last4: str) -> LookupResult | None:
     """The dossier as this kiosk knows it; None when the code or the phone digits do not match."""
-    record = outbox.find(reference.strip())
+    record = outbox.find(reference_from_scan(reference))
     if record is None:
         return None
     payload = outbox.payload(record.uuid)

@@ -318,10 +318,13 @@ class Outbox:
     # --- queries ----------------------------------------------------------------------------------
 
     def find(self, reference: str) -> DossierRecord | None:
-        """The dossier with this local reference or official code."""
+        """The dossier with this local reference or official code, written with or without its dashes."""
+        bare = reference.replace("-", "")
         with self._read() as db:
             row = db.execute(
-                f"SELECT {_COLUMNS} FROM dossiers WHERE local_ref = ? OR official_code = ?", (reference, reference)
+                f"SELECT {_COLUMNS} FROM dossiers WHERE local_ref = ? OR official_code = ?"
+                " OR REPLACE(local_ref, '-', '') = ? OR REPLACE(official_code, '-', '') = ?",
+                (reference, reference, bare, bare),
             ).fetchone()
         return _record(row) if row else None
 

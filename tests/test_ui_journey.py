@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from kiosk.catalog.models import FieldKind
 from kiosk.clock import ManualClock
 from kiosk.i18n import MISSING_MARK, STRINGS
-from kiosk.journey import Screen, SetLanguage
+from kiosk.journey import OpenLookup, Screen, SetLanguage, Touch
 from kiosk.names import VIETNAMESE_LETTERS
 from kiosk.paths import procedures_dir
 from kiosk.sample import sample_answers
@@ -391,3 +391,28 @@ def test_skipping_the_rating_stores_nothing(qtbot: QtBot, window: KioskWindow) -
     assert window.journey.screen is Screen.ATTRACT
     qtbot.waitUntil(lambda: not window.runner.busy(), timeout=5000)
     assert window.runtime.outbox.claim_feedback(10**10) is None
+
+
+def test_lookup_finds_a_code_typed_in_lower_case_without_dashes_and_shows_dates_as_residents_write_them(
+    qtbot: QtBot, window: KioskWindow
+) -> None:
+    submit_sample_dossier(qtbot, window)
+    stored = window.journey.session.stored
+    phone = window.journey.session.answers.get("applicant_phone", "")
+    assert stored is not None and len(phone) >= 4
+    click(qtbot, window, "receipt.finish")
+    click(qtbot, window, "nav.end")
+    window.send(Touch())
+    window.send(OpenLookup())
+    assert window.journey.screen is Screen.LOOKUP
+    code, digits = window.findChild(QLineEdit, "lookup.code"), window.findChild(QLineEdit, "lookup.phone")
+    assert code is not None and digits is not None
+    typed = stored.local_ref.lower().replace("-", " ", 1).replace("-", "")  # "bkh k01261126..." as typed
+    code.insert(typed)
+    digits.insert(phone[-4:])
+    click(qtbot, window, "lookup.search")
+    result = window.findChild(QLabel, "lookup.result")
+    assert result is not None
+    qtbot.waitUntil(lambda: stored.local_ref in result.text().replace("\u200b", ""), timeout=5000)
+    assert re.search(r"\d\d:\d\d \d\d/\d\d/20\d\d", result.text()), result.text()
+    assert not re.search(r"20\d\d-\d\d-\d\d", result.text())

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+from datetime import datetime
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPlainTextEdit
 
+from kiosk.clock import VN_TZ
 from kiosk.journey import GoBack, Screen
 from kiosk.lookup import LookupResult, lookup_local, reference_from_scan
 from ui.layouts import breakable, takes_the_rest
@@ -20,6 +22,17 @@ def _line(name: str, max_length: int) -> QLineEdit:
     edit.setMaxLength(max_length)
     edit.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
     return edit
+
+
+def local_time(stamp: str) -> str:
+    """An ISO time from the outbox or the portal as residents write it: 09:30 26/11/2026, Vietnam's time."""
+    try:
+        when = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    if when.tzinfo is not None:
+        when = when.astimezone(VN_TZ)
+    return when.strftime("%H:%M %d/%m/%Y")
 
 
 class LookupScreen(ScreenView):
@@ -95,7 +108,7 @@ class LookupScreen(ScreenView):
             proc_name = self.ctx.runtime.catalog.get(result.procedure_code).name.get(self.ctx.lang)
         place = self.ctx.runtime.settings.site.service_point  # the site's own name for its service point
         lines = [breakable(result.reference), proc_name, t(f"status.{result.status}", place=place)]
-        lines += [f"• {entry.at[:16].replace('T', ' ')} — {t('status.' + entry.status, place=place)}"
+        lines += [f"• {local_time(entry.at)} — {t('status.' + entry.status, place=place)}"
                   for entry in result.timeline]
         self.result.setText("\n".join(lines))
 
