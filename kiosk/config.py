@@ -142,7 +142,8 @@ class IdleSettings(_Section):
 
     form_seconds: int = Field(default=90, ge=10, le=3600, description="idle time on form screens")
     menu_seconds: int = Field(default=45, ge=10, le=3600, description="idle time on menus")
-    receipt_seconds: int = Field(default=30, ge=10, le=3600, description="idle time on the receipt screen")
+    receipt_seconds: int = Field(default=90, ge=10, le=3600,
+                                 description="idle time on the receipt screen (time to read the next steps)")
     warning_seconds: int = Field(default=15, ge=3, le=120, description="warning shown before the reset")
     console_seconds: int = Field(default=120, ge=30, le=3600,
                                  description="idle time of the staff console before it returns to the kiosk")

@@ -148,6 +148,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The printer has a problem. Photograph the QR code on the screen; staff will reprint the slip.",
     ),
     "receipt.finish": ("Hoàn tất", "Finish"),
+    "receipt.next": ("Việc cần làm tiếp theo", "What to do next"),
+    "receipt.no_printer": ("Máy này không in phiếu. Xin Ông/Bà ghi lại mã hồ sơ hoặc chụp ảnh mã QR bên cạnh.",
+                           "This kiosk prints no slip. Please write the application code down or photograph "
+                           "the QR code."),
+    "next.go": ("Nơi nộp giấy tờ", "Where to go"),
     "receipt.pay": ("Quét mã VietQR để nộp lệ phí {amount}", "Scan the VietQR code to pay the fee of {amount}"),
     # slip (printed)
     "slip.title": ("PHIẾU GHI NHẬN HỒ SƠ TRỰC TUYẾN", "RECORD OF AN ONLINE APPLICATION"),

@@ -19,7 +19,7 @@ class IdleAction(StrEnum):
 class IdlePolicy:
     form_seconds: int = 90
     menu_seconds: int = 45
-    receipt_seconds: int = 30
+    receipt_seconds: int = 90
     warning_seconds: int = 15
 
     def timeout_for(self, screen: Screen) -> int | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -56,6 +56,8 @@ class Slip:
     pay_text: str = ""
     pay_to: str = ""
     papers_heading: str = ""
+    # What the resident does next, in the order they do it (heading, text): the receipt screen's large text.
+    next_steps: list[SlipLine] = field(default_factory=list)
 
     def text_lines(self) -> list[str]:
         """All printed text in reading order (for tests, logs of layout, and accessibility)."""
@@ -74,7 +76,8 @@ class Slip:
     def from_dict(cls, data: Mapping[str, Any]) -> Slip:
         """The slip `to_dict` made; raises KeyError/TypeError on anything else."""
         fields = dict(data)
-        fields["lines"] = [SlipLine(str(line["label"]), str(line["value"])) for line in fields["lines"]]
+        for name in ("lines", "next_steps"):
+            fields[name] = [SlipLine(str(line["label"]), str(line["value"])) for line in fields.get(name, [])]
         return cls(**fields)
 
 
@@ -203,6 +206,7 @@ def build_slip(
     pt = procedure.processing_time
     cal = calendar or bundled_calendar()
     due = due_date(submitted_at, pt.unit.value, pt.amount, pt.cutoff, cal)
+    due_text = expected_date_text(due, cal.missing_years(local.date(), due), lang)
     lines = [
         SlipLine(tr("slip.procedure", lang), procedure.name.get(lang)),
         SlipLine(tr("slip.applicant", lang), person.get("full_name", "")),
@@ -215,7 +219,7 @@ def build_slip(
         lines.append(SlipLine(tr("slip.phone", lang), mask_phone(person["phone"])))
     lines += [
         SlipLine(tr("slip.submitted", lang), local.strftime("%H:%M %d/%m/%Y")),
-        SlipLine(tr("slip.due", lang), expected_date_text(due, cal.missing_years(local.date(), due), lang)),
+        SlipLine(tr("slip.due", lang), due_text),
         *where_lines(settings.site, lang),
     ]
     papers = [paper_line(paper, lang) for paper in procedure.papers]
@@ -223,6 +227,14 @@ def build_slip(
     fee_text = total_text(fee, lang)
     pay_text = "" if fee.total_vnd == 0 else tr("slip.pay_how" if vietqr else "slip.pay_desk", lang,
                                                         place=settings.site.service_point)
+    where = settings.site.verified("service_point_address") or tr("site.address_ask", lang)
+    papers_heading = tr("slip.papers_heading", lang, place=settings.site.service_point)
+    next_steps = [  # short ones first, so they are in view; the list of papers may scroll
+        SlipLine(tr("next.go", lang), f"{settings.site.service_point} — {where}"),
+        SlipLine(tr("slip.due", lang), due_text),
+        SlipLine(tr("slip.fee", lang), "\n".join(part for part in (fee_text, pay_text) if part)),
+        SlipLine(papers_heading, "\n".join(papers)),
+    ]
     footer = [
         tr("slip.due_note", lang),
         tr("slip.keep", lang),
@@ -245,7 +257,8 @@ def build_slip(
         fee_vnd=fee.payable_vnd,
         pay_text=pay_text,
         pay_to=_pay_to(settings.payment, lang) if vietqr else "",
-        papers_heading=tr("slip.papers_heading", lang, place=settings.site.service_point),
+        papers_heading=papers_heading,
+        next_steps=next_steps,
     )
 
 

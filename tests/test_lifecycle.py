@@ -130,7 +130,7 @@ def shown(win: KioskWindow) -> str:
 
 
 @pytest.mark.parametrize(("screen", "seconds"), [(Screen.HOME, 45), (Screen.PROCEDURES, 45), (Screen.STEP, 90),
-                                                 (Screen.LOOKUP, 90), (Screen.RECEIPT, 30), (Screen.RATING, 45)])
+                                                 (Screen.LOOKUP, 90), (Screen.RECEIPT, 90), (Screen.RATING, 45)])
 def test_each_screen_waits_its_own_time(qtbot: QtBot, window: KioskWindow, screen: Screen, seconds: int) -> None:
     drive_to(qtbot, window, screen)
     clock = clock_of(window)

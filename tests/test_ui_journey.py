@@ -7,7 +7,7 @@ from itertools import chain
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QFontInfo, QGuiApplication
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -150,7 +150,9 @@ def untranslated(win: KioskWindow, state: str) -> list[str]:
             if MISSING_MARK in text or RAW_KEY.match(text.strip()) or text.strip() in STRINGS:
                 found.append(f"{lang} {state}: {widget.objectName()} shows {text!r}")
         # Site settings (name, opening hours), the keyboard's letters and what the resident typed stay.
-        answers_shown = state.endswith(("review", "receipt", "rating", "card read", "attract"))
+        # The receipt also names places by their proper Vietnamese names (the service centre, the site).
+        answers_shown = (state.endswith(("review", "receipt", "rating", "card read", "attract"))
+                         or win.journey.screen is Screen.RECEIPT)
         on_screen = win.stack.currentWidget().isAncestorOf(widget)
         checked = lang == "en" and on_screen and not answers_shown and widget.objectName() not in ALWAYS_VIETNAMESE
         if checked and VIETNAMESE_ONLY & set(widget.text()):
@@ -416,3 +418,22 @@ def test_lookup_finds_a_code_typed_in_lower_case_without_dashes_and_shows_dates_
     qtbot.waitUntil(lambda: stored.local_ref in result.text().replace("\u200b", ""), timeout=5000)
     assert re.search(r"\d\d:\d\d \d\d/\d\d/20\d\d", result.text()), result.text()
     assert not re.search(r"20\d\d-\d\d-\d\d", result.text())
+
+
+def test_the_receipt_says_what_happens_next_in_large_text(qtbot: QtBot, window: KioskWindow) -> None:
+    submit_sample_dossier(qtbot, window)
+    slip = window.current_slip
+    assert slip is not None
+    texts = {}
+    for index in range(4):
+        for name in (f"receipt.next.{index}.heading", f"receipt.next.{index}"):
+            shown_label = window.findChild(QLabel, name)
+            assert shown_label is not None and shown_label.isVisible(), name
+            assert QFontInfo(shown_label.font()).pixelSize() >= 24, name  # read standing, by elderly residents
+            texts[name] = shown_label.text()
+    everything = "\n".join(texts.values())
+    due = next(line.value for line in slip.lines if line.label.startswith("Ngày dự kiến"))
+    assert due in everything  # the expected date
+    assert slip.fee_text in everything  # what to pay
+    assert all(paper in everything for paper in slip.papers)  # what to bring
+    assert window.runtime.settings.site.service_point in everything  # where to go

@@ -10,9 +10,11 @@ worker thread (QImage and QTextLayout only).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import (
@@ -29,8 +31,13 @@ from PySide6.QtGui import (
 from kiosk.i18n import tr
 from kiosk.printing import PAPER_58MM_DOTS, PAPER_80MM_DOTS
 from kiosk.qr import qr_modules
-from kiosk.receipt import Checklist, Slip
+from kiosk.receipt import Checklist, Slip, build_slip
 from ui.theme import FONT_FAMILY
+
+if TYPE_CHECKING:
+    from kiosk.catalog import Procedure
+    from kiosk.config import Settings
+    from kiosk.fees import FeeBreakdown
 
 WIDTH_80MM = PAPER_80MM_DOTS
 WIDTH_58MM = PAPER_58MM_DOTS
@@ -76,6 +83,14 @@ def encode_slip_codes(slip: Slip, level: str) -> None:
         if payload:
             for each in {"M", level}:
                 qr_modules(payload, each)
+
+
+def make_receipt(proc: Procedure, answers: Mapping[str, str], reference: str, submitted_at: datetime,
+                 fee: FeeBreakdown, settings: Settings, lang: str) -> Slip:
+    """A stored dossier's slip with its QR codes encoded; in any thread."""
+    slip = build_slip(proc, answers, reference, True, submitted_at, fee, settings, lang)
+    encode_slip_codes(slip, settings.printer.qr_level)
+    return slip
 
 
 def qr_image(matrix: Sequence[Sequence[bool]]) -> QImage:

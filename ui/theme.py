@@ -19,6 +19,7 @@ from ui.widgets import set_button_text
 FONT_FAMILY = "DejaVu Sans"
 MIN_TOUCH_PX = 64
 BODY_PX = 22
+NEXT_STEPS_PX = 26  # the receipt's next steps: read once, standing, by an elderly resident
 KEY_PX = 60  # on-screen keyboard keys, border included: at least 56 px each way at every text size
 TEXT_SCALES = (1.0, 1.25, 1.5)
 
@@ -51,6 +52,8 @@ QWidget { background: $background; color: $text; font-family: "$font"; font-size
 QLabel { background: transparent; }
 QLabel[role="title"] { font-size: ${title}px; font-weight: bold; }
 QLabel[role="subtitle"] { font-size: ${subtitle}px; font-weight: bold; }
+QLabel[role="next"] { font-size: ${next}px; }
+QLabel[role="next-heading"] { font-size: ${next}px; font-weight: bold; color: $primary; padding-top: 8px; }
 QLabel[role="muted"] { color: $muted; }
 QLabel[role="error"] { color: $danger; font-weight: bold; }
 QLabel[role="banner"] { color: $danger; font-weight: bold; border: 2px solid $danger; padding: 8px; }
@@ -103,6 +106,7 @@ def stylesheet(palette: Palette = NORMAL, scale: float = 1.0) -> str:
         focus=palette.focus, panel=palette.panel, font=FONT_FAMILY, body=round(BODY_PX * scale),
         title=round(40 * scale), subtitle=round(28 * scale), touch=round(MIN_TOUCH_PX * scale),
         tile=round(110 * scale), key_h=KEY_PX - 4, key_w=KEY_PX - 12, key_font=round(26 * scale), body_fixed=BODY_PX,
+        next=round(NEXT_STEPS_PX * scale),
     )
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QImage, QInputMethodEvent, QKeyEvent, QPixmap
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QInputMethodEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QApplication,
@@ -133,21 +133,6 @@ class PreparedReceipt:
     stored: StoredDossier
     slip: Slip | None
     lang: str
-    preview: QImage | None
-
-
-def make_receipt(proc: Procedure, answers: Mapping[str, str], stored: StoredDossier, fee: FeeBreakdown,
-                 settings: Settings, lang: str) -> tuple[Slip, QImage]:
-    """A stored dossier's slip, its QR codes encoded, and its on-screen preview; in any thread (Qt paints
-    QImages off the GUI thread)."""
-    from kiosk.receipt import build_slip
-    from ui.slip_render import encode_slip_codes, paper_dots, render_slip
-
-    slip = build_slip(proc, answers, stored.local_ref, True, stored.created_at, fee, settings, lang)
-    encode_slip_codes(slip, settings.printer.qr_level)
-    image = render_slip(slip, paper_dots(settings.printer.paper_width_mm), settings.printer.qr_level)
-    # Shown at full width so the resident can read it; the preview scrolls.
-    return slip, image.scaledToWidth(min(image.width(), 420), Qt.TransformationMode.SmoothTransformation)
 
 
 class IdleOverlay(QFrame):
@@ -626,16 +611,18 @@ class KioskWindow(QWidget):
         code = proc.code
         answers, lang = dict(session.answers), session.lang
 
+        from ui.slip_render import make_receipt
+
         def store() -> PreparedReceipt:
             stored = outbox.enqueue(code, payload, settings.site.ref_prefix, settings.kiosk.id,
                                     fee_vnd=fee.payable_vnd)
-            # The receipt is prepared here too, off the GUI thread: the slip, its QR codes and its preview.
+            # The receipt is prepared here too, off the GUI thread: the slip and its QR codes.
             try:
-                slip, preview = make_receipt(proc, answers, stored, fee, settings, lang)
+                slip = make_receipt(proc, answers, stored.local_ref, stored.created_at, fee, settings, lang)
             except Exception as exc:  # the dossier is stored: the GUI thread makes the receipt itself
                 log.warning("receipt not prepared: %s", type(exc).__name__)
-                return PreparedReceipt(stored, None, lang, None)
-            return PreparedReceipt(stored, slip, lang, preview)
+                return PreparedReceipt(stored, None, lang)
+            return PreparedReceipt(stored, slip, lang)
 
         self.runner.submit(store, self._stored, self._store_failed)
 
@@ -652,22 +639,23 @@ class KioskWindow(QWidget):
 
     def _show_receipt(self, prepared: PreparedReceipt) -> None:
         from ui.screens.receipt import ReceiptScreen
+        from ui.slip_render import make_receipt
 
         proc = self.journey.procedure
         if proc is None or self.journey.screen is not Screen.SUBMITTING:
             return
         session, stored = self.journey.session, prepared.stored
-        slip, preview = prepared.slip, prepared.preview
-        if slip is None or preview is None or prepared.lang != session.lang:  # not prepared, or English now
-            slip, preview = make_receipt(proc, session.answers, stored, self._pending_fee(proc), self.runtime.settings,
-                                         session.lang)
+        slip = prepared.slip
+        if slip is None or prepared.lang != session.lang:  # not prepared, or English now
+            slip = make_receipt(proc, session.answers, stored.local_ref, stored.created_at, self._pending_fee(proc),
+                                self.runtime.settings, session.lang)
         self.current_slip = slip
         from kiosk.events import SubmissionStored
 
         self.send(SubmissionStored(stored))
         receipt = self.screens.get(Screen.RECEIPT)
         if isinstance(receipt, ReceiptScreen):
-            receipt.show_slip(slip, QPixmap.fromImage(preview))
+            receipt.show_slip(slip)
             self.slip_ready.emit(slip)
             self.current_slip_id = stored.uuid
             self.print_current_slip()

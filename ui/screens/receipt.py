@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Literal
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QVBoxLayout
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from kiosk.fees import assess
 from kiosk.journey import Finish, Rate, Screen
 from kiosk.receipt import Slip
 from ui.screens.base import ScreenContext, ScreenView, scroll_area
+from ui.slip_render import make_receipt
 from ui.widgets import QrWidget, button, label, set_button_text
 
 PrintStatus = Literal["printing", "printed", "failed"]
-NARROW_PX = 1300  # below this width the slip preview goes under the QR codes
+NARROW_PX = 1300  # below this width the next steps go under the QR codes
 QR_SIZE = 240  # large enough for any phone at arm's length, small enough for a 768-pixel-high screen
 
 
@@ -34,23 +35,25 @@ class SubmittingScreen(ScreenView):
 
 
 class ReceiptScreen(ScreenView):
-    """The receipt: dossier code, the lookup QR, the VietQR code when there is a fee, the slip preview,
-    and what the printer did. When printing fails the resident is told to photograph the QR here."""
+    """The receipt as "what happens next", in large text: the dossier code, where to go, what to bring, what
+    to pay and how, the expected date; the lookup QR and the VietQR code when there is a fee; and what the
+    printer did. When printing fails, or the kiosk has no printer, the resident is told to photograph the QR."""
 
     kind = Screen.RECEIPT
     print_requested = Signal()
+    STEPS = 4  # where to go, papers, fee, expected date (kiosk.receipt.build_slip's next_steps)
 
     def __init__(self, ctx: ScreenContext) -> None:
         super().__init__(ctx)
         self.title = label("", "receipt.title", "title")
-        self.reference = label("", "receipt.reference", "subtitle")
+        self.reference = label("", "receipt.reference", "title")
         self.reference.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
-        self.keep = label("", "receipt.keep")
+        self.keep = label("", "receipt.keep", "next")
         self.status = label("", "receipt.status", "subtitle")
         self.status.hide()
         self.problem = label("", "receipt.print_problem", "banner")
         self.problem.hide()
-        # QR codes beside the slip preview on a wide screen, above it on a narrow (portrait) one.
+        # QR codes beside the next steps on a wide screen, above them on a narrow (portrait) one.
         row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self.content_row = row
         qr_row = QHBoxLayout()
@@ -70,20 +73,25 @@ class ReceiptScreen(ScreenView):
         pay_column.addWidget(self.pay_qr)
         pay_column.addWidget(self.pay_caption)
         pay_column.addStretch(1)
-        self.preview = QLabel()
-        self.preview.setObjectName("receipt.preview")
-        self.preview.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.preview_area = scroll_area(self.preview, "receipt.preview_scroll")
-        self.preview_area.setWidgetResizable(False)
-        self.preview_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        # The slip is long: the preview takes the height that is left and scrolls, never asks for more.
-        self.preview_area.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Ignored)
-        self.preview_area.setMinimumHeight(160)
         qr_row.addLayout(lookup_column)
         qr_row.addLayout(pay_column)
-        qr_row.addStretch(1)
+        # The next steps, in the order the resident does them; a long list of papers scrolls.
+        steps = QWidget()
+        steps_layout = QVBoxLayout(steps)
+        steps_layout.setContentsMargins(0, 0, 0, 0)
+        self.next_title = label("", "receipt.next", "subtitle")
+        steps_layout.addWidget(self.next_title)
+        self.steps: list[tuple[QLabel, QLabel]] = []
+        for index in range(self.STEPS):
+            heading = label("", f"receipt.next.{index}.heading", "next-heading")
+            body = label("", f"receipt.next.{index}", "next")
+            steps_layout.addWidget(heading)
+            steps_layout.addWidget(body)
+            self.steps.append((heading, body))
+        steps_layout.addStretch(1)
+        self.steps_area = scroll_area(steps, "receipt.next_scroll")
         row.addLayout(qr_row)
-        row.addWidget(self.preview_area, 1)
+        row.addWidget(self.steps_area, 1)
         buttons = QHBoxLayout()
         self.print_button = button("", "receipt.print")
         self.print_button.setVisible(ctx.runtime.settings.printer.kind != "none")
@@ -93,19 +101,18 @@ class ReceiptScreen(ScreenView):
         buttons.addWidget(self.print_button)
         buttons.addStretch(1)
         buttons.addWidget(self.finish)
-        for widget in (self.title, self.reference, self.keep, self.status, self.problem):
+        for widget in (self.title, self.reference, self.status, self.problem, self.keep):
             self.outer.addWidget(widget)
         self.outer.addLayout(row, 1)
         self.outer.addLayout(buttons)
         self.slip: Slip | None = None
         self.print_status: PrintStatus | None = None
 
-    def show_slip(self, slip: Slip, preview: QPixmap | None) -> None:
+    def show_slip(self, slip: Slip) -> None:
         self.slip = slip
         t = self.ctx.t
         self.title.setText(t("receipt.title"))
         self.reference.setText(t("receipt.reference", reference=slip.reference))
-        self.keep.setText(t("receipt.keep"))
         if self.qr.text != slip.lookup_url:  # encoding a QR takes milliseconds: not again on a language change
             self.qr.set_text(slip.lookup_url)
         self.lookup_caption.setText(t("slip.lookup"))
@@ -116,12 +123,13 @@ class ReceiptScreen(ScreenView):
             if self.pay_qr.text != slip.vietqr_payload:
                 self.pay_qr.set_text(slip.vietqr_payload)
             self.pay_caption.setText(t("receipt.pay", amount=slip.fee_text))
-        if preview is not None:
-            self.preview.setPixmap(preview)
-            self.preview.resize(preview.size())
-            frame = 2 * self.preview_area.frameWidth()
-            self.preview_area.setFixedWidth(preview.width() + self.preview_area.verticalScrollBar().sizeHint().width()
-                                            + frame)
+        self.next_title.setText(t("receipt.next"))
+        for index, (heading, body) in enumerate(self.steps):
+            step = slip.next_steps[index] if index < len(slip.next_steps) else None
+            heading.setText(step.label if step else "")
+            body.setText(step.value if step else "")
+            heading.setVisible(step is not None)
+            body.setVisible(step is not None)
         set_button_text(self.finish, t("receipt.finish"))
         set_button_text(self.print_button, t("receipt.print"))
         self.show_print_status(self.print_status)
@@ -130,7 +138,7 @@ class ReceiptScreen(ScreenView):
         self.print_requested.emit()
 
     def show_print_status(self, status: PrintStatus | None) -> None:
-        """What the printer did with the slip; None = nothing to say (no printer)."""
+        """What the printer did with the slip; None = nothing yet, or no printer at all."""
         self.print_status = status
         t = self.ctx.t
         failed = status == "failed"
@@ -138,7 +146,10 @@ class ReceiptScreen(ScreenView):
         self.status.setVisible(not failed and status is not None)
         self.problem.setText(t("receipt.print_failed") if failed else "")
         self.problem.setVisible(failed)
-        self.keep.setVisible(not failed)  # the problem banner says what to do with the QR instead
+        # "Keep this slip" only once there is a slip; without a printer, write the code down or photograph it.
+        no_printer = status is None and self.ctx.runtime.settings.printer.kind == "none"
+        self.keep.setText(t("receipt.no_printer") if no_printer else t("receipt.keep"))
+        self.keep.setVisible(status == "printed" or no_printer)
         self.print_button.setEnabled(status != "printing")
 
     def set_status(self, text: str) -> None:
@@ -151,19 +162,27 @@ class ReceiptScreen(ScreenView):
             self.content_row.setDirection(direction)
 
     def enter(self) -> None:
-        if self.slip is not None:
-            self.show_slip(self.slip, None)
+        """Show the slip again, in the language chosen now (the printed one stays in its own)."""
+        journey = self.ctx.journey
+        slip, stored, proc = self.slip, journey.session.stored, journey.procedure
+        if slip is None:
+            return
+        if slip.lang != self.ctx.lang and stored is not None and proc is not None:
+            slip = make_receipt(proc, journey.session.answers, slip.reference, stored.created_at,
+                                assess(proc, journey.session.answers, stored.created_at.date()),
+                                self.ctx.runtime.settings, self.ctx.lang)
+        self.show_slip(slip)
 
     def clear(self) -> None:
         self.slip = None
         self.print_status = None
         self.qr.set_text("")
         self.pay_qr.set_text("")
-        self.preview.clear()
-        for widget in (self.reference, self.status, self.pay_caption, self.problem):
+        for widget in (self.reference, self.status, self.pay_caption, self.problem,
+                       *(w for pair in self.steps for w in pair)):
             widget.clear()
         self.problem.hide()
-        self.keep.show()
+        self.keep.hide()
         self.print_button.setEnabled(True)
         super().clear()
 
