@@ -12,11 +12,14 @@ from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QAbstractScrollArea,
     QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QScrollArea,
+    QScroller,
+    QScrollerProperties,
     QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
@@ -228,6 +231,19 @@ class ScreenStack(QStackedWidget):
         return current.heightForWidth(width) if current is not None else super().heightForWidth(width)
 
 
+def flick_to_scroll(area: QAbstractScrollArea) -> None:
+    """Dragging a finger (or a touch screen that reports itself as a mouse) scrolls `area`, with momentum,
+    as residents expect from their phones; a tap still reaches the button under the finger at once."""
+    scroller = QScroller.scroller(area.viewport())
+    properties = scroller.scrollerProperties()
+    properties.setScrollMetric(QScrollerProperties.ScrollMetric.MousePressEventDelay, 0)
+    properties.setScrollMetric(QScrollerProperties.ScrollMetric.OvershootDragResistanceFactor, 0.2)
+    properties.setScrollMetric(QScrollerProperties.ScrollMetric.HorizontalOvershootPolicy,
+                               QScrollerProperties.OvershootPolicy.OvershootAlwaysOff)
+    scroller.setScrollerProperties(properties)
+    QScroller.grabGesture(area.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture)
+
+
 class ScrollingScreens(QScrollArea):
     """The screens, scrolling as a whole when the keyboard or large text leaves them too little height.
 
@@ -244,3 +260,4 @@ class ScrollingScreens(QScrollArea):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setWidget(self.stack)
+        flick_to_scroll(self)

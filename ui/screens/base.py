@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QScrollArea, QVBoxLayou
 from kiosk.boot import BootInfo
 from kiosk.i18n import tr
 from kiosk.screens import Screen
+from ui.layouts import flick_to_scroll
 
 if TYPE_CHECKING:
     from kiosk.events import Event
@@ -86,4 +87,5 @@ def scroll_area(content: QWidget, name: str) -> QScrollArea:
     area.setObjectName(name)
     area.setWidgetResizable(True)
     area.setWidget(content)
+    flick_to_scroll(area)
     return area
