@@ -248,6 +248,14 @@ class SessionDriver:
         self._record(start, before)
         return True
 
+    def end(self) -> bool:
+        """Press End, and confirm when the kiosk asks (a form with answers); False when End is not shown."""
+        if not self.click("nav.end", required=False):
+            return False
+        if self.find_button("end.confirm") is not None:
+            self.click("end.confirm")
+        return True
+
     def _clock(self) -> tuple[float, float]:
         return time.perf_counter(), time.thread_time()
 
@@ -292,7 +300,7 @@ class SessionDriver:
         if self.maybe(0.02):
             return self.walk_away()
         if self.maybe(0.01) and self.find_button("nav.end"):
-            self.click("nav.end")
+            self.end()
             self.stats.end_pressed += 1
             self.expect(Screen.ATTRACT, "after End")
             return True
@@ -354,7 +362,7 @@ class SessionDriver:
         """Whatever happened, the session ends on the attract screen (the End button or the idle reset)."""
         if self.screen() is Screen.SUBMITTING:
             self.wait_for(lambda: self.screen() is not Screen.SUBMITTING, "the dossier to be stored")
-        if self.screen() is not Screen.ATTRACT and not self.click("nav.end", required=False):
+        if self.screen() is not Screen.ATTRACT and not self.end():
             self.walk_away()
         self.wait_for(lambda: not self.window.runner.busy(), "background work to finish")
         self.expect(Screen.ATTRACT, "at the end of the session")

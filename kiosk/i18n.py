@@ -153,6 +153,11 @@ STRINGS: dict[str, tuple[str, str]] = {
                            "This kiosk prints no slip. Please write the application code down or photograph "
                            "the QR code."),
     "next.go": ("Nơi nộp giấy tờ", "Where to go"),
+    "end.question": ("Ông/Bà muốn dừng làm hồ sơ?", "Stop the application?"),
+    "end.detail": ("Những thông tin đã nhập sẽ bị xoá và hồ sơ không được gửi đi.",
+                   "What you have entered will be erased and nothing will be sent."),
+    "end.keep": ("Tiếp tục làm hồ sơ", "Go on with the application"),
+    "end.confirm": ("Dừng và xoá thông tin", "Stop and erase"),
     "receipt.pay": ("Quét mã VietQR để nộp lệ phí {amount}", "Scan the VietQR code to pay the fee of {amount}"),
     # slip (printed)
     "slip.title": ("PHIẾU GHI NHẬN HỒ SƠ TRỰC TUYẾN", "RECORD OF AN ONLINE APPLICATION"),

@@ -46,3 +46,11 @@ def click(qtbot: QtBot, win: KioskWindow, name: str) -> None:
     assert button is not None, f"no button {name} on {win.journey.screen}"
     assert button.isVisible(), f"button {name} is hidden on {win.journey.screen}"
     QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def end_session(qtbot: QtBot, win: KioskWindow) -> None:
+    """Tap End, and confirm when the kiosk asks (it does where answers would be lost)."""
+    click(qtbot, win, "nav.end")
+    confirm = win.findChild(QPushButton, "end.confirm")
+    if confirm is not None and confirm.isVisible():
+        click(qtbot, win, "end.confirm")

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from kiosk.journey import Screen
 from kiosk.sample import sample_answers
-from tests.qt_helpers import click
+from tests.qt_helpers import click, end_session
 from ui.screens import form
 from ui.screens.form import StepScreen
 from ui.window import KioskWindow
@@ -70,7 +70,7 @@ def test_kept_step_editors_and_review_rows_forget_the_resident(qtbot: QtBot, win
     to_first_step(qtbot, window)
     fill_to_review(qtbot, window)
     assert any(MARK in text for text in (w.text() for w in window.findChildren(QLabel)))
-    click(qtbot, window, "nav.end")
+    end_session(qtbot, window)
     assert window.journey.screen is Screen.ATTRACT
     assert texts_with_mark(window) == []
     # The next resident gets the same (kept) editors, empty and without the last one's messages.
@@ -80,7 +80,7 @@ def test_kept_step_editors_and_review_rows_forget_the_resident(qtbot: QtBot, win
     assert not any(editor.error.isVisible() for editor in editors.values())
     click(qtbot, window, "step.next")  # refused: required answers are missing
     assert any(editor.error.isVisible() for editor in editors.values())
-    click(qtbot, window, "nav.end")
+    end_session(qtbot, window)
     to_first_step(qtbot, window)
     assert not any(editor.error.isVisible() or editor.error.text() for editor in step_view(window).editors.values())
 
@@ -116,7 +116,7 @@ def test_procedure_tiles_follow_the_filter_and_the_reset(qtbot: QtBot, window: K
     narrowed = listed()
     assert 0 < len(narrowed) < len(every)
     assert all(shown_by_name(window, name) for name in narrowed)
-    click(qtbot, window, "nav.end")
+    end_session(qtbot, window)
     assert listed() == []  # a narrowed list tells what the resident looked for: it goes with the reset
     click(qtbot, window, "attract.start")
     click(qtbot, window, "home.do")
@@ -131,7 +131,7 @@ def test_a_step_page_dropped_to_make_room_keeps_nothing(qtbot: QtBot, window: Ki
         to_first_step(qtbot, window)
         fill_to_review(qtbot, window)
         assert len(step_view(window).pages) <= 2  # the one shown and the one replacing it
-        click(qtbot, window, "nav.end")
+        end_session(qtbot, window)
         assert texts_with_mark(window) == []
     finally:
         gc.enable()

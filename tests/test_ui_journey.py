@@ -18,7 +18,7 @@ from kiosk.journey import OpenLookup, Screen, SetLanguage, Touch
 from kiosk.names import VIETNAMESE_LETTERS
 from kiosk.paths import procedures_dir
 from kiosk.sample import sample_answers
-from tests.qt_helpers import click, visible_texts
+from tests.qt_helpers import click, end_session, visible_texts
 from tests.screen_walk import dispose, make_window, send, shown_widgets, walk_menus, walk_procedure
 from ui.screens.form import StepScreen
 from ui.window import KioskWindow
@@ -245,7 +245,7 @@ def test_reset_leaves_no_marker_anywhere(qtbot: QtBot, window: KioskWindow) -> N
             editor.input.setText(marker)
     QGuiApplication.clipboard().setText(marker)
     click(qtbot, window, "step.next")
-    click(qtbot, window, "nav.end")
+    end_session(qtbot, window)
     assert window.journey.screen is Screen.ATTRACT
     for widget in window.findChildren(QWidget):
         for prop in ("text", "plainText", "placeholderText", "accessibleName", "accessibleDescription", "toolTip"):
@@ -403,7 +403,7 @@ def test_lookup_finds_a_code_typed_in_lower_case_without_dashes_and_shows_dates_
     phone = window.journey.session.answers.get("applicant_phone", "")
     assert stored is not None and len(phone) >= 4
     click(qtbot, window, "receipt.finish")
-    click(qtbot, window, "nav.end")
+    end_session(qtbot, window)
     window.send(Touch())
     window.send(OpenLookup())
     assert window.journey.screen is Screen.LOOKUP
@@ -437,3 +437,24 @@ def test_the_receipt_says_what_happens_next_in_large_text(qtbot: QtBot, window: 
     assert slip.fee_text in everything  # what to pay
     assert all(paper in everything for paper in slip.papers)  # what to bring
     assert window.runtime.settings.site.service_point in everything  # where to go
+
+
+def test_end_asks_before_throwing_answers_away(qtbot: QtBot, window: KioskWindow) -> None:
+    go_to_first_step(qtbot, window)
+    proc = window.journey.procedure
+    assert proc is not None
+    fill_current_step(window, sample_answers(proc, window.runtime.clock.now().date()))
+    click(qtbot, window, "step.next")
+    assert window.journey.session.answers
+    click(qtbot, window, "nav.end")
+    assert window.journey.screen is Screen.STEP  # nothing lost yet: the kiosk asks
+    assert "Ông/Bà muốn dừng làm hồ sơ?" in visible_texts(window)
+    click(qtbot, window, "end.keep")  # the safe choice: back to the form, answers kept
+    assert window.journey.screen is Screen.STEP and window.journey.session.answers
+    assert "Ông/Bà muốn dừng làm hồ sơ?" not in visible_texts(window)
+    click(qtbot, window, "nav.end")
+    click(qtbot, window, "end.confirm")
+    assert window.journey.screen is Screen.ATTRACT and not window.journey.session.answers
+    window.send(Touch())
+    click(qtbot, window, "nav.end")  # nothing to lose on the home screen: End ends at once
+    assert window.journey.screen is Screen.ATTRACT

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from kiosk.stats import StatsRecorder, StatsStore
     from ui.accessibility import InputAndAccessibility
     from ui.console import StaffConsole
+    from ui.end_confirm import EndConfirm
     from ui.lockdown import Lockdown
     from ui.portal_service import PortalService
     from ui.printing import PrintService
@@ -206,6 +207,7 @@ class KioskWindow(QWidget):
         self.current_slip: Slip | None = None
         self.current_slip_id: str | None = None
         self.console: StaffConsole | None = None
+        self.end_confirm: EndConfirm | None = None  # made the first time End would lose answers
         self.is_attached = False
         self._filtering = False  # the application event filter is installed (see `_unfiltered`)
         self._unfiltered_depth = 0
@@ -224,7 +226,7 @@ class KioskWindow(QWidget):
         self.language_button = button("", "nav.language")
         self.language_button.clicked.connect(self.toggle_language)
         self.end_button = button("", "nav.end")
-        self.end_button.clicked.connect(lambda: self.reset("end-button"))
+        self.end_button.clicked.connect(self.end_session)
         bar.addWidget(self.back_button)
         bar.addStretch(1)
         bar.addWidget(self.language_button)
@@ -327,6 +329,20 @@ class KioskWindow(QWidget):
         from kiosk.events import GoBack
 
         self.send(GoBack())
+
+    def end_session(self) -> None:
+        """The End button: at once, unless answers would be lost; then the resident is asked first."""
+        if not self.is_attached:
+            return
+        from ui.end_confirm import LOSES_ANSWERS, EndConfirm
+
+        if self.journey.screen not in LOSES_ANSWERS or not self.journey.session.answers:
+            self.reset("end-button")
+            return
+        if self.end_confirm is None:
+            self.end_confirm = EndConfirm(self, lambda: self.reset("end-button"))
+            self.reset_hooks.append(self.end_confirm.hide)
+        self.end_confirm.ask(self.journey.session.lang)
 
     def reset(self, reason: str) -> None:
         from kiosk.events import Reset
@@ -732,8 +748,9 @@ class KioskWindow(QWidget):
             view.fit_width(self.width())
         if not self.is_attached:
             return
-        if self.overlay.isVisible():
-            self.overlay.setGeometry(self.rect())
+        for overlay in (self.overlay, self.end_confirm):
+            if overlay is not None and overlay.isVisible():
+                overlay.setGeometry(self.rect())
         if self.console is not None:
             self.console.resize_to_window()
 
