@@ -131,6 +131,9 @@ class KioskSettings(_Section):
     default_language: Literal["vi", "en"] = Field(default="vi", description="language at the start of a session")
     tone_style: Literal["traditional", "modern"] = Field(default="traditional",
                                                          description="tone mark placement of the keyboard")
+    tap_guard_ms: int = Field(default=350, ge=0, le=2000,
+                              description="taps ignored this long after the screen changes, so that a double "
+                                          "tap does not act on the next screen too")
     speech_engine: str = Field(
         default="auto", min_length=1, max_length=300,
         description="read-aloud engine: auto (spd-say, else espeak-ng, found on PATH), none (no read-aloud "

@@ -16,17 +16,18 @@ from ui.window import KioskWindow
 
 
 def make_runtime(settings: Settings | None = None, clock: ManualClock | None = None) -> Runtime:
-    """A runtime for a test window: no read-aloud engine unless `settings` name one (`speech_engine`), so
-    what a test sees does not depend on what this machine has installed."""
-    return build_runtime(without_speech(settings or Settings()),
+    """A runtime for a test window (`for_test_window`)."""
+    return build_runtime(for_test_window(settings or Settings()),
                          clock=clock or ManualClock(datetime(2026, 11, 26, 9, 0, tzinfo=VN_TZ)))
 
 
-def without_speech(settings: Settings) -> Settings:
-    if "speech_engine" in settings.kiosk.model_fields_set:
-        return settings
-    kiosk = settings.kiosk.model_copy(update={"speech_engine": "none"})
-    return settings.model_copy(update={"kiosk": kiosk})
+def for_test_window(settings: Settings) -> Settings:
+    """`settings` for a window driven by a test, unless they say otherwise: no read-aloud engine (what a test
+    sees must not depend on what this machine has installed) and no tap guard (a test clicks as soon as a
+    screen is shown, faster than a person could)."""
+    given = settings.kiosk.model_fields_set
+    update = {key: value for key, value in (("speech_engine", "none"), ("tap_guard_ms", 0)) if key not in given}
+    return settings.model_copy(update={"kiosk": settings.kiosk.model_copy(update=update)})
 
 
 def visible_texts(root: QWidget) -> list[str]:

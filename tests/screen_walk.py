@@ -53,7 +53,7 @@ from kiosk.journey import (
 from kiosk.paths import procedures_dir
 from kiosk.runtime import Runtime, build_runtime
 from kiosk.sample import SAMPLE_ID_CARD, sample_answers
-from tests.qt_helpers import without_speech
+from tests.qt_helpers import for_test_window
 from ui.app import ensure_app
 from ui.window import KioskWindow
 
@@ -105,7 +105,7 @@ def long_named_catalog(tmp: Path) -> Path:
 def make_window(qtbot: QtBot, size: tuple[int, int], catalog_dir: Path | None = None) -> tuple[KioskWindow, Runtime]:
     ensure_app()
     clock = ManualClock(datetime(2026, 11, 26, 9, 0, tzinfo=VN_TZ))
-    runtime = build_runtime(without_speech(Settings()), clock=clock, catalog_dir=catalog_dir)
+    runtime = build_runtime(for_test_window(Settings()), clock=clock, catalog_dir=catalog_dir)
     win = KioskWindow(runtime)
     win.resize(*size)
     win.show()

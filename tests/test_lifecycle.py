@@ -50,7 +50,7 @@ from kiosk.journey import (
 )
 from kiosk.runtime import build_runtime
 from kiosk.sample import sample_answers
-from tests.qt_helpers import visible_texts, without_speech
+from tests.qt_helpers import for_test_window, visible_texts
 from ui.app import ensure_app
 from ui.recovery import Recovery, install_recovery
 from ui.screens.attract import AttractScreen
@@ -451,7 +451,7 @@ def test_a_reset_that_fails_too_is_logged_and_asks_for_a_restart(
 
 
 def _stored_dossier(marker: str) -> Path:
-    runtime = build_runtime(without_speech(Settings()))
+    runtime = build_runtime(for_test_window(Settings()))
     proc = runtime.catalog.get(BIRTH)
     payload = {"applicant": {"name": marker}, "answers": {"child_name": marker}}
     runtime.outbox.enqueue(proc.code, payload, "DEMO", "K01")

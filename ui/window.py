@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -93,7 +94,13 @@ ACTIVITY_EVENTS = frozenset({
 # once for the others halves the main-thread time of a screen change (docs/PERFORMANCE.md). Add a type here
 # when a filter starts to need it.
 FILTERED_EVENTS = ACTIVITY_EVENTS | frozenset({
-    QEvent.Type.TouchEnd, QEvent.Type.TouchCancel,
+    QEvent.Type.TouchEnd, QEvent.Type.TouchCancel, QEvent.Type.MouseButtonDblClick,
+})
+# A press that lands this soon after the screen changed was meant for the screen before (a double or
+# triple tap): it is dropped with its release (`kiosk.tap_guard_ms`).
+TAP_EVENTS = frozenset({
+    QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseButtonDblClick,
+    QEvent.Type.TouchBegin, QEvent.Type.TouchUpdate, QEvent.Type.TouchEnd,
 })
 
 
@@ -208,6 +215,8 @@ class KioskWindow(QWidget):
         self.current_slip_id: str | None = None
         self.console: StaffConsole | None = None
         self.end_confirm: EndConfirm | None = None  # made the first time End would lose answers
+        self.shown_screen = Screen.ATTRACT
+        self._taps_from = 0.0  # monotonic time from which taps count again (see TAP_EVENTS)
         self.is_attached = False
         self._filtering = False  # the application event filter is installed (see `_unfiltered`)
         self._unfiltered_depth = 0
@@ -413,6 +422,9 @@ class KioskWindow(QWidget):
             self._store_rating()
 
     def _show(self, screen: Screen) -> None:
+        if screen is not self.shown_screen:
+            self._taps_from = time.monotonic() + self.runtime.settings.kiosk.tap_guard_ms / 1000
+            self.shown_screen = screen
         view = self._screen(screen)
         view.enter()
         self.stack.setCurrentWidget(view)
@@ -481,6 +493,8 @@ class KioskWindow(QWidget):
         if kind not in self.filtered_events:
             return False
         if kind in FILTERED_EVENTS:
+            if kind in TAP_EVENTS and time.monotonic() < self._taps_from:
+                return True
             if kind in ACTIVITY_EVENTS:
                 self.tracker.activity()
                 if self.overlay.isVisible() and watched is not self.overlay.proceed:

@@ -35,6 +35,8 @@ ATSPI_TREE = HERE / "atspi_tree.py"
 SYSTEM_PYTHON = "/usr/bin/python3"
 AT_SPI_LAUNCHER = "/usr/libexec/at-spi-bus-launcher"
 APP_NAME = "community-kiosk"
+# A person looks before tapping; the kiosk ignores taps just after a screen change (`kiosk.tap_guard_ms`).
+TAP_PAUSE_S = 0.5
 
 # What each end-to-end run needs, by the Debian package that brings it.
 TOOLS = {
@@ -278,6 +280,7 @@ class Desktop:
             raise DesktopError(f"{name!r} could not be scrolled into view")
         keyboard = next((w for w in self.widgets() if w.named("osk") and w.w > 0), None)
         x, y = widget.centre
+        time.sleep(TAP_PAUSE_S)
         if keyboard is not None and _inside((x, y), keyboard):
             raise DesktopError(f"{name!r} is covered by the on-screen keyboard")
         self.run("xdotool", "mousemove", str(x), str(y), "click", "1")
