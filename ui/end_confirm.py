@@ -9,30 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from kiosk.i18n import tr
 from kiosk.screens import Screen
-from ui.widgets import button, label, set_button_text
+from ui.widgets import OverlayDialog, button, label, set_button_text
 
 # Screens where answers exist that End would throw away.
 LOSES_ANSWERS = frozenset({Screen.STEP, Screen.REVIEW})
 
 
-class EndConfirm(QFrame):
+class EndConfirm(OverlayDialog):
     """The question over the whole window: go on (primary) or end and forget the answers."""
 
     def __init__(self, parent: QWidget, on_end: Callable[[], None]) -> None:
-        super().__init__(parent)
-        self.setObjectName("end.overlay")
-        self.setProperty("role", "overlay")
-        outer = QVBoxLayout(self)
-        dialog = QFrame()
-        dialog.setProperty("role", "dialog")
-        dialog.setMaximumWidth(900)
-        inner = QVBoxLayout(dialog)
-        inner.setContentsMargins(40, 32, 40, 32)
+        super().__init__(parent, "end.overlay")
         self.question = label("", "end.question", "title")
         self.detail = label("", "end.detail")
         self.keep = button("", "end.keep", "primary")
@@ -44,21 +35,13 @@ class EndConfirm(QFrame):
         row.addWidget(self.end)
         row.addStretch(1)
         row.addWidget(self.keep)
-        inner.addWidget(self.question)
-        inner.addWidget(self.detail)
-        inner.addLayout(row)
-        outer.addStretch(1)
-        outer.addWidget(dialog, 0, Qt.AlignmentFlag.AlignHCenter)
-        outer.addStretch(1)
-        self.hide()
+        self.inner.addWidget(self.question)
+        self.inner.addWidget(self.detail)
+        self.inner.addLayout(row)
 
     def ask(self, lang: str) -> None:
         self.question.setText(tr("end.question", lang))
         self.detail.setText(tr("end.detail", lang))
         set_button_text(self.keep, tr("end.keep", lang))
         set_button_text(self.end, tr("end.confirm", lang))
-        parent = self.parentWidget()
-        if parent is not None:
-            self.setGeometry(parent.rect())
-        self.show()
-        self.raise_()
+        self.cover()

@@ -28,13 +28,13 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QApplication, QFrame, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from kiosk.i18n import tr
 from kiosk.journey import Event, Journey, Reset
 from kiosk.logs import describe_exception
 from ui.timers import named_timer
-from ui.widgets import button, label, set_button_text
+from ui.widgets import OverlayDialog, button, label, set_button_text
 
 log = logging.getLogger(__name__)
 
@@ -67,31 +67,19 @@ def _forget_traceback(exc: BaseException | None, tb: TracebackType | None) -> No
         traceback.clear_frames(tb)
 
 
-class ApologyOverlay(QFrame):
+class ApologyOverlay(OverlayDialog):
     """A short apology over the attract screen; goes away by itself or on a touch."""
 
     def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.setObjectName("error.overlay")
-        self.setProperty("role", "overlay")
-        outer = QVBoxLayout(self)
-        dialog = QFrame()
-        dialog.setProperty("role", "dialog")
-        dialog.setFixedWidth(DIALOG_WIDTH)
-        inner = QVBoxLayout(dialog)
-        inner.setContentsMargins(40, 32, 40, 32)
+        super().__init__(parent, "error.overlay", width=DIALOG_WIDTH)
         self.message = label("", "error.message", "title")
         self.dismiss = button("", "error.dismiss", "primary")
         self.dismiss.setMinimumHeight(100)
         self.dismiss.clicked.connect(self.hide)
-        inner.addWidget(self.message)
-        inner.addWidget(self.dismiss)
-        outer.addStretch(1)
-        outer.addWidget(dialog, 0, Qt.AlignmentFlag.AlignHCenter)
-        outer.addStretch(1)
+        self.inner.addWidget(self.message)
+        self.inner.addWidget(self.dismiss)
         self.timer = named_timer(self, "apology-hide", APOLOGY_MS, single_shot=True)
         self.timer.timeout.connect(self.hide)
-        self.hide()
 
     def show_apology(self, lang: str) -> None:
         self.message.setText(tr("error.sorry", lang))
@@ -99,11 +87,7 @@ class ApologyOverlay(QFrame):
         self.message.ensurePolished()
         self.message.setMinimumHeight(self.message.heightForWidth(DIALOG_WIDTH - 80))
         set_button_text(self.dismiss, tr("error.dismiss", lang))
-        parent = self.parentWidget()
-        if parent is not None:
-            self.setGeometry(parent.rect())
-        self.show()
-        self.raise_()
+        self.cover()
         self.timer.start()
 
     def hideEvent(self, event: object) -> None:  # noqa: N802 (Qt override)

@@ -269,3 +269,36 @@ class FieldEditor(QFrame):
         if self._radios:
             return next(iter(self._radios.values()))
         return self.input
+
+
+class OverlayDialog(QFrame):
+    """A dialog card centred over the whole of its parent window, which it covers (role "overlay"); the
+    subclass fills `inner`. Hidden until `cover()` is called."""
+
+    def __init__(self, parent: QWidget, name: str, width: int | None = None, max_width: int = 900) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setProperty("role", "overlay")
+        outer = QVBoxLayout(self)
+        dialog = QFrame()
+        dialog.setProperty("role", "dialog")
+        if width is not None:
+            dialog.setFixedWidth(width)
+        else:
+            dialog.setMaximumWidth(max_width)
+        self.inner = QVBoxLayout(dialog)
+        self.inner.setContentsMargins(40, 32, 40, 32)
+        outer.addStretch(1)
+        outer.addWidget(dialog, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addStretch(1)
+        self.hide()
+
+    def cover(self) -> None:
+        """Cover the parent window, above everything in it."""
+        parent = self.parentWidget()
+        if parent is not None:
+            self.setGeometry(parent.rect())
+        if not self.isVisible():
+            self.show()
+        self.raise_()
+

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QApplication,
     QDialog,
-    QFrame,
     QHBoxLayout,
     QLineEdit,
     QPlainTextEdit,
@@ -33,7 +32,7 @@ from kiosk.screens import Screen
 from ui.layouts import ScrollingScreens
 from ui.screens.attract import AttractScreen, BootContext
 from ui.timers import named_timer
-from ui.widgets import button, label, set_button_text
+from ui.widgets import OverlayDialog, button, label, set_button_text
 
 # Everything else loads in `KioskWindow.attach`, after the attract screen is painted (docs/PERFORMANCE.md).
 if TYPE_CHECKING:
@@ -143,42 +142,25 @@ class PreparedReceipt:
     lang: str
 
 
-class IdleOverlay(QFrame):
+class IdleOverlay(OverlayDialog):
     """'Are you still there?' with a countdown and a large Continue button."""
 
     def __init__(self, parent: QWidget, on_continue: Callable[[], None]) -> None:
-        super().__init__(parent)
-        self.setObjectName("idle.overlay")
-        self.setProperty("role", "overlay")
-        outer = QVBoxLayout(self)
-        dialog = QFrame()
-        dialog.setProperty("role", "dialog")
-        dialog.setMaximumWidth(900)
-        inner = QVBoxLayout(dialog)
-        inner.setContentsMargins(40, 32, 40, 32)
+        super().__init__(parent, "idle.overlay")
         self.question = label("", "idle.question", "title")
         self.countdown = label("", "idle.countdown", "subtitle")
         self.proceed = button("", "idle.continue", "primary")
         self.proceed.setMinimumHeight(110)
         self.proceed.clicked.connect(on_continue)
-        inner.addWidget(self.question)
-        inner.addWidget(self.countdown)
-        inner.addWidget(self.proceed)
-        outer.addStretch(1)
-        outer.addWidget(dialog, 0, Qt.AlignmentFlag.AlignHCenter)
-        outer.addStretch(1)
-        self.hide()
+        self.inner.addWidget(self.question)
+        self.inner.addWidget(self.countdown)
+        self.inner.addWidget(self.proceed)
 
     def show_countdown(self, seconds: int, lang: str) -> None:
         self.question.setText(tr("idle.question", lang))
         self.countdown.setText(tr("idle.countdown", lang, seconds=seconds))
         set_button_text(self.proceed, tr("idle.continue", lang))
-        parent = self.parentWidget()
-        if parent is not None:
-            self.setGeometry(parent.rect())
-        if not self.isVisible():
-            self.show()
-            self.raise_()
+        self.cover()
 
 
 class KioskWindow(QWidget):
