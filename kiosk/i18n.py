@@ -20,8 +20,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "attract.touch": ("Chạm để bắt đầu", "Touch to start"),
     "attract.title": ("Dịch vụ công trực tuyến", "Online public services"),
     "attract.offer": (
-        "Nộp hồ sơ thủ tục hành chính, tra cứu hồ sơ và tìm hiểu thủ tục — miễn phí, có hướng dẫn từng bước.",
-        "Submit administrative applications, follow an application and learn about procedures — free, step by step.",
+        "Nộp hồ sơ thủ tục hành chính, tra cứu hồ sơ và tìm hiểu thủ tục, có hướng dẫn từng bước. "
+        "Dùng máy không mất tiền.",
+        "Submit administrative applications, follow an application and learn about procedures, step by step. "
+        "Using the kiosk costs nothing.",
     ),
     "attract.hours": ("Giờ mở cửa: {hours}", "Opening hours: {hours}"),
     "attract.portal_qr": ("Quét mã để mở Cổng dịch vụ công trên điện thoại",
