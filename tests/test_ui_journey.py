@@ -458,3 +458,18 @@ def test_end_asks_before_throwing_answers_away(qtbot: QtBot, window: KioskWindow
     window.send(Touch())
     click(qtbot, window, "nav.end")  # nothing to lose on the home screen: End ends at once
     assert window.journey.screen is Screen.ATTRACT
+
+
+def test_the_lookup_answer_follows_the_language(qtbot: QtBot, window: KioskWindow) -> None:
+    window.send(Touch())
+    window.send(OpenLookup())
+    code, digits = window.findChild(QLineEdit, "lookup.code"), window.findChild(QLineEdit, "lookup.phone")
+    assert code is not None and digits is not None
+    code.insert("BKH-K01-000000-9999")
+    digits.insert("1234")
+    click(qtbot, window, "lookup.search")
+    result = window.findChild(QLabel, "lookup.result")
+    assert result is not None
+    qtbot.waitUntil(lambda: result.text() == STRINGS["lookup.not_found"][0], timeout=5000)
+    window.send(SetLanguage("en"))
+    assert result.text() == STRINGS["lookup.not_found"][1]

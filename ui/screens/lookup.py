@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import Qt
@@ -55,6 +56,7 @@ class LookupScreen(ScreenView):
         self.search = button("", "lookup.search", "primary")
         self.back.clicked.connect(lambda: ctx.send(GoBack()))
         self.search.clicked.connect(self.run_lookup)
+        self._answer: Callable[[], None] | None = None  # shows the last answer again (in the language chosen now)
         row.addWidget(self.back)
         row.addStretch(1)
         row.addWidget(self.search)
@@ -75,12 +77,15 @@ class LookupScreen(ScreenView):
         self.phone.setAccessibleDescription(t("lookup.phone"))
         set_button_text(self.back, t("nav.back"))
         set_button_text(self.search, t("lookup.search"))
+        if self._answer is not None:  # the language changed: the answer is said again in it
+            self._answer()
 
     def set_scanned(self, text: str) -> None:
         self.code.setText(reference_from_scan(text))
         self.phone.setFocus()
 
     def run_lookup(self) -> None:
+        self._answer = None
         t = self.ctx.t
         reference = reference_from_scan(self.code.text())
         digits = self.phone.text().strip()
@@ -99,6 +104,7 @@ class LookupScreen(ScreenView):
             self.ctx.runner.submit(lambda: lookup_local(outbox, reference, digits), self._show, self._failed)
 
     def _show(self, result: LookupResult | None) -> None:
+        self._answer = lambda: self._show(result)
         t = self.ctx.t
         if result is None:
             self.result.setText(t("lookup.not_found"))
@@ -113,9 +119,11 @@ class LookupScreen(ScreenView):
         self.result.setText("\n".join(lines))
 
     def _failed(self, error: BaseException) -> None:
+        self._answer = lambda: self._failed(error)
         self.result.setText(self.ctx.t("lookup.offline"))
 
     def clear(self) -> None:
+        self._answer = None
         self.result.clear()
         super().clear()
 
