@@ -176,13 +176,16 @@ def _literal(char: str) -> Edit:
     return edit
 
 
-def _reveal(area: QScrollArea, widget: QWidget, margin: int = 8) -> None:
-    """Scroll `area` so all of `widget` shows (QScrollArea.ensureWidgetVisible shows only a field's cursor)."""
+def _reveal(area: QScrollArea, widget: QWidget, margin: int = 8, down_to: QWidget | None = None) -> None:
+    """Scroll `area` so all of `widget` shows (QScrollArea.ensureWidgetVisible shows only a field's cursor);
+    with `down_to`, everything from the top of `widget` to the bottom of `down_to`. When that is taller than
+    the room, its top shows."""
     content = area.widget()
     if content is None or not content.isAncestorOf(widget):
         return
     top = widget.mapTo(content, QPoint(0, 0)).y()
-    bottom = top + widget.height()
+    last = down_to if down_to is not None and content.isAncestorOf(down_to) else widget
+    bottom = last.mapTo(content, QPoint(0, 0)).y() + last.height()
     bar = area.verticalScrollBar()
     room = area.viewport().height()
     value = bar.value()
@@ -468,7 +471,9 @@ class OnScreenKeyboard(QFrame):
         while widget is not None and widget is not self._host:  # innermost scroll area first
             if isinstance(widget, QScrollArea):
                 if editor is not None:
-                    _reveal(widget, editor)  # the question with its field, when there is room
+                    _reveal(widget, editor)  # the question with its field and message, when there is room
+                    if editor.error.isVisible():  # else what is wrong with it, under the field, before the question
+                        _reveal(widget, field, down_to=editor.error)
                 _reveal(widget, field)
             widget = widget.parentWidget()
 
