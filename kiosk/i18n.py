@@ -161,7 +161,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                    "What you have entered will be erased and nothing will be sent."),
     "end.keep": ("Tiếp tục làm hồ sơ", "Go on with the application"),
     "end.confirm": ("Dừng và xoá thông tin", "Stop and erase"),
-    "receipt.pay": ("Quét mã VietQR để nộp lệ phí {amount}", "Scan the VietQR code to pay the fee of {amount}"),
+    "receipt.pay": ("Quét mã VietQR để nộp {amount}", "Scan the VietQR code to pay {amount}"),
     # slip (printed)
     "slip.title": ("PHIẾU GHI NHẬN HỒ SƠ TRỰC TUYẾN", "RECORD OF AN ONLINE APPLICATION"),
     "slip.code": ("Mã hồ sơ", "Application code"),

@@ -351,7 +351,7 @@ def test_stored_dossier_prints_its_slip_and_prints_again_on_request(
         assert parse_payload(slip.vietqr_payload).amount_vnd == 14000  # 2 × (2 × 2.000 + 3 × 1.000)
         pay_qr = window.findChild(QWidget, "receipt.vietqr")
         assert pay_qr is not None and pay_qr.isVisible()
-        assert "Quét mã VietQR để nộp lệ phí" in label_text(window, "receipt.pay")
+        assert label_text(window, "receipt.pay") == "Quét mã VietQR để nộp 14.000 đồng"
         [job] = printer.jobs()
         assert_slip_codes(codes_in(to_gray(decode_raster(job))), slip)
 
