@@ -24,6 +24,7 @@ from tests.screen_walk import (
     walk_procedure,
     without_keyboard,
 )
+from ui.theme import BODY_PX, scale_for, stylesheet
 from ui.window import KioskWindow
 
 pytestmark = pytest.mark.gui
@@ -105,3 +106,12 @@ def test_no_screen_asks_for_more_room_than_the_window_has(qtbot: QtBot, size: tu
         assert not greedy, f"screens needing more than {room.toTuple()}: {greedy}"
     finally:
         dispose(win, runtime)
+
+
+@pytest.mark.parametrize(("size", "expected"), [((1366, 768), 1.0), ((1280, 1024), 1.0), ((1920, 1080), 1920 / 1366),
+                                                 ((1080, 1920), 1.0), ((3840, 2160), 1.6)])
+def test_text_and_targets_grow_with_the_screen(size: tuple[int, int], expected: float) -> None:
+    """A 1920×1080 panel shows text and touch targets 1.4 times as large as a 1366×768 one, so they take the
+    same share of the screen; never smaller, and at most 1.6 times."""
+    assert scale_for(*size) == pytest.approx(expected)
+    assert f"font-size: {round(BODY_PX * expected)}px" in stylesheet(screen=expected)

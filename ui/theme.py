@@ -10,7 +10,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from string import Template
 
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
 from kiosk.paths import assets_dir
@@ -99,14 +99,17 @@ QPushButton[role="key-done"] {
 """)
 
 
-def stylesheet(palette: Palette = NORMAL, scale: float = 1.0) -> str:
+def stylesheet(palette: Palette = NORMAL, scale: float = 1.0, screen: float = 1.0) -> str:
+    """The style sheet at the resident's text size `scale` on a screen `screen` times a 1366×768 one (the top
+    bar's buttons keep their size whatever the text size, but grow with the screen)."""
+    scale *= screen
     return _QSS.substitute(
         background=palette.background, surface=palette.surface, text=palette.text, muted=palette.muted,
         primary=palette.primary, on_primary=palette.on_primary, danger=palette.danger, border=palette.border,
         focus=palette.focus, panel=palette.panel, font=FONT_FAMILY, body=round(BODY_PX * scale),
         title=round(40 * scale), subtitle=round(28 * scale), touch=round(MIN_TOUCH_PX * scale),
-        tile=round(110 * scale), key_h=KEY_PX - 4, key_w=KEY_PX - 12, key_font=round(26 * scale), body_fixed=BODY_PX,
-        next=round(NEXT_STEPS_PX * scale),
+        tile=round(110 * scale), key_h=KEY_PX - 4, key_w=KEY_PX - 12, key_font=round(26 * scale),
+        body_fixed=round(BODY_PX * screen), next=round(NEXT_STEPS_PX * scale),
     )
 
 
@@ -182,14 +185,32 @@ def _qt_palette(base: QPalette, palette: Palette) -> QPalette:
     return result
 
 
+# The sizes above are for a 1366×768 screen; larger screens scale them up to this much.
+MAX_SCREEN_SCALE = 1.6
+
+
+def screen_scale() -> float:
+    """How much larger than on 1366×768 text and touch targets are on this machine's screen: the same share
+    of the screen on a 1920×1080 panel (×1.4) as on the smallest kiosk screen, never smaller."""
+    screen = QGuiApplication.primaryScreen()
+    return 1.0 if screen is None else scale_for(screen.size().width(), screen.size().height())
+
+
+def scale_for(width: int, height: int) -> float:
+    """`screen_scale` for a screen of `width` × `height` pixels (portrait screens go by their width)."""
+    return max(1.0, min(width / 1366, height / 768, MAX_SCREEN_SCALE))
+
+
 def apply_theme(target: QApplication | QWidget, palette: Palette = NORMAL, scale: float = 1.0) -> None:
     """Font, palette and style sheet for the whole application, or for one window (the accessibility modes
-    restyle the kiosk window and leave the application's theme as it is)."""
+    restyle the kiosk window and leave the application's theme as it is). `scale` is the resident's text
+    size; the screen's own scale (`screen_scale`) multiplies it."""
+    screen = screen_scale()
     font = QFont(FONT_FAMILY)
-    font.setPixelSize(round(BODY_PX * scale))
+    font.setPixelSize(round(BODY_PX * scale * screen))
     target.setFont(font)
     target.setPalette(_qt_palette(target.palette(), palette))
-    target.setStyleSheet(stylesheet(palette, scale))
+    target.setStyleSheet(stylesheet(palette, scale, screen))
 
 
 def clear_window_theme(window: QWidget) -> None:
