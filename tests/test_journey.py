@@ -269,3 +269,58 @@ def test_no_rating_and_no_comment_stores_nothing(catalog: Catalog, stars: int | 
 def test_a_comment_without_stars_is_kept(catalog: Catalog) -> None:
     rating = rated(catalog, None, "Chậm")[1]
     assert rating is not None and rating["rating"] is None and rating["comment"] == "Chậm"
+
+
+# --- boundaries a mutation run found unguarded ------------------------------------------------------
+
+
+def test_choosing_another_procedure_starts_it_empty(catalog: Catalog) -> None:
+    journey = start(catalog)
+    journey.dispatch(SubmitStep({"applicant_name": "Lê Văn Tám"}))
+    assert journey.session.answers["applicant_name"] == "Lê Văn Tám"
+    other = next(p.code for p in catalog.procedures if p.code != BIRTH)
+    journey.dispatch(GoBack())  # to the overview
+    journey.dispatch(GoBack())  # to the list
+    assert journey.screen is Screen.PROCEDURES
+    assert journey.dispatch(SelectProcedure(other))
+    assert journey.session.procedure_code == other
+    assert journey.session.answers == {}
+    assert journey.session.step_index == 0
+
+
+def test_reopening_the_same_procedure_keeps_its_answers(catalog: Catalog) -> None:
+    journey = start(catalog)
+    journey.dispatch(SubmitStep({"applicant_name": "Lê Văn Tám"}))
+    journey.dispatch(GoBack())
+    journey.dispatch(GoBack())
+    assert journey.dispatch(SelectProcedure(BIRTH))
+    assert journey.session.answers["applicant_name"] == "Lê Văn Tám"
+
+
+def test_submit_is_refused_away_from_the_review(catalog: Catalog) -> None:
+    journey = start(catalog)
+    fill_all(journey)
+    assert journey.dispatch(EditStep("child"))
+    assert journey.screen is Screen.STEP
+    assert journey.dispatch(ConfirmSubmit()) is False
+    assert journey.screen is Screen.STEP
+    assert journey.session.pending_payload is None
+
+
+def test_reset_clears_the_way_back(catalog: Catalog) -> None:
+    journey = start(catalog)
+    assert journey.history  # home, list, overview, consent
+    assert journey.dispatch(Reset("idle"))
+    assert journey.history == []
+    assert journey.dispatch(Touch())
+    assert journey.history == [Screen.ATTRACT]
+
+
+def test_a_failed_submission_drops_the_pending_dossier(catalog: Catalog) -> None:
+    journey = start(catalog)
+    fill_all(journey)
+    assert journey.dispatch(ConfirmSubmit())
+    assert journey.session.pending_payload is not None
+    assert journey.dispatch(SubmissionFailed("review.store_failed"))
+    assert journey.screen is Screen.REVIEW
+    assert journey.session.pending_payload is None
