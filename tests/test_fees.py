@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from kiosk import paths
 from kiosk.catalog import Catalog, load_catalog
-from kiosk.fees import assess, breakdown_text, schedule_text, total_text
+from kiosk.fees import assess, breakdown_json, breakdown_text, heading, schedule_text, total_text
 from kiosk.journey import Screen, SetLanguage
 from kiosk.sample import sample_answers
 from tests.conftest import REPO
@@ -207,3 +207,51 @@ def test_overview_shows_the_fee_rules(qtbot: QtBot, window: KioskWindow) -> None
     text = shown(window)
     assert "2.000 đồng/trang; từ trang thứ 3: 1.000 đồng/trang; tối đa 200.000 đồng mỗi bản" in text
     assert "Dịch vụ công trực tuyến một phần" in text
+
+
+def test_the_review_breakdown_reads_as_the_resident_sees_it(catalog: Catalog) -> None:
+    copy = catalog.get(CERTIFIED_COPY)
+    assert breakdown_text(assess(copy, {"pages": "5", "copies": "2"}, TODAY), "vi") == (
+        "Phí chứng thực bản sao từ bản chính (5 trang × 2): 14.000 đồng\nTổng cộng: 14.000 đồng")
+    assert breakdown_text(assess(copy, {"pages": "3", "copies": "1"}, TODAY), "vi") == (
+        "Phí chứng thực bản sao từ bản chính (3 trang): 5.000 đồng\nTổng cộng: 5.000 đồng")
+    assert breakdown_text(assess(copy, {"pages": "1", "copies": "1"}, TODAY), "vi") == (
+        "Phí chứng thực bản sao từ bản chính: 2.000 đồng\nTổng cộng: 2.000 đồng")
+
+
+def test_the_overview_states_the_rate_with_its_tiers_and_cap(catalog: Catalog) -> None:
+    copy = catalog.get(CERTIFIED_COPY)
+    assert heading(copy, "vi") == "Phí"
+    assert schedule_text(copy, "vi").splitlines()[0] == (
+        "Phí chứng thực bản sao từ bản chính (phí): 2.000 đồng/trang; từ trang thứ 3: 1.000 đồng/trang; "
+        "tối đa 200.000 đồng mỗi bản — Tính theo số trang của bản chính, cho mỗi bản sao")
+    birth = catalog.get(BIRTH)
+    assert heading(birth, "en") == "Charges and fees"
+    assert schedule_text(birth, "en").splitlines()[-2:] == [
+        "No fee when: Registration on time (within 60 days of the birth)",
+        "No fee when: Members of families of people with meritorious service to the revolution, members of poor "
+        "households, people with disabilities"]
+
+
+def test_an_exempt_line_names_its_case_and_the_dossier_carries_it(catalog: Catalog) -> None:
+    fee = assess(catalog.get(BIRTH), {"child_dob": "01/12/2026"}, TODAY)
+    assert breakdown_text(fee, "en").splitlines()[0] == (
+        "Fee for registering a birth: waived (Registration on time (within 60 days of the birth))")
+    sent = breakdown_json(fee, "vi")
+    assert sent["fee_vnd"] is None  # the extra copies are for the officer to price
+    assert sent["exemptions"] == ["Đăng ký khai sinh đúng hạn (trong 60 ngày kể từ ngày sinh)"]
+    first, extra = sent["fee_items"]
+    assert (first["label"], first["kind"], first["unit"], first["quantity"], first["sets"], first["amount_vnd"],
+            first["exempt"]) == ("Lệ phí đăng ký khai sinh", "le_phi", "việc", 1, 1, 0, sent["exemptions"][0])
+    assert (extra["kind"], extra["unit"], extra["quantity"], extra["amount_vnd"]) == ("phi", "bản sao", None, None)
+    assert "Thông tư 281/2016/TT-BTC" in extra["source"]
+
+
+def test_the_portal_gets_the_fee_items_in_the_resident_language(catalog: Catalog) -> None:
+    fee = assess(catalog.get(CERTIFIED_COPY), {"pages": "5", "copies": "2"}, TODAY)
+    assert breakdown_json(fee, "en") == {
+        "fee_vnd": 14_000, "exemptions": [],
+        "fee_items": [{"label": "Certifying copies from the original", "kind": "phi", "unit": "page", "quantity": 5,
+                       "sets": 2, "amount_vnd": 14_000, "exempt": None,
+                       "source": "Thông tư 226/2016/TT-BTC (phí chứng thực), Điều 4"}],
+    }
