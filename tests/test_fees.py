@@ -10,7 +10,8 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from kiosk import paths
-from kiosk.catalog import Catalog, load_catalog
+from kiosk.catalog import Catalog, Procedure, load_catalog
+from kiosk.catalog.models import Condition, Exemption, FeeTier, Text
 from kiosk.fees import assess, breakdown_json, breakdown_text, heading, schedule_text, total_text
 from kiosk.journey import Screen, SetLanguage
 from kiosk.sample import sample_answers
@@ -255,3 +256,41 @@ def test_the_portal_gets_the_fee_items_in_the_resident_language(catalog: Catalog
                        "sets": 2, "amount_vnd": 14_000, "exempt": None,
                        "source": "Thông tư 226/2016/TT-BTC (phí chứng thực), Điều 4"}],
     }
+
+
+def _with_fees(proc: Procedure, **changes: object) -> Procedure:
+    return proc.model_copy(update={"fees": proc.fees.model_copy(update=changes)})
+
+
+def test_an_exemption_for_some_answers_waits_for_the_answer(catalog: Catalog) -> None:
+    death = catalog.get(DEATH)
+    for_relatives = Exemption(label=Text(vi="Người thân", en="Relatives"),
+                              when=Condition(field="relationship", any_of=["vo_chong", "con"]))
+    proc = _with_fees(death, exemptions=[for_relatives])
+    assert assess(proc, {"relationship": "con", "copies": "0"}, TODAY).free_by_law
+    other = assess(proc, {"relationship": "khac", "copies": "0"}, TODAY)
+    assert not other.free_by_law and other.exemptions == ()
+    assert other.lines[0].exempt is None
+    unanswered = assess(proc, {"copies": "0"}, TODAY)
+    assert unanswered.total_vnd is None and unanswered.exemptions == ()  # not known yet: the officer tells
+
+
+def test_an_on_time_exemption_without_the_date_leaves_the_total_open(catalog: Catalog) -> None:
+    fee = assess(catalog.get(BIRTH), {"copies": "0"}, TODAY)
+    assert fee.total_vnd is None and fee.exemptions == ()
+    assert total_text(fee, "vi") == "Cán bộ tiếp nhận sẽ báo số tiền khi nhận hồ sơ"
+
+
+def test_page_counts_up_to_six_digits_are_read(catalog: Catalog) -> None:
+    copy = catalog.get(CERTIFIED_COPY)
+    assert assess(copy, {"pages": "999999", "copies": "1"}, TODAY).total_vnd == 200_000
+    assert assess(copy, {"pages": "1000000", "copies": "1"}, TODAY).total_vnd is None
+
+
+def test_each_tier_charges_from_its_own_page_on(catalog: Catalog) -> None:
+    copy = catalog.get(CERTIFIED_COPY)
+    [item] = copy.fees.items
+    tiers = [FeeTier(from_unit=3, amount_vnd=1_000), FeeTier(from_unit=11, amount_vnd=500)]
+    proc = _with_fees(copy, items=[item.model_copy(update={"tiers": tiers, "cap_vnd": None})])
+    # pages 1–2 at 2.000, 3–10 at 1.000, 11–12 at 500
+    assert assess(proc, {"pages": "12", "copies": "1"}, TODAY).total_vnd == 4_000 + 8_000 + 1_000
