@@ -461,7 +461,7 @@ def test_finish_and_rate_apply_only_on_their_screens(catalog: Catalog) -> None:
     assert journey.take_rating() is None
 
 
-def test_a_rating_names_this_kiosk_and_the_language(catalog: Catalog) -> None:
+def test_a_dossier_and_its_rating_name_this_kiosk_and_the_language(catalog: Catalog) -> None:
     journey = Journey(catalog, site_id="hbt-btx", kiosk_id="hbt-btx-02",
                       clock=ManualClock(datetime(2026, 11, 26, 9, 0, tzinfo=VN_TZ)))
     journey.dispatch(Touch())
@@ -485,7 +485,7 @@ def test_answers_are_kept_tidy_and_bounded(catalog: Catalog) -> None:
     journey = start(catalog)
     journey.dispatch(SubmitStep({
         "applicant_name": "  Nguyễn   Văn  An ", "not_a_field": "x", "applicant_phone": 912345678,  # type: ignore[dict-item]
-        "applicant_address": "a" * 6000,
+        "applicant_address": "a" * 5001,
     }))
     answers = journey.session.answers
     assert answers["applicant_name"] == "Nguyễn Văn An"
@@ -503,3 +503,68 @@ def test_a_long_text_keeps_its_lines(catalog: Catalog) -> None:
     journey.session.step_index = next(i for i, s in enumerate(journey.steps()) if "reason" in {f.id for f in s.fields})
     journey.dispatch(UpdateAnswers({"reason": "  Dòng một \n  Dòng  hai  "}))
     assert journey.session.answers["reason"] == "  Dòng một \n  Dòng  hai  "
+
+
+def test_steps_and_scans_are_refused_on_the_overview(catalog: Catalog) -> None:
+    journey = start(catalog)
+    assert journey.dispatch(GoBack())
+    assert journey.screen is Screen.OVERVIEW and journey.current_step().identity  # type: ignore[union-attr]
+    assert journey.dispatch(SubmitStep({"applicant_name": "Lê Văn Tám"})) is False
+    assert journey.dispatch(ScanIdCard(SAMPLE_ID_CARD)) is False
+    assert journey.session.answers == {}
+
+
+def test_back_from_the_second_step_opens_the_first(catalog: Catalog) -> None:
+    journey = start(catalog)
+    proc = journey.procedure
+    assert proc is not None
+    sample = sample_answers(proc, journey.clock.now().date())
+    journey.dispatch(SubmitStep({f.id: sample.get(f.id, "") for f in journey.current_step().fields}))  # type: ignore[union-attr]
+    assert journey.session.step_index == 1
+    assert journey.dispatch(GoBack())
+    assert journey.screen is Screen.STEP and journey.session.step_index == 0
+
+
+def test_leaving_the_list_forgets_its_filter(catalog: Catalog) -> None:
+    journey = at_home(catalog)
+    journey.dispatch(SearchProcedures("ket hon", "chung_thuc"))
+    assert journey.dispatch(GoBack())
+    assert journey.session.category == "all"
+    assert journey.dispatch(SearchProcedures("ket hon"))
+    assert journey.session.category == "all"
+
+
+def test_a_card_scanned_while_correcting_from_the_review_fills_the_step(catalog: Catalog) -> None:
+    journey = start(catalog)
+    fill_all(journey)
+    assert journey.dispatch(EditStep("applicant"))
+    assert journey.session.errors == {}
+    assert journey.dispatch(ScanIdCard(SAMPLE_ID_CARD))
+    assert journey.session.answers["applicant_id"] == "001060012345"
+
+
+def test_the_kiosk_clock_decides_what_is_in_the_future(catalog: Catalog) -> None:
+    # The kiosk's clock says 26/11/2026: a birth on 1 December has not happened yet, whatever the
+    # computer's calendar says, on the step and again when submitting.
+    journey = start(catalog)
+    fill_all(journey)
+    journey.dispatch(EditStep("child"))
+    journey.dispatch(SubmitStep({"child_dob": "01/12/2026"}))
+    assert journey.session.errors["child_dob"].key == "v.date_future"
+    journey.session.answers["child_dob"] = "01/12/2026"
+    journey.session.errors = {}
+    journey.screen = Screen.REVIEW
+    assert journey.dispatch(ConfirmSubmit())
+    assert journey.screen is Screen.STEP and journey.session.errors["child_dob"].key == "v.date_future"
+
+
+def test_the_fee_is_assessed_on_the_kiosk_clock(catalog: Catalog) -> None:
+    # Born 59 days before the kiosk's 26/11/2026: registered on time, so the fee is waived.
+    journey = start(catalog)
+    fill_all(journey)
+    journey.dispatch(EditStep("child"))
+    journey.dispatch(SubmitStep({"child_dob": "28/09/2026"}))
+    assert journey.screen is Screen.REVIEW
+    assert journey.dispatch(ConfirmSubmit())
+    fee = journey.session.pending_fee
+    assert fee is not None and fee.exemptions
