@@ -17,7 +17,15 @@ from kiosk.idcard import IdCardError, check_id_number, parse_id_card_qr
 from kiosk.names import VIETNAMESE_LETTERS
 from kiosk.paths import procedures_dir
 from kiosk.sample import SAMPLE_ID_CARD
-from kiosk.validation import Issue, is_visible, parse_date, validate_field, validate_step, visible_steps
+from kiosk.validation import (
+    Issue,
+    is_visible,
+    normalise,
+    parse_date,
+    validate_field,
+    validate_step,
+    visible_steps,
+)
 
 TODAY = date(2026, 11, 26)
 
@@ -306,3 +314,16 @@ def test_an_optional_missing_birth_date_or_a_wrong_gender_is_not_blamed_on_the_i
     assert validate_step(optional_dob, {"gender": "nam", "id": "001060012345"}, TODAY) == {}
     issues = validate_step(step, {"dob": "05/09/1960", "gender": "x", "id": "001060012345"}, TODAY)
     assert {k: v.key for k, v in issues.items()} == {"gender": "v.choice"}
+
+
+def test_a_long_text_keeps_its_line_breaks_and_loses_stray_spaces() -> None:
+    assert normalise("  Dòng   một \n  Dòng hai  ") == "Dòng một\nDòng hai"
+
+
+def test_a_pattern_accepts_what_matches_and_a_broken_pattern_accepts_nothing() -> None:
+    assert key(FieldKind.TEXT, "123", pattern=r"\d+") is None
+    assert key(FieldKind.TEXT, "123", pattern="(") == "v.pattern"
+
+
+def test_a_least_age_of_zero_accepts_today() -> None:
+    assert key(FieldKind.DATE, TODAY.strftime("%d/%m/%Y"), min_age_years=0) is None
