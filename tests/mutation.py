@@ -26,7 +26,40 @@ CORE = ("journey", "outbox", "validation", "idcard", "vietqr", "telex", "catalog
 TARGET = 0.90
 
 # Mutants that behave exactly like the original code: no test can kill them. Name → reason.
-EQUIVALENT: dict[str, str] = {}
+_NOT_FALSE = "None for False: only its truth is read"
+_RESET_REASON = "the reason of a reset only goes to the log"
+_FOUR_CHARS = "a subset and a proper subset agree: four characters cannot hold the whole set"
+_CODEC = "codec names are case-insensitive"
+_TLV_99 = "no value reaches 99 characters: build_payload bounds its inputs (the longest, field 38, has 63)"
+EQUIVALENT: dict[str, str] = {
+    "kiosk.journey.xǁJourneyǁ_on_SubmitStep__mutmut_24": _NOT_FALSE,
+    "kiosk.journey.xǁJourneyǁ_on_GoBack__mutmut_6": _NOT_FALSE,
+    "kiosk.journey.xǁJourneyǁ_on_GoBack__mutmut_33": _RESET_REASON,
+    "kiosk.journey.xǁJourneyǁ_on_GoBack__mutmut_34": _RESET_REASON,
+    "kiosk.journey.xǁJourneyǁ_on_GoBack__mutmut_35": _RESET_REASON,
+    "kiosk.journey.xǁJourneyǁ_on_Rate__mutmut_22": _RESET_REASON,
+    "kiosk.journey.xǁJourneyǁ_on_Rate__mutmut_23": _RESET_REASON,
+    "kiosk.journey.xǁJourneyǁ_on_Rate__mutmut_24": _RESET_REASON,
+    "kiosk.journey.xǁJourneyǁ_on_ConfirmSubmit__mutmut_2":
+        "the review always has a consent: it is given before the first step",
+    "kiosk.journey.xǁJourneyǁ_on_Rate__mutmut_20": "the rating follows the receipt, which always has a stored dossier",
+    "kiosk.journey.xǁJourneyǁ_store_answers__mutmut_12": "cutting a 5,000-character answer to 5,000 changes nothing",
+    "kiosk.validation.x_validate_field__mutmut_144": "on today's date the age is 0, never above a maximum (>= 0)",
+    "kiosk.validation.x_validate_field__mutmut_194": "None and False both mean no match",
+    "kiosk.validation.x_validate_step__mutmut_44": "parse_date gives None for '' and for 'XXXX' alike",
+    "kiosk.validation.x_validate_step__mutmut_49":
+        "a gender answer with a problem is neither 'nam' nor 'nu', the only ones compared with the ID number",
+    "kiosk.validation.x_validate_step__mutmut_51":
+        "a gender answer with a problem is neither 'nam' nor 'nu', the only ones compared with the ID number",
+    "kiosk.validation.x_min_age_years__mutmut_10": "no choice has the answer 'XXXX' or '': no least age either way",
+    "kiosk.vietqr.x__read_tlv__mutmut_13": _FOUR_CHARS,
+    "kiosk.vietqr.x__verify_crc__mutmut_20": _FOUR_CHARS,
+    "kiosk.vietqr.x__verify_crc__mutmut_32": _CODEC,
+    "kiosk.vietqr.x_build_payload__mutmut_105": _CODEC,
+    "kiosk.vietqr.x__tlv__mutmut_1": _TLV_99,
+    "kiosk.vietqr.x__tlv__mutmut_2": _TLV_99,
+    "kiosk.vietqr.x__tlv__mutmut_3": _TLV_99,
+}
 
 _NAME = re.compile(r"^\s*(kiosk\.[\w.]+?)\.x[_ǁ].*?:\s*(.+)$")
 

@@ -197,8 +197,11 @@ SERVICE = "0208QRIBFTTA"  # field 38.02: account transfer
 BENEFICIARY = "0124" + "0006970436" + "0110" + "1017595600"  # field 38.01: bank BIN and account
 
 
-def _with_merchant(merchant: str) -> str:
-    return with_crc(f"000201010211{38:02d}{len(merchant):02d}{merchant}53037045802VN")
+def _with_merchant(merchant: str, initiation: str = "010211", rest: str = "53037045802VN") -> str:
+    return with_crc(f"000201{initiation}38{len(merchant):02d}{merchant}{rest}")
+
+
+TRANSFER = MERCHANT + BENEFICIARY + SERVICE
 
 
 @pytest.mark.parametrize(
@@ -220,6 +223,9 @@ def _with_merchant(merchant: str) -> str:
         (_with_merchant(MERCHANT + "011401101017595600" + SERVICE), "field 38.01: required field 00 is missing"),
         (_with_merchant(MERCHANT + "01100006970436" + SERVICE), "field 38.01: required field 01 is missing"),
         (_with_merchant(MERCHANT + "0104000x" + SERVICE), "field 38.01: malformed field header at position 0"),
+        (_with_merchant(TRANSFER, rest="5802VN"), "payload: required field 53 is missing"),
+        (_with_merchant(TRANSFER, rest="5303704"), "payload: required field 58 is missing"),
+        (_with_merchant(TRANSFER, rest="53037045802VN62040x01"), "field 62: malformed field header at position 0"),
     ],
 )
 def test_a_refused_payload_says_which_part_is_wrong(payload: str, message: str) -> None:
@@ -238,3 +244,22 @@ def test_a_purpose_cut_at_a_space_keeps_no_trailing_space() -> None:
     assert sanitize_purpose("Le phi chung thuc ban sa  o 3 trang") == "Le phi chung thuc ban sa"
     payload = build_payload("970436", "1017595600", 2000, "Le phi chung thuc ban sa  o 3 trang")
     assert parse_payload(payload).purpose == "Le phi chung thuc ban sa"
+
+
+def test_one_dong_is_the_smallest_amount() -> None:
+    assert parse_payload(build_payload("970436", "1017595600", 1, "x")).amount_vnd == 1
+
+
+def test_a_purpose_field_without_its_text_reads_as_no_purpose() -> None:
+    assert parse_payload(_with_merchant(TRANSFER, rest="53037045802VN62070703ABC")).purpose == ""
+
+
+@pytest.mark.parametrize(
+    ("initiation", "amount", "dynamic"),
+    [("", "", False), ("", "54041000", True), ("010211", "54041000", False), ("010212", "", True)],
+)
+def test_without_a_point_of_initiation_an_amount_makes_the_code_dynamic(
+    initiation: str, amount: str, dynamic: bool
+) -> None:
+    payload = _with_merchant(TRANSFER, initiation=initiation, rest="5303704" + amount + "5802VN")
+    assert parse_payload(payload).is_dynamic is dynamic
