@@ -294,3 +294,25 @@ def test_each_tier_charges_from_its_own_page_on(catalog: Catalog) -> None:
     proc = _with_fees(copy, items=[item.model_copy(update={"tiers": tiers, "cap_vnd": None})])
     # pages 1–2 at 2.000, 3–10 at 1.000, 11–12 at 500
     assert assess(proc, {"pages": "12", "copies": "1"}, TODAY).total_vnd == 4_000 + 8_000 + 1_000
+
+
+def test_the_fee_texts_are_all_in_the_chosen_language(catalog: Catalog) -> None:
+    copy = catalog.get(CERTIFIED_COPY)
+    rates = schedule_text(copy, "en")
+    for words in ("Certifying copies from the original (service charge): ", "/page", "; from page 3 on: ",
+                  "; at most ", " per copy", " — Counted on the pages of the original, for each copy"):
+        assert words in rates, words
+    assert heading(copy, "en") == "Service charge"
+    birth = catalog.get(BIRTH)
+    officer = "The receiving officer will tell the amount when taking the application"
+    assert schedule_text(birth, "en").splitlines()[0] == f"Fee for registering a birth (fee): {officer}" + (
+        " — Only when registered more than 60 days after the birth")
+    assert breakdown_text(assess(birth, {"child_dob": "01/12/2026"}, TODAY), "en").splitlines()[1] == (
+        f"Extra copies of the birth extract: {officer}")
+    marriage = catalog.get(MARRIAGE)
+    assert schedule_text(marriage, "en").splitlines() == [
+        "No fee: Marriage of Vietnamese citizens living in Viet Nam",
+        "Marrying a foreign national follows a different procedure."]
+    exempt = assess(birth, {"child_dob": "01/12/2026", "copies": "0"}, TODAY)
+    assert breakdown_json(exempt, "en")["fee_items"][0]["exempt"] == (
+        "Registration on time (within 60 days of the birth)")
