@@ -316,3 +316,14 @@ def test_the_fee_texts_are_all_in_the_chosen_language(catalog: Catalog) -> None:
     exempt = assess(birth, {"child_dob": "01/12/2026", "copies": "0"}, TODAY)
     assert breakdown_json(exempt, "en")["fee_items"][0]["exempt"] == (
         "Registration on time (within 60 days of the birth)")
+
+
+def test_amounts_and_totals_are_written_in_the_chosen_language(catalog: Catalog) -> None:
+    rates = schedule_text(catalog.get(CERTIFIED_COPY), "en")
+    assert rates.split(": ", 1)[1].startswith("2.000 VND/page; from page 3 on: 1.000 VND/page; at most 200.000 VND")
+    copies = assess(catalog.get(CERTIFIED_COPY), {"pages": "5", "copies": "2"}, TODAY)
+    assert breakdown_text(copies, "en").splitlines()[-1] == "Total: 14.000 VND"
+    waived = assess(catalog.get(MARRIAGE), {}, TODAY)
+    assert total_text(waived, "en") != total_text(waived, "vi")
+    open_total = assess(catalog.get(BIRTH), {"copies": "0"}, TODAY)
+    assert total_text(open_total, "en") == "The receiving officer will tell the amount when taking the application"

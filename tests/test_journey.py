@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from kiosk.journey import (
     ConfirmSubmit,
     DeclineConsent,
     EditStep,
+    Event,
     Finish,
     GiveConsent,
     GoBack,
@@ -33,6 +35,7 @@ from kiosk.journey import (
     SubmissionStored,
     SubmitStep,
     Touch,
+    Transition,
     UpdateAnswers,
 )
 from kiosk.outbox import StoredDossier
@@ -472,6 +475,9 @@ def test_a_dossier_and_its_rating_name_this_kiosk_and_the_language(catalog: Cata
     journey.dispatch(GiveConsent())
     fill_all(journey)
     journey.dispatch(ConfirmSubmit())
+    payload = journey.session.pending_payload
+    assert payload is not None
+    assert (payload["site_id"], payload["kiosk_id"], payload["language"]) == ("hbt-btx", "hbt-btx-02", "en")
     journey.dispatch(SubmissionStored(StoredDossier("u", "BTX-02-261126-0001", datetime.now(UTC))))
     journey.dispatch(Finish())
     journey.dispatch(Rate(5, "Good"))
@@ -564,3 +570,45 @@ def test_the_fee_is_assessed_on_the_kiosk_clock(catalog: Catalog) -> None:
     assert journey.dispatch(ConfirmSubmit())
     fee = journey.session.pending_fee
     assert fee is not None and fee.exemptions
+
+
+def test_a_kiosk_set_to_english_starts_and_resets_in_english(catalog: Catalog) -> None:
+    journey = Journey(catalog, default_lang="en", clock=ManualClock())
+    assert journey.session.lang == "en"
+    journey.dispatch(Touch())
+    assert journey.session.lang == "en"
+    journey.dispatch(Reset("idle"))
+    assert journey.session.lang == "en"
+
+
+def test_a_session_starts_its_clock_at_the_first_touch(catalog: Catalog) -> None:
+    clock = ManualClock()
+    journey = Journey(catalog, clock=clock)
+    clock.advance(42)
+    journey.dispatch(Touch())
+    assert journey.session.started_at == clock.monotonic() == 1042.0
+
+
+@dataclass(frozen=True)
+class _NotForTheJourney(Event):
+    pass
+
+
+def test_listeners_see_each_screen_change_and_events_without_a_handler_are_ignored(catalog: Catalog) -> None:
+    journey = Journey(catalog, clock=ManualClock())
+    seen: list[Transition] = []
+    journey.subscribe(seen.append)
+    assert journey.dispatch(_NotForTheJourney()) is False
+    touch = Touch()
+    assert journey.dispatch(touch)
+    assert seen == [Transition(Screen.ATTRACT, Screen.HOME, touch)]
+
+
+def test_starting_again_from_the_overview_opens_the_first_step(catalog: Catalog) -> None:
+    journey = start(catalog)
+    assert journey.dispatch(StartApplication()) is False  # not from a step
+    journey.dispatch(GoBack())
+    assert journey.screen is Screen.OVERVIEW
+    assert journey.dispatch(StartApplication())  # consent already given: straight to the first step
+    assert journey.screen is Screen.STEP and journey.session.step_index == 0
+    assert journey.current_step().id == "applicant"  # type: ignore[union-attr]
