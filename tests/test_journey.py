@@ -549,23 +549,26 @@ def test_a_card_scanned_while_correcting_from_the_review_fills_the_step(catalog:
     assert journey.session.answers["applicant_id"] == "001060012345"
 
 
-def test_the_kiosk_clock_decides_what_is_in_the_future(catalog: Catalog) -> None:
-    # The kiosk's clock says 26/11/2026: a birth on 1 December has not happened yet, whatever the
-    # computer's calendar says.
+def with_child_born(catalog: Catalog, dob: str) -> Journey:
+    """A birth registration filled in, then the child's date of birth corrected from the review."""
     journey = start(catalog)
     fill_all(journey)
     journey.dispatch(EditStep("child"))
-    journey.dispatch(SubmitStep({"child_dob": "01/12/2026"}))
+    journey.dispatch(SubmitStep({"child_dob": dob}))
+    return journey
+
+
+def test_the_kiosk_clock_decides_what_is_in_the_future(catalog: Catalog) -> None:
+    # The kiosk's clock says 26/11/2026: a birth on 1 December has not happened yet, whatever the
+    # computer's calendar says.
+    journey = with_child_born(catalog, "01/12/2026")
     assert journey.screen is Screen.STEP
     assert journey.session.errors["child_dob"].key == "v.date_future"
 
 
 def test_the_fee_is_assessed_on_the_kiosk_clock(catalog: Catalog) -> None:
     # Born 59 days before the kiosk's 26/11/2026: registered on time, so the fee is waived.
-    journey = start(catalog)
-    fill_all(journey)
-    journey.dispatch(EditStep("child"))
-    journey.dispatch(SubmitStep({"child_dob": "28/09/2026"}))
+    journey = with_child_born(catalog, "28/09/2026")
     assert journey.screen is Screen.REVIEW
     assert journey.dispatch(ConfirmSubmit())
     fee = journey.session.pending_fee
