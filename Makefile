@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Secrets live in the OS keyring; without a desktop secret service the kiosk's own file backend is used.
 DEMO_ENV := PYTHON_KEYRING_BACKEND=$${PYTHON_KEYRING_BACKEND:-kiosk.keystore.LocalFileKeyring}
 
-.PHONY: run test lint typecheck pytest e2e tour bench fuzz soak clean
+.PHONY: run test lint typecheck pytest e2e tour bench fuzz soak clean mutation
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +42,7 @@ tour: $(STAMP)
 	$(DEMO_ENV) $(BIN)/kiosk tour --out docs/screenshots
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) build dist *.egg-info mutants
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(DEMO_ENV) $(BIN)/python bench/run.py
@@ -54,3 +54,8 @@ fuzz: $(STAMP)
 # The long UI soak: 10,000 scripted sessions through the real screens (bench/soak_ui.py; docs/RELIABILITY.md).
 soak: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/soak_ui.py --sessions 10000
+
+# Mutation testing of the core modules (mutmut; settings in pyproject.toml, docs/TESTING.md). Slow: not part
+# of `make test`. `make mutation MODULES="journey fees"` for some of them.
+mutation: $(STAMP)
+	$(BIN)/python -m tests.mutation $(MODULES)

@@ -4,9 +4,11 @@ A *victim* process does what the kiosk does between the resident's "Submit" and 
 stores dossiers in the real outbox (SQLite, sealed with the kiosk's key from the keyring) — the kiosk then
 shows the receipt, which the victim records by appending the reference to `receipts.log` — while a sync
 thread drains the outbox to the sandbox portal with the real PortalClient and SyncEngine. The harness
-kills the victim with SIGKILL at random moments, three ways:
+kills the victim with SIGKILL at random moments, three ways, one way per life in turn (so that a short run
+exercises all three):
 
-- at a random time after it is up (during a write, a request, a receipt…), one life in ten during its start;
+- at a random time after it is up (during a write, a request, a receipt…), three such lives in ten during
+  its start;
 - from inside the portal, after the portal has stored a dossier and before its answer leaves (the kiosk
   never learns the dossier's code: only the Idempotency-Key keeps a retry from storing it twice);
 - by the victim itself in the middle of an outbox transaction (after the INSERT, before or after COMMIT).
@@ -204,6 +206,9 @@ class _KillAfterStoring:
         await self.app(scope, receive, answer)
 
 
+WAYS = ("timer", "portal", "sqlite")  # the ways to die, one per life in turn
+
+
 class Harness:
     def __init__(self, work: Path, seed: int, faults: str | None = None, portal_kill_chance: float = 0.04,
                  sql_kill_chance: float = 0.02, life_s: tuple[float, float] = (0.05, 1.5)) -> None:
@@ -218,6 +223,8 @@ class Harness:
         self._lock = threading.Lock()
         self._victim: subprocess.Popen[str] | None = None
         self._killed_by: str | None = None
+        self._lives = 0
+        self._way = WAYS[0]
         self.server = SandboxServer(faults=faults, db_path=work / "portal.sqlite3", client_id=CLIENT_ID,
                                     client_secret=CLIENT_SECRET)
         self.server.app = _KillAfterStoring(self.server.app, self)  # type: ignore[assignment]
@@ -233,15 +240,15 @@ class Harness:
             os.kill(victim.pid, signal.SIGKILL)
 
     def maybe_kill_from_portal(self) -> None:
-        if self._victim is not None and self.rng.random() < self.portal_kill_chance:
+        if self._victim is not None and self._way == "portal" and self.rng.random() < self.portal_kill_chance:
             self._kill("portal-after-storing")
 
     # --- lives ---
 
     def _start(self, seed: int, drain_only: bool) -> subprocess.Popen[str]:
+        sql_kill_chance = self.sql_kill_chance if self._way == "sqlite" and not drain_only else 0
         command = [sys.executable, str(Path(__file__).resolve()), "--victim", "--dir", str(self.work),
-                   "--url", self.server.url, "--seed", str(seed),
-                   "--sql-kill-chance", "0" if drain_only else str(self.sql_kill_chance)]
+                   "--url", self.server.url, "--seed", str(seed), "--sql-kill-chance", str(sql_kill_chance)]
         if drain_only:
             command.append("--drain-only")
         # stderr goes to a file: a pipe nobody reads while the harness follows stdout could fill and stall it.
@@ -250,17 +257,21 @@ class Harness:
                                     text=True, cwd=REPO)
 
     def one_life(self) -> str:
-        """Start a victim, kill it one way or another, and say how it died.
+        """Start a victim, kill it this life's way (the timer, the portal or the outbox), and say how it died.
 
         The timer runs from the victim's "started" line (its imports done, the outbox recovered), so a slow
-        or busy machine still gets dossiers written between kills; one life in ten is cut short during the
-        start itself, recovery included.
+        or busy machine still gets dossiers written between kills; three of its lives in ten are cut short
+        during the start itself, recovery included. In the other lives the timer stays off: the victim keeps
+        storing and sending until the portal or its own outbox kills it.
         """
         self._killed_by = None
+        self._way = WAYS[self._lives % len(WAYS)]
+        self._lives += 1
+        by_timer = self._way == "timer"
         victim = self._start(self.rng.randrange(1 << 30), drain_only=False)
         with self._lock:
             self._victim = victim
-        during_start = self.rng.random() < 0.1
+        during_start = by_timer and self.rng.random() < 0.3
         delay = self.rng.uniform(0.0, 0.5) if during_start else self.rng.uniform(*self.life_s)
         timer = threading.Timer(delay, self._kill, args=("timer-start" if during_start else "timer",))
         if during_start:
@@ -272,7 +283,7 @@ class Harness:
             assert victim.stdout is not None
             for line in victim.stdout:
                 lines.append(line)
-                if line.startswith("started") and not during_start:
+                if line.startswith("started") and by_timer and not during_start:
                     timer.start()
             victim.wait(timeout=10)
         finally:

@@ -17,6 +17,8 @@ def test_twenty_kills_lose_nothing_and_duplicate_nothing(tmp_path: Path) -> None
     verdict = run_harness(KILLS, seed=20261126, work=tmp_path, life_s=(0.05, 0.6))
     assert verdict.problems == []
     assert sum(verdict.kills.values()) >= KILLS
+    # All three ways of dying happened: the timer, the portal after storing, the outbox mid-transaction.
+    assert {how.split("-")[0] for how in verdict.kills} == {"timer", "portal", "sqlite"}, verdict.kills
     assert verdict.receipts_shown >= 1
     # Every receipt the kiosk showed is a dossier the portal holds exactly once (checked one by one in the
     # verdict); the totals agree as well: the portal holds exactly what the outbox holds.

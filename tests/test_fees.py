@@ -10,8 +10,9 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from kiosk import paths
-from kiosk.catalog import Catalog, load_catalog
-from kiosk.fees import assess, breakdown_text, schedule_text, total_text
+from kiosk.catalog import Catalog, Procedure, load_catalog
+from kiosk.catalog.models import Condition, Exemption, FeeTier, Text
+from kiosk.fees import assess, breakdown_json, breakdown_text, heading, schedule_text, total_text
 from kiosk.journey import Screen, SetLanguage
 from kiosk.sample import sample_answers
 from tests.conftest import REPO
@@ -207,3 +208,122 @@ def test_overview_shows_the_fee_rules(qtbot: QtBot, window: KioskWindow) -> None
     text = shown(window)
     assert "2.000 đồng/trang; từ trang thứ 3: 1.000 đồng/trang; tối đa 200.000 đồng mỗi bản" in text
     assert "Dịch vụ công trực tuyến một phần" in text
+
+
+def test_the_review_breakdown_reads_as_the_resident_sees_it(catalog: Catalog) -> None:
+    copy = catalog.get(CERTIFIED_COPY)
+    assert breakdown_text(assess(copy, {"pages": "5", "copies": "2"}, TODAY), "vi") == (
+        "Phí chứng thực bản sao từ bản chính (5 trang × 2): 14.000 đồng\nTổng cộng: 14.000 đồng")
+    assert breakdown_text(assess(copy, {"pages": "3", "copies": "1"}, TODAY), "vi") == (
+        "Phí chứng thực bản sao từ bản chính (3 trang): 5.000 đồng\nTổng cộng: 5.000 đồng")
+    assert breakdown_text(assess(copy, {"pages": "1", "copies": "1"}, TODAY), "vi") == (
+        "Phí chứng thực bản sao từ bản chính: 2.000 đồng\nTổng cộng: 2.000 đồng")
+
+
+def test_the_overview_states_the_rate_with_its_tiers_and_cap(catalog: Catalog) -> None:
+    copy = catalog.get(CERTIFIED_COPY)
+    assert heading(copy, "vi") == "Phí"
+    assert schedule_text(copy, "vi").splitlines()[0] == (
+        "Phí chứng thực bản sao từ bản chính (phí): 2.000 đồng/trang; từ trang thứ 3: 1.000 đồng/trang; "
+        "tối đa 200.000 đồng mỗi bản — Tính theo số trang của bản chính, cho mỗi bản sao")
+    birth = catalog.get(BIRTH)
+    assert heading(birth, "en") == "Charges and fees"
+    assert schedule_text(birth, "en").splitlines()[-2:] == [
+        "No fee when: Registration on time (within 60 days of the birth)",
+        "No fee when: Members of families of people with meritorious service to the revolution, members of poor "
+        "households, people with disabilities"]
+
+
+def test_an_exempt_line_names_its_case_and_the_dossier_carries_it(catalog: Catalog) -> None:
+    fee = assess(catalog.get(BIRTH), {"child_dob": "01/12/2026"}, TODAY)
+    assert breakdown_text(fee, "en").splitlines()[0] == (
+        "Fee for registering a birth: waived (Registration on time (within 60 days of the birth))")
+    sent = breakdown_json(fee, "vi")
+    assert sent["fee_vnd"] is None  # the extra copies are for the officer to price
+    assert sent["exemptions"] == ["Đăng ký khai sinh đúng hạn (trong 60 ngày kể từ ngày sinh)"]
+    first, extra = sent["fee_items"]
+    assert (first["label"], first["kind"], first["unit"], first["quantity"], first["sets"], first["amount_vnd"],
+            first["exempt"]) == ("Lệ phí đăng ký khai sinh", "le_phi", "việc", 1, 1, 0, sent["exemptions"][0])
+    assert (extra["kind"], extra["unit"], extra["quantity"], extra["amount_vnd"]) == ("phi", "bản sao", None, None)
+    assert "Thông tư 281/2016/TT-BTC" in extra["source"]
+
+
+def test_the_portal_gets_the_fee_items_in_the_resident_language(catalog: Catalog) -> None:
+    fee = assess(catalog.get(CERTIFIED_COPY), {"pages": "5", "copies": "2"}, TODAY)
+    assert breakdown_json(fee, "en") == {
+        "fee_vnd": 14_000, "exemptions": [],
+        "fee_items": [{"label": "Certifying copies from the original", "kind": "phi", "unit": "page", "quantity": 5,
+                       "sets": 2, "amount_vnd": 14_000, "exempt": None,
+                       "source": "Thông tư 226/2016/TT-BTC (phí chứng thực), Điều 4"}],
+    }
+
+
+def _with_fees(proc: Procedure, **changes: object) -> Procedure:
+    return proc.model_copy(update={"fees": proc.fees.model_copy(update=changes)})
+
+
+def test_an_exemption_for_some_answers_waits_for_the_answer(catalog: Catalog) -> None:
+    death = catalog.get(DEATH)
+    for_relatives = Exemption(label=Text(vi="Người thân", en="Relatives"),
+                              when=Condition(field="relationship", any_of=["vo_chong", "con"]))
+    proc = _with_fees(death, exemptions=[for_relatives])
+    assert assess(proc, {"relationship": "con", "copies": "0"}, TODAY).free_by_law
+    other = assess(proc, {"relationship": "khac", "copies": "0"}, TODAY)
+    assert not other.free_by_law and other.exemptions == ()
+    assert other.lines[0].exempt is None
+    unanswered = assess(proc, {"copies": "0"}, TODAY)
+    assert unanswered.total_vnd is None and unanswered.exemptions == ()  # not known yet: the officer tells
+
+
+def test_an_on_time_exemption_without_the_date_leaves_the_total_open(catalog: Catalog) -> None:
+    fee = assess(catalog.get(BIRTH), {"copies": "0"}, TODAY)
+    assert fee.total_vnd is None and fee.exemptions == ()
+    assert total_text(fee, "vi") == "Cán bộ tiếp nhận sẽ báo số tiền khi nhận hồ sơ"
+
+
+def test_page_counts_up_to_six_digits_are_read(catalog: Catalog) -> None:
+    copy = catalog.get(CERTIFIED_COPY)
+    assert assess(copy, {"pages": "999999", "copies": "1"}, TODAY).total_vnd == 200_000
+    assert assess(copy, {"pages": "1000000", "copies": "1"}, TODAY).total_vnd is None
+
+
+def test_each_tier_charges_from_its_own_page_on(catalog: Catalog) -> None:
+    copy = catalog.get(CERTIFIED_COPY)
+    [item] = copy.fees.items
+    tiers = [FeeTier(from_unit=3, amount_vnd=1_000), FeeTier(from_unit=11, amount_vnd=500)]
+    proc = _with_fees(copy, items=[item.model_copy(update={"tiers": tiers, "cap_vnd": None})])
+    # pages 1–2 at 2.000, 3–10 at 1.000, 11–12 at 500
+    assert assess(proc, {"pages": "12", "copies": "1"}, TODAY).total_vnd == 4_000 + 8_000 + 1_000
+
+
+def test_the_fee_texts_are_all_in_the_chosen_language(catalog: Catalog) -> None:
+    copy = catalog.get(CERTIFIED_COPY)
+    rates = schedule_text(copy, "en")
+    for words in ("Certifying copies from the original (service charge): ", "/page", "; from page 3 on: ",
+                  "; at most ", " per copy", " — Counted on the pages of the original, for each copy"):
+        assert words in rates, words
+    assert heading(copy, "en") == "Service charge"
+    birth = catalog.get(BIRTH)
+    officer = "The receiving officer will tell the amount when taking the application"
+    assert schedule_text(birth, "en").splitlines()[0] == f"Fee for registering a birth (fee): {officer}" + (
+        " — Only when registered more than 60 days after the birth")
+    assert breakdown_text(assess(birth, {"child_dob": "01/12/2026"}, TODAY), "en").splitlines()[1] == (
+        f"Extra copies of the birth extract: {officer}")
+    marriage = catalog.get(MARRIAGE)
+    assert schedule_text(marriage, "en").splitlines() == [
+        "No fee: Marriage of Vietnamese citizens living in Viet Nam",
+        "Marrying a foreign national follows a different procedure."]
+    exempt = assess(birth, {"child_dob": "01/12/2026", "copies": "0"}, TODAY)
+    assert breakdown_json(exempt, "en")["fee_items"][0]["exempt"] == (
+        "Registration on time (within 60 days of the birth)")
+
+
+def test_amounts_and_totals_are_written_in_the_chosen_language(catalog: Catalog) -> None:
+    rates = schedule_text(catalog.get(CERTIFIED_COPY), "en")
+    assert rates.split(": ", 1)[1].startswith("2.000 VND/page; from page 3 on: 1.000 VND/page; at most 200.000 VND")
+    copies = assess(catalog.get(CERTIFIED_COPY), {"pages": "5", "copies": "2"}, TODAY)
+    assert breakdown_text(copies, "en").splitlines()[-1] == "Total: 14.000 VND"
+    waived = assess(catalog.get(MARRIAGE), {}, TODAY)
+    assert total_text(waived, "en") != total_text(waived, "vi")
+    open_total = assess(catalog.get(BIRTH), {"copies": "0"}, TODAY)
+    assert total_text(open_total, "en") == "The receiving officer will tell the amount when taking the application"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,12 +13,16 @@ from kiosk.clock import VN_TZ, ManualClock
 from kiosk.journey import (
     ChooseMode,
     ConfirmSubmit,
+    DeclineConsent,
     EditStep,
+    Event,
     Finish,
     GiveConsent,
     GoBack,
     Journey,
     Mode,
+    OpenFeedback,
+    OpenLookup,
     Rate,
     Reset,
     ScanIdCard,
@@ -30,6 +35,8 @@ from kiosk.journey import (
     SubmissionStored,
     SubmitStep,
     Touch,
+    Transition,
+    UpdateAnswers,
 )
 from kiosk.outbox import StoredDossier
 from kiosk.paths import procedures_dir
@@ -269,3 +276,342 @@ def test_no_rating_and_no_comment_stores_nothing(catalog: Catalog, stars: int | 
 def test_a_comment_without_stars_is_kept(catalog: Catalog) -> None:
     rating = rated(catalog, None, "Chậm")[1]
     assert rating is not None and rating["rating"] is None and rating["comment"] == "Chậm"
+
+
+# --- boundaries a mutation run found unguarded ------------------------------------------------------
+
+
+def test_choosing_another_procedure_starts_it_empty(catalog: Catalog) -> None:
+    journey = start(catalog)
+    journey.dispatch(SubmitStep({"applicant_name": "Lê Văn Tám"}))
+    assert journey.session.answers["applicant_name"] == "Lê Văn Tám"
+    other = next(p.code for p in catalog.procedures if p.code != BIRTH)
+    journey.dispatch(GoBack())  # to the overview
+    journey.dispatch(GoBack())  # to the list
+    assert journey.screen is Screen.PROCEDURES
+    assert journey.dispatch(SelectProcedure(other))
+    assert journey.session.procedure_code == other
+    assert journey.session.answers == {}
+    assert journey.session.step_index == 0
+
+
+def test_reopening_the_same_procedure_keeps_its_answers(catalog: Catalog) -> None:
+    journey = start(catalog)
+    journey.dispatch(SubmitStep({"applicant_name": "Lê Văn Tám"}))
+    journey.dispatch(GoBack())
+    journey.dispatch(GoBack())
+    assert journey.dispatch(SelectProcedure(BIRTH))
+    assert journey.session.answers["applicant_name"] == "Lê Văn Tám"
+
+
+def test_submit_is_refused_away_from_the_review(catalog: Catalog) -> None:
+    journey = start(catalog)
+    fill_all(journey)
+    assert journey.dispatch(EditStep("child"))
+    assert journey.screen is Screen.STEP
+    assert journey.dispatch(ConfirmSubmit()) is False
+    assert journey.screen is Screen.STEP
+    assert journey.session.pending_payload is None
+
+
+def test_reset_clears_the_way_back(catalog: Catalog) -> None:
+    journey = start(catalog)
+    assert journey.history  # home, list, overview, consent
+    assert journey.dispatch(Reset("idle"))
+    assert journey.history == []
+    assert journey.dispatch(Touch())
+    assert journey.history == [Screen.ATTRACT]
+
+
+def test_a_failed_submission_drops_the_pending_dossier(catalog: Catalog) -> None:
+    journey = start(catalog)
+    fill_all(journey)
+    assert journey.dispatch(ConfirmSubmit())
+    assert journey.session.pending_payload is not None
+    assert journey.dispatch(SubmissionFailed("review.store_failed"))
+    assert journey.screen is Screen.REVIEW
+    assert journey.session.pending_payload is None
+
+
+def test_the_language_switches_both_ways_and_refuses_others(catalog: Catalog) -> None:
+    journey = at_home(catalog)
+    assert journey.dispatch(SetLanguage("en"))
+    assert journey.session.lang == "en" and journey.screen is Screen.HOME
+    assert journey.dispatch(SetLanguage("fr")) is False
+    assert journey.session.lang == "en"
+    assert journey.dispatch(SetLanguage("vi"))
+    assert journey.session.lang == "vi"
+
+
+def test_a_search_keeps_the_filter_when_none_is_given_and_ignores_a_non_text_query(catalog: Catalog) -> None:
+    journey = at_home(catalog)
+    assert journey.dispatch(SearchProcedures("ket hon", "chung_thuc"))
+    assert journey.dispatch(SearchProcedures(None))  # type: ignore[arg-type]
+    assert journey.session.query == "" and journey.session.category == "chung_thuc"
+    journey.dispatch(SelectProcedure(BIRTH))
+    assert journey.dispatch(SearchProcedures("x")) is False  # not from the overview
+    assert journey.screen is Screen.OVERVIEW
+
+
+def test_a_scan_is_taken_only_on_a_step_that_asks_who_the_applicant_is(catalog: Catalog) -> None:
+    journey = start(catalog)
+    journey.dispatch(SubmitStep({}))  # nothing typed: every identity field is flagged
+    from_card = {"applicant_name", "applicant_dob", "applicant_gender", "applicant_id", "applicant_address"}
+    assert from_card < set(journey.session.errors)
+    assert journey.dispatch(ScanIdCard(SAMPLE_ID_CARD))
+    answers = journey.session.answers
+    assert answers["applicant_address"] == "Số 12 phố Bùi Thị Xuân, Hai Bà Trưng, Hà Nội"
+    assert answers["applicant_gender"] == "nam"
+    # The card fills what it knows and clears those fields' messages; the rest is still to be given.
+    assert journey.session.errors and from_card.isdisjoint(journey.session.errors)
+    proc = journey.procedure
+    assert proc is not None
+    sample = sample_answers(proc, journey.clock.now().date())
+    journey.dispatch(SubmitStep({f: sample[f] for f in ("applicant_phone", "relationship")}))
+    assert journey.current_step().id == "child"  # type: ignore[union-attr]
+    assert journey.session.scan_result is None  # the scan's message belongs to the step it was made on
+    assert journey.dispatch(ScanIdCard(SAMPLE_ID_CARD)) is False
+    assert "child_name" not in journey.session.answers
+    fill_all(journey)
+    assert journey.dispatch(ScanIdCard(SAMPLE_ID_CARD)) is False  # nor on the review
+
+
+def test_back_walks_the_steps_and_clears_messages(catalog: Catalog) -> None:
+    journey = start(catalog)
+    fill_all(journey)
+    last = len(journey.steps()) - 1
+    assert journey.dispatch(GoBack())
+    assert journey.screen is Screen.STEP and journey.session.step_index == last
+    journey.dispatch(SubmitStep({"copies": "-1"}))
+    assert journey.session.errors
+    assert journey.dispatch(GoBack())
+    assert journey.session.step_index == last - 1 and journey.session.errors == {}
+    journey.session.scan_result = "bad"
+    journey.session.focus_field = "x"
+    assert journey.dispatch(GoBack())
+    assert journey.session.scan_result is None and journey.session.focus_field is None
+
+
+def test_back_from_a_step_opened_from_the_review_returns_to_the_review(catalog: Catalog) -> None:
+    journey = start(catalog)
+    fill_all(journey)
+    assert journey.dispatch(EditStep("child", "child_name"))
+    assert journey.dispatch(GoBack())
+    assert journey.screen is Screen.REVIEW and not journey.session.editing_from_review
+    assert journey.dispatch(GoBack())  # from the review: the last step, as a plain step now
+    assert journey.screen is Screen.STEP
+    journey.dispatch(SubmitStep({}))
+    assert journey.screen is Screen.REVIEW
+
+
+@pytest.mark.parametrize(("opener", "screen"), [(OpenLookup(), Screen.LOOKUP), (OpenFeedback(), Screen.FEEDBACK)])
+def test_lookup_and_feedback_open_from_home_and_back_returns_home(
+    catalog: Catalog, opener: OpenLookup | OpenFeedback, screen: Screen
+) -> None:
+    journey = at_home(catalog)
+    assert journey.dispatch(opener)
+    assert journey.screen is screen
+    assert journey.dispatch(opener) is False
+    assert journey.dispatch(GoBack())
+    assert journey.screen is Screen.HOME
+    assert journey.dispatch(GoBack())
+    assert journey.screen is Screen.ATTRACT and journey.history == []
+
+
+def test_declining_consent_and_back_from_consent_both_return_to_the_overview(catalog: Catalog) -> None:
+    journey = at_home(catalog)
+    journey.dispatch(SelectProcedure(BIRTH))
+    journey.dispatch(StartApplication())
+    assert journey.dispatch(DeclineConsent())
+    assert journey.screen is Screen.OVERVIEW and journey.session.consent_at is None
+    journey.dispatch(StartApplication())
+    assert journey.dispatch(GoBack())
+    assert journey.screen is Screen.OVERVIEW
+    assert journey.dispatch(DeclineConsent()) is False
+
+
+def test_submit_finds_an_answer_made_invalid_since_and_opens_its_step(catalog: Catalog) -> None:
+    journey = start(catalog)
+    fill_all(journey)
+    journey.session.answers["child_name"] = ""
+    assert journey.dispatch(ConfirmSubmit())
+    assert journey.screen is Screen.STEP
+    assert journey.current_step().id == "child"  # type: ignore[union-attr]
+    assert journey.session.errors["child_name"].key == "v.required"
+    assert journey.session.pending_payload is None
+
+
+def test_submit_sets_the_fee_and_clears_an_earlier_failure_message(catalog: Catalog) -> None:
+    journey = start(catalog)
+    fill_all(journey)
+    journey.dispatch(ConfirmSubmit())
+    journey.dispatch(SubmissionFailed("review.store_failed"))
+    assert journey.session.banner == "review.store_failed"
+    assert journey.dispatch(ConfirmSubmit())
+    assert journey.session.banner is None
+    assert journey.session.pending_fee is not None
+    stored = StoredDossier("u", "DEMO-K01-261126-0001", datetime.now(UTC))
+    assert journey.dispatch(SubmissionStored(stored))
+    assert journey.session.pending_payload is None and journey.session.stored == stored
+    assert journey.dispatch(SubmissionStored(stored)) is False  # only while submitting
+    assert journey.dispatch(SubmissionFailed()) is False
+
+
+def test_finish_and_rate_apply_only_on_their_screens(catalog: Catalog) -> None:
+    journey = start(catalog)
+    assert journey.dispatch(Finish()) is False
+    assert journey.dispatch(Rate(5, "")) is False
+    assert journey.take_rating() is None
+
+
+def test_a_dossier_and_its_rating_name_this_kiosk_and_the_language(catalog: Catalog) -> None:
+    journey = Journey(catalog, site_id="hbt-btx", kiosk_id="hbt-btx-02",
+                      clock=ManualClock(datetime(2026, 11, 26, 9, 0, tzinfo=VN_TZ)))
+    journey.dispatch(Touch())
+    journey.dispatch(SetLanguage("en"))
+    journey.dispatch(ChooseMode(Mode.DO))
+    journey.dispatch(SelectProcedure(BIRTH))
+    journey.dispatch(StartApplication())
+    journey.dispatch(GiveConsent())
+    fill_all(journey)
+    journey.dispatch(ConfirmSubmit())
+    payload = journey.session.pending_payload
+    assert payload is not None
+    assert (payload["site_id"], payload["kiosk_id"], payload["language"]) == ("hbt-btx", "hbt-btx-02", "en")
+    journey.dispatch(SubmissionStored(StoredDossier("u", "BTX-02-261126-0001", datetime.now(UTC))))
+    journey.dispatch(Finish())
+    journey.dispatch(Rate(5, "Good"))
+    rating = journey.take_rating()
+    assert rating is not None
+    assert (rating["site_id"], rating["kiosk_id"], rating["language"], rating["local_reference"]) == (
+        "hbt-btx", "hbt-btx-02", "en", "BTX-02-261126-0001")
+
+
+def test_answers_are_kept_tidy_and_bounded(catalog: Catalog) -> None:
+    journey = start(catalog)
+    journey.dispatch(SubmitStep({
+        "applicant_name": "  Nguyễn   Văn  An ", "not_a_field": "x", "applicant_phone": 912345678,  # type: ignore[dict-item]
+        "applicant_address": "a" * 5001,
+    }))
+    answers = journey.session.answers
+    assert answers["applicant_name"] == "Nguyễn Văn An"
+    assert "not_a_field" not in answers
+    assert answers["applicant_phone"] == ""
+    assert answers["applicant_address"] == "a" * 5000
+
+
+def test_a_long_text_keeps_its_lines(catalog: Catalog) -> None:
+    journey = at_home(catalog)
+    proc = catalog.get("1.004859.000.00.00.H26")
+    journey.dispatch(SelectProcedure(proc.code))
+    journey.dispatch(StartApplication())
+    journey.dispatch(GiveConsent())
+    journey.session.step_index = next(i for i, s in enumerate(journey.steps()) if "reason" in {f.id for f in s.fields})
+    journey.dispatch(UpdateAnswers({"reason": "  Dòng một \n  Dòng  hai  "}))
+    assert journey.session.answers["reason"] == "  Dòng một \n  Dòng  hai  "
+
+
+def test_steps_and_scans_are_refused_on_the_overview(catalog: Catalog) -> None:
+    journey = start(catalog)
+    assert journey.dispatch(GoBack())
+    assert journey.screen is Screen.OVERVIEW and journey.current_step().identity  # type: ignore[union-attr]
+    assert journey.dispatch(SubmitStep({"applicant_name": "Lê Văn Tám"})) is False
+    assert journey.dispatch(ScanIdCard(SAMPLE_ID_CARD)) is False
+    assert journey.session.answers == {}
+
+
+def test_back_from_the_second_step_opens_the_first(catalog: Catalog) -> None:
+    journey = start(catalog)
+    proc = journey.procedure
+    assert proc is not None
+    sample = sample_answers(proc, journey.clock.now().date())
+    journey.dispatch(SubmitStep({f.id: sample.get(f.id, "") for f in journey.current_step().fields}))  # type: ignore[union-attr]
+    assert journey.session.step_index == 1
+    assert journey.dispatch(GoBack())
+    assert journey.screen is Screen.STEP and journey.session.step_index == 0
+
+
+def test_leaving_the_list_forgets_its_filter(catalog: Catalog) -> None:
+    journey = at_home(catalog)
+    journey.dispatch(SearchProcedures("ket hon", "chung_thuc"))
+    assert journey.dispatch(GoBack())
+    assert journey.session.category == "all"
+    assert journey.dispatch(SearchProcedures("ket hon"))
+    assert journey.session.category == "all"
+
+
+def test_a_card_scanned_while_correcting_from_the_review_fills_the_step(catalog: Catalog) -> None:
+    journey = start(catalog)
+    fill_all(journey)
+    assert journey.dispatch(EditStep("applicant"))
+    assert journey.session.errors == {}
+    assert journey.dispatch(ScanIdCard(SAMPLE_ID_CARD))
+    assert journey.session.answers["applicant_id"] == "001060012345"
+
+
+def with_child_born(catalog: Catalog, dob: str) -> Journey:
+    """A birth registration filled in, then the child's date of birth corrected from the review."""
+    journey = start(catalog)
+    fill_all(journey)
+    journey.dispatch(EditStep("child"))
+    journey.dispatch(SubmitStep({"child_dob": dob}))
+    return journey
+
+
+def test_the_kiosk_clock_decides_what_is_in_the_future(catalog: Catalog) -> None:
+    # The kiosk's clock says 26/11/2026: a birth on 1 December has not happened yet, whatever the
+    # computer's calendar says.
+    journey = with_child_born(catalog, "01/12/2026")
+    assert journey.screen is Screen.STEP
+    assert journey.session.errors["child_dob"].key == "v.date_future"
+
+
+def test_the_fee_is_assessed_on_the_kiosk_clock(catalog: Catalog) -> None:
+    # Born 59 days before the kiosk's 26/11/2026: registered on time, so the fee is waived.
+    journey = with_child_born(catalog, "28/09/2026")
+    assert journey.screen is Screen.REVIEW
+    assert journey.dispatch(ConfirmSubmit())
+    fee = journey.session.pending_fee
+    assert fee is not None and fee.exemptions
+
+
+def test_a_kiosk_set_to_english_starts_and_resets_in_english(catalog: Catalog) -> None:
+    journey = Journey(catalog, default_lang="en", clock=ManualClock())
+    assert journey.session.lang == "en"
+    journey.dispatch(Touch())
+    assert journey.session.lang == "en"
+    journey.dispatch(Reset("idle"))
+    assert journey.session.lang == "en"
+
+
+def test_a_session_starts_its_clock_at_the_first_touch(catalog: Catalog) -> None:
+    clock = ManualClock()
+    journey = Journey(catalog, clock=clock)
+    clock.advance(42)
+    journey.dispatch(Touch())
+    assert journey.session.started_at == clock.monotonic() == 1042.0
+
+
+@dataclass(frozen=True)
+class _NotForTheJourney(Event):
+    pass
+
+
+def test_listeners_see_each_screen_change_and_events_without_a_handler_are_ignored(catalog: Catalog) -> None:
+    journey = Journey(catalog, clock=ManualClock())
+    seen: list[Transition] = []
+    journey.subscribe(seen.append)
+    assert journey.dispatch(_NotForTheJourney()) is False
+    touch = Touch()
+    assert journey.dispatch(touch)
+    assert seen == [Transition(Screen.ATTRACT, Screen.HOME, touch)]
+
+
+def test_starting_again_from_the_overview_opens_the_first_step(catalog: Catalog) -> None:
+    journey = start(catalog)
+    assert journey.dispatch(StartApplication()) is False  # not from a step
+    journey.dispatch(GoBack())
+    assert journey.screen is Screen.OVERVIEW
+    assert journey.dispatch(StartApplication())  # consent already given: straight to the first step
+    assert journey.screen is Screen.STEP and journey.session.step_index == 0
+    assert journey.current_step().id == "applicant"  # type: ignore[union-attr]

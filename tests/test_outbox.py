@@ -150,3 +150,42 @@ def test_full_disk_raises_and_stores_nothing(tmp_path: Path) -> None:
     box.close()
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT COUNT(*) FROM dossiers").fetchone()[0] == 1
+
+
+def test_the_outbox_file_is_in_wal_mode_and_syncs_every_commit(tmp_path: Path) -> None:
+    path = tmp_path / "o.sqlite3"
+    box = open_box(path)
+    box.enqueue("1.001193", PAYLOAD, "BTX", "K01")
+    # synchronous is a setting of the connection: read it on the outbox's own one (2 = FULL).
+    assert box._db.execute("PRAGMA synchronous").fetchone()[0] == 2
+    box.close()
+    # journal_mode=WAL is stored in the file itself: any later reader sees it.
+    other = sqlite3.connect(path)
+    try:
+        assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        other.close()
+
+
+def test_feedback_marked_sent_is_not_sent_again_and_keeps_its_row(tmp_path: Path) -> None:
+    path = tmp_path / "o.sqlite3"
+    box = open_box(path)
+    first = box.enqueue_feedback("comment", {"kind": "comment", "comment": "Tốt"})
+    box.enqueue_feedback("rating", {"kind": "rating", "rating": 5})
+    claimed = box.claim_feedback(now=1e12)
+    assert claimed is not None and claimed[0] == first
+    box.mark_feedback_sent(first)
+    second = box.claim_feedback(now=1e12)
+    assert second is not None and second[0] != first and second[2]["rating"] == 5
+    box.release_feedback(second[0], 0)
+    box.close()
+    again = open_box(path)
+    assert again.recover() == 0  # nothing was left sending
+    claimed_again = again.claim_feedback(now=1e12)
+    assert claimed_again is not None and claimed_again[0] == second[0]  # only the unsent rating comes back
+    again.mark_feedback_sent(claimed_again[0])
+    assert again.claim_feedback(now=1e12) is None
+    rows = again._db.execute("SELECT uuid, status, length(payload) FROM feedback").fetchall()
+    again.close()
+    # Both rows stay (the record that they were sent), their content gone.
+    assert sorted(rows) == sorted([(first, "sent", 0), (second[0], "sent", 0)])

@@ -96,3 +96,22 @@ def test_limit_and_ranking_hold_on_the_synthetic_two_thousand() -> None:
         found = index.search(query, limit=10)
         assert len(found) == 10
         assert procedures[found[0]].name.vi == MARRIAGE
+
+
+@pytest.mark.parametrize(
+    ("typed", "first_letters", "expected"),
+    [("ket hon", 2, MARRIAGE), ("khai sinh", 6, "Đăng ký khai sinh"), ("marriage", 3, MARRIAGE),
+     ("giam ho", 3, "Đăng ký giám hộ")],
+)
+def test_type_ahead_finds_the_procedure_while_the_word_is_half_typed(
+    catalog: Catalog, typed: str, first_letters: int, expected: str
+) -> None:
+    # The list follows every key press: once the typed letters tell it apart, the procedure comes first.
+    for end in range(first_letters, len(typed) + 1):
+        assert first(catalog, typed[:end]) == expected, typed[:end]
+
+
+def test_a_half_typed_word_lists_only_procedures_with_a_word_starting_so(catalog: Catalog) -> None:
+    assert sorted(p.name.vi for p in catalog.search("giam")) == ["Đăng ký chấm dứt giám hộ", "Đăng ký giám hộ"]
+    assert {p.name.vi for p in catalog.search("ban sao t")} == {
+        "Cấp bản sao trích lục hộ tịch", "Chứng thực bản sao từ bản chính"}

@@ -10,11 +10,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk.catalog.models import FieldKind, FormField, IdCardPart, Option, Step, Text, Validation
+from kiosk.catalog import load_catalog
+from kiosk.catalog.models import Condition, FieldKind, FormField, IdCardPart, Option, Step, Text, Validation
+from kiosk.i18n import tr
 from kiosk.idcard import IdCardError, check_id_number, parse_id_card_qr
 from kiosk.names import VIETNAMESE_LETTERS
+from kiosk.paths import procedures_dir
 from kiosk.sample import SAMPLE_ID_CARD
-from kiosk.validation import parse_date, validate_field, validate_step
+from kiosk.validation import (
+    Issue,
+    is_visible,
+    normalise,
+    parse_date,
+    validate_field,
+    validate_step,
+    visible_steps,
+)
 
 TODAY = date(2026, 11, 26)
 
@@ -238,3 +249,81 @@ def test_any_run_of_vietnamese_letters_is_a_name(text: str) -> None:
     if not words:
         return
     assert key(FieldKind.PERSON_NAME, " ".join(words)) is None
+
+
+def message(kind: FieldKind, value: str, lang: str = "vi", answers: dict[str, str] | None = None,
+            **rules: object) -> str | None:
+    """The message the resident reads under the field."""
+    issue = validate_field(spec(kind, **rules), value, answers or {}, TODAY)
+    return tr(issue.key, lang, **issue.params) if issue else None
+
+
+def test_limits_are_named_in_the_message_and_hold_at_their_edge() -> None:
+    assert message(FieldKind.TEXT, "a" * 201) == "Quá dài: tối đa 200 ký tự."
+    assert message(FieldKind.TEXT, "a" * 200) is None
+    assert message(FieldKind.TEXT, "abcdef", "en", max_length=5) == "Too long: at most 5 characters."
+    assert message(FieldKind.TEXT, "ab", min_length=3) == "Quá ngắn: cần ít nhất 3 ký tự."
+    assert message(FieldKind.TEXT, "abc", min_length=3) is None
+    assert message(FieldKind.NUMBER, "-1", min_value=0) == "Số nhỏ nhất là 0."
+    assert message(FieldKind.NUMBER, "0", min_value=0) is None
+    assert message(FieldKind.NUMBER, "11", "en", max_value=10) == "The largest allowed is 10."
+    assert message(FieldKind.NUMBER, "10", max_value=10) is None
+    assert message(FieldKind.NUMBER, "2,6", max_value=2.5) == "Số lớn nhất là 2.5."  # a decimal comma is read
+    assert message(FieldKind.NUMBER, "2,5", max_value=2.5) is None
+    assert message(FieldKind.DATE, "01/01/1850") == "Ngày này quá xa (hơn 130 năm trước). Hãy kiểm tra lại."
+    assert message(FieldKind.DATE, "01/01/1990", max_age_years=30) == (
+        "Ngày này quá xa (hơn 30 năm trước). Hãy kiểm tra lại.")
+
+
+def test_an_overlong_answer_to_a_choice_is_called_too_long() -> None:
+    assert validate_field(spec(FieldKind.SELECT), "a" * 201, {}, TODAY) == Issue("v.too_long", {"max": 200})
+
+
+def test_the_least_age_follows_an_earlier_answer_or_the_fixed_rule() -> None:
+    rules = {"min_age_years": 18, "min_age_by_answer": {"field": "gender", "years": {"nam": 20, "nu": 18}}}
+    nineteen = "01/01/2007"
+    assert message(FieldKind.DATE, nineteen, answers={"gender": "nam"}, **rules) == "Người này cần đủ 20 tuổi."
+    assert message(FieldKind.DATE, nineteen, answers={"gender": "nu"}, **rules) is None
+    assert message(FieldKind.DATE, nineteen, answers={}, **rules) is None  # no gender yet: the fixed 18
+    assert message(FieldKind.DATE, "01/01/2010", answers={}, **rules) == "Người này cần đủ 18 tuổi."
+
+
+def test_a_field_without_a_whole_condition_is_always_shown() -> None:
+    assert is_visible(None, ["co"], {})
+    assert is_visible("born_in_clinic", None, {})
+    assert is_visible("born_in_clinic", ["co"], {"born_in_clinic": "co"})
+    assert not is_visible("born_in_clinic", ["co"], {"born_in_clinic": "khong"})
+    assert not is_visible("born_in_clinic", ["co"], {})
+
+
+def test_a_conditional_step_appears_only_for_the_answer_that_needs_it() -> None:
+    birth = load_catalog(procedures_dir()).get("1.001193.000.00.00.H26")
+    steps = list(birth.steps)
+    steps[1] = steps[1].model_copy(update={"show_if": Condition(field="relationship", any_of=["cha", "me"])})
+    proc = birth.model_copy(update={"steps": steps})
+    assert [s.id for s in visible_steps(proc, {"relationship": "cha"})] == [s.id for s in steps]
+    assert steps[1] not in visible_steps(proc, {"relationship": "ong_ba"})
+    assert steps[1] not in visible_steps(proc, {})
+    assert steps[0] in visible_steps(proc, {})
+
+
+def test_an_optional_missing_birth_date_or_a_wrong_gender_is_not_blamed_on_the_id() -> None:
+    step = _identity_step()
+    fields = [f.model_copy(update={"required": False}) if f.id == "dob" else f for f in step.fields]
+    optional_dob = step.model_copy(update={"fields": fields})
+    assert validate_step(optional_dob, {"gender": "nam", "id": "001060012345"}, TODAY) == {}
+    issues = validate_step(step, {"dob": "05/09/1960", "gender": "x", "id": "001060012345"}, TODAY)
+    assert {k: v.key for k, v in issues.items()} == {"gender": "v.choice"}
+
+
+def test_a_long_text_keeps_its_line_breaks_and_loses_stray_spaces() -> None:
+    assert normalise("  Dòng   một \n  Dòng hai  ") == "Dòng một\nDòng hai"
+
+
+def test_a_pattern_accepts_what_matches_and_a_broken_pattern_accepts_nothing() -> None:
+    assert key(FieldKind.TEXT, "123", pattern=r"\d+") is None
+    assert key(FieldKind.TEXT, "123", pattern="(") == "v.pattern"
+
+
+def test_a_least_age_of_zero_accepts_today() -> None:
+    assert key(FieldKind.DATE, TODAY.strftime("%d/%m/%Y"), min_age_years=0) is None

@@ -70,9 +70,9 @@ def test_empty_purpose_leaves_out_field_62() -> None:
 @pytest.mark.parametrize(
     ("bank_bin", "account", "amount", "message"),
     [
-        ("97043", "1017595600", 1000, "BIN"),
-        ("97043a", "1017595600", 1000, "BIN"),
-        ("９７０４３６", "1017595600", 1000, "BIN"),
+        ("97043", "1017595600", 1000, "^bank BIN must be exactly 6 digits$"),
+        ("97043a", "1017595600", 1000, "^bank BIN must be exactly 6 digits$"),
+        ("９７０４３６", "1017595600", 1000, "^bank BIN must be exactly 6 digits$"),
         ("970436", "", 1000, "account"),
         ("970436", "1" * 20, 1000, "account"),
         ("970436", "1017 5956", 1000, "account"),
@@ -190,3 +190,76 @@ def test_parse_raises_only_vietqr_error(text: str) -> None:
     except VietQRError:
         return
     assert isinstance(result, VietQR)
+
+
+MERCHANT = "0010A000000727"  # field 38.00: the NAPAS GUID
+SERVICE = "0208QRIBFTTA"  # field 38.02: account transfer
+BENEFICIARY = "0124" + "0006970436" + "0110" + "1017595600"  # field 38.01: bank BIN and account
+
+
+def _with_merchant(merchant: str, initiation: str = "010211", rest: str = "53037045802VN") -> str:
+    return with_crc(f"000201{initiation}38{len(merchant):02d}{merchant}{rest}")
+
+
+TRANSFER = MERCHANT + BENEFICIARY + SERVICE
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ("", "payload does not end with a CRC field (6304 + 4 hex digits)"),
+        (PUBLISHED_EXAMPLE[:-8] + "6305" + "70FA", "payload does not end with a CRC field (6304 + 4 hex digits)"),
+        (PUBLISHED_EXAMPLE[:-4] + "70FX", "CRC field is not 4 hexadecimal digits"),
+        (PUBLISHED_EXAMPLE[:-4] + "70FB", "CRC does not match: the payload is damaged or was changed"),
+        (with_crc(""), "payload must start with format indicator 000201"),  # a CRC field alone: checked, then read
+        (with_crc("000201010212"), "payload: required field 38 is missing"),
+        (with_crc("000201010212380"), "payload: malformed field header at position 12"),
+        (with_crc("000201010213"), "point of initiation (field 01) must be 11 or 12"),
+        (with_crc(PUBLISHED_EXAMPLE[:-8] + "63020A"), "CRC field 63 must appear once, at the end"),
+        (_with_merchant(SERVICE + BENEFICIARY), "field 38: required field 00 is missing"),
+        (_with_merchant(MERCHANT + BENEFICIARY), "field 38: required field 02 is missing"),
+        (_with_merchant(MERCHANT + SERVICE), "field 38: required field 01 is missing"),
+        (_with_merchant(MERCHANT + "01000x" + SERVICE), "field 38: malformed field header at position 18"),
+        (_with_merchant(MERCHANT + "011401101017595600" + SERVICE), "field 38.01: required field 00 is missing"),
+        (_with_merchant(MERCHANT + "01100006970436" + SERVICE), "field 38.01: required field 01 is missing"),
+        (_with_merchant(MERCHANT + "0104000x" + SERVICE), "field 38.01: malformed field header at position 0"),
+        (_with_merchant(TRANSFER, rest="5802VN"), "payload: required field 53 is missing"),
+        (_with_merchant(TRANSFER, rest="5303704"), "payload: required field 58 is missing"),
+        (_with_merchant(TRANSFER, rest="53037045802VN62040x01"), "field 62: malformed field header at position 0"),
+    ],
+)
+def test_a_refused_payload_says_which_part_is_wrong(payload: str, message: str) -> None:
+    with pytest.raises(VietQRError) as refused:
+        parse_payload(payload)
+    assert str(refused.value) == message
+
+
+def test_a_payload_that_cannot_be_encoded_is_refused() -> None:
+    with pytest.raises(VietQRError) as refused:
+        parse_payload("000201" + chr(0xD800) + "6304ABCD")
+    assert str(refused.value) == "payload contains characters that cannot be encoded"
+
+
+def test_a_purpose_cut_at_a_space_keeps_no_trailing_space() -> None:
+    assert sanitize_purpose("Le phi chung thuc ban sa  o 3 trang") == "Le phi chung thuc ban sa"
+    payload = build_payload("970436", "1017595600", 2000, "Le phi chung thuc ban sa  o 3 trang")
+    assert parse_payload(payload).purpose == "Le phi chung thuc ban sa"
+
+
+def test_one_dong_is_the_smallest_amount() -> None:
+    assert parse_payload(build_payload("970436", "1017595600", 1, "x")).amount_vnd == 1
+
+
+def test_a_purpose_field_without_its_text_reads_as_no_purpose() -> None:
+    assert parse_payload(_with_merchant(TRANSFER, rest="53037045802VN62070703ABC")).purpose == ""
+
+
+@pytest.mark.parametrize(
+    ("initiation", "amount", "dynamic"),
+    [("", "", False), ("", "54041000", True), ("010211", "54041000", False), ("010212", "", True)],
+)
+def test_without_a_point_of_initiation_an_amount_makes_the_code_dynamic(
+    initiation: str, amount: str, dynamic: bool
+) -> None:
+    payload = _with_merchant(TRANSFER, initiation=initiation, rest="5303704" + amount + "5802VN")
+    assert parse_payload(payload).is_dynamic is dynamic
