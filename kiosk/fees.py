@@ -170,12 +170,12 @@ def rate_text(item: FeeItem, lang: str) -> str:
     if item.amount_vnd is None or not _verified(item):
         return tr("fees.officer_tells", lang)
     unit = f"/{item.per.get(lang)}" if item.per else ""
-    parts = [tr("money.vnd", lang, amount=format_vnd(item.amount_vnd)) + unit]
+    parts = [tr("money.vnd", lang, amount=format_vnd(item.amount_vnd, lang)) + unit]
     for tier in item.tiers:
         parts.append(tr("fees.tier", lang, per=item.per.get(lang) if item.per else "", n=tier.from_unit,
-                        amount=tr("money.vnd", lang, amount=format_vnd(tier.amount_vnd)) + unit))
+                        amount=tr("money.vnd", lang, amount=format_vnd(tier.amount_vnd, lang)) + unit))
     if item.cap_vnd is not None:
-        parts.append(tr("fees.cap", lang, amount=tr("money.vnd", lang, amount=format_vnd(item.cap_vnd))))
+        parts.append(tr("fees.cap", lang, amount=tr("money.vnd", lang, amount=format_vnd(item.cap_vnd, lang))))
     return "; ".join(parts)
 
 
@@ -201,7 +201,7 @@ def schedule_text(procedure: Procedure, lang: str) -> str:
 def amount_text(amount: int | None, lang: str) -> str:
     if amount is None:
         return tr("fees.officer_tells", lang)
-    return tr("money.vnd", lang, amount=format_vnd(amount))
+    return tr("money.vnd", lang, amount=format_vnd(amount, lang))
 
 
 def line_text(line: FeeLine, lang: str) -> str:
@@ -221,7 +221,7 @@ def total_text(breakdown: FeeBreakdown, lang: str) -> str:
         return tr("fees.exempt_total", lang)
     if breakdown.total_vnd is None:
         return tr("fees.officer_tells", lang)
-    return tr("money.vnd", lang, amount=format_vnd(breakdown.total_vnd))
+    return tr("money.vnd", lang, amount=format_vnd(breakdown.total_vnd, lang))
 
 
 def breakdown_text(breakdown: FeeBreakdown, lang: str) -> str:

@@ -522,6 +522,6 @@ def tr(key: str, lang: str = "vi", **params: object) -> str:
     return text
 
 
-def format_vnd(amount: int) -> str:
-    """Vietnamese thousands separator: 200000 → 200.000."""
-    return f"{amount:,}".replace(",", ".")
+def format_vnd(amount: int, lang: str = "vi") -> str:
+    """An amount with the language's thousands separator: 200000 → 200.000 (vi), 200,000 (en)."""
+    return f"{amount:,}" if lang == "en" else f"{amount:,}".replace(",", ".")

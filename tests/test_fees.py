@@ -180,7 +180,7 @@ def test_catalog_check_warns_on_a_fee_without_source(tmp_path: Path) -> None:
 
 
 @pytest.mark.gui
-@pytest.mark.parametrize(("lang", "total"), [("vi", "Tổng cộng: 14.000 đồng"), ("en", "Total: 14.000 VND")])
+@pytest.mark.parametrize(("lang", "total"), [("vi", "Tổng cộng: 14.000 đồng"), ("en", "Total: 14,000 VND")])
 def test_review_shows_the_fee_breakdown_and_total(qtbot: QtBot, window: KioskWindow, lang: str, total: str) -> None:
     go_to_first_step(qtbot, window, CERTIFIED_COPY)
     proc = window.journey.procedure
@@ -320,9 +320,9 @@ def test_the_fee_texts_are_all_in_the_chosen_language(catalog: Catalog) -> None:
 
 def test_amounts_and_totals_are_written_in_the_chosen_language(catalog: Catalog) -> None:
     rates = schedule_text(catalog.get(CERTIFIED_COPY), "en")
-    assert rates.split(": ", 1)[1].startswith("2.000 VND/page; from page 3 on: 1.000 VND/page; at most 200.000 VND")
+    assert rates.split(": ", 1)[1].startswith("2,000 VND/page; from page 3 on: 1,000 VND/page; at most 200,000 VND")
     copies = assess(catalog.get(CERTIFIED_COPY), {"pages": "5", "copies": "2"}, TODAY)
-    assert breakdown_text(copies, "en").splitlines()[-1] == "Total: 14.000 VND"
+    assert breakdown_text(copies, "en").splitlines()[-1] == "Total: 14,000 VND"
     waived = assess(catalog.get(MARRIAGE), {}, TODAY)
     assert total_text(waived, "en") != total_text(waived, "vi")
     open_total = assess(catalog.get(BIRTH), {"copies": "0"}, TODAY)

@@ -162,7 +162,7 @@ def test_english_slip(catalog: Catalog) -> None:
     slip = build_slip(proc, answers, "R-1", False, SUBMITTED, fee, Settings(), "en")
     assert slip.title == "RECORD OF AN ONLINE APPLICATION"
     assert "Expected result date (if the papers are complete): 26/11/2026" in slip.text_lines()
-    assert slip.fee_text == "14.000 VND"
+    assert slip.fee_text == "14,000 VND"
 
 
 def test_checklist_lists_every_paper_and_no_personal_data(catalog: Catalog) -> None:

@@ -121,7 +121,8 @@ def test_a_resident_session_on_the_full_screen_kiosk(tmp_path: Path, portal: San
             # Mapped over the whole screen, as the deployed kiosk must be.
             windows = desk.wait_for_window(process.pid, (0, 0, width, height), timeout=30)
             mapped_after = time.monotonic() - started
-            assert windows == [(0, 0, width, height)], f"the kiosk window is not full screen: {windows}"
+            assert windows == [(0, 0, width, height)], \
+                f"the kiosk window is not full screen: {windows}\n{kiosk.log_text()[-4000:]}"
             start = desk.wait_for("attract.start")
             attract = desk.screenshot(shots / "01-attract.png")
             assert colour_count(attract) >= 16, "the full-screen kiosk draws a uniform screen"
