@@ -89,7 +89,7 @@ def test_kiosk_service_runs_cage_on_tty1_with_watchdog() -> None:
 
 def test_nightly_restart_at_0330_even_after_downtime() -> None:
     timer = _unit("kiosk-nightly-restart.timer")
-    assert _values(timer["Timer"], "OnCalendar") == ["*-*-* 03:30:00"]
+    assert _values(timer["Timer"], "OnCalendar") == ["*-*-* 03:30:00 Asia/Ho_Chi_Minh"]
     assert _values(timer["Timer"], "Persistent") == ["true"]
     assert _values(timer["Install"], "WantedBy") == ["timers.target"]
 
@@ -339,3 +339,13 @@ def test_config_example_is_all_comments_and_valid_once_uncommented(tmp_path: Pat
     assert settings.printer.address == "192.168.1.50:9100"
     assert settings.kiosk.id == "K01"
     assert settings.payment.bank_bin == "970436"
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="needs systemd-analyze")
+def test_the_nightly_restart_is_at_half_past_three_in_hanoi_on_a_machine_kept_in_utc() -> None:
+    """03:30 in Hanoi is 20:30 UTC: a machine left in UTC must not restart the kiosk at 10:30 in the morning."""
+    [spec] = _values(_unit("kiosk-nightly-restart.timer")["Timer"], "OnCalendar")
+    done = subprocess.run(["systemd-analyze", "calendar", spec], capture_output=True, text=True, check=False,
+                          env={**os.environ, "TZ": "UTC"}, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"Next elapse: .* 20:30:00 UTC", done.stdout), done.stdout
