@@ -209,7 +209,7 @@ def build_parser(tools: bool = True) -> argparse.ArgumentParser:
 
     if not tools:
         return parser
-    # Technicians' tools (staff console issue): each module adds its own subcommand.
+    # Technicians' tools: each module adds its own subcommand.
     from kiosk import demo, doctor, provision, salvage, status
 
     demo.register(sub)

@@ -37,7 +37,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "home.learn.help": ("Xem giấy tờ cần mang, lệ phí, thời hạn", "Papers to bring, fees, processing time"),
     "home.feedback": ("Góp ý", "Feedback"),
     "home.feedback.help": ("Gửi ý kiến về thủ tục và dịch vụ", "Tell us about procedures and service"),
-    # journey: home search, procedure list, overview, review, validation (issue 3)
+    # journey: home search, procedure list, overview, review, validation
     "home.search": ("Tìm thủ tục: gõ tên hoặc mã, ví dụ: khai sinh", "Find a procedure: type a name or code"),
     "home.categories": ("Thủ tục theo lĩnh vực", "Procedures by field"),
     "home.popular": ("Thủ tục thường dùng", "Popular procedures"),
@@ -230,7 +230,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "feedback.send": ("Gửi góp ý", "Send"),
     "feedback.thanks": ("Cảm ơn Ông/Bà đã góp ý!", "Thank you for your feedback!"),
     "feedback.empty": ("Hãy viết nội dung góp ý.", "Please write your feedback."),
-    # input and accessibility: on-screen keyboard, scanner, text size, contrast, read-aloud (issue 8)
+    # input and accessibility: on-screen keyboard, scanner, text size, contrast, read-aloud
     "a11y.text_size": ("Cỡ chữ {size}", "Text size {size}"),
     "a11y.text_size.help": ("Chạm để đổi cỡ chữ: ×1, ×1,25, ×1,5", "Touch to change the text size: ×1, ×1.25, ×1.5"),
     "a11y.contrast": ("Tương phản cao", "High contrast"),
@@ -341,7 +341,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "v.choice": ("Hãy chọn một trong các lựa chọn.", "Please choose one of the options."),
     "v.pattern": ("Thông tin chưa đúng định dạng.", "This is not in the expected format."),
     "v.must_check": ("Cần đánh dấu ô này để tiếp tục.", "Please tick this box to continue."),
-    # staff console, settings and usage statistics (issue 7)
+    # staff console, settings and usage statistics
     "console.title": ("Bảng điều khiển dành cho cán bộ", "Staff console"),
     "console.close": ("Về màn hình kiosk", "Back to the kiosk"),
     "console.role.staff": ("Cán bộ phường", "Ward staff"),

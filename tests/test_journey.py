@@ -188,7 +188,7 @@ def test_catalog_dir_is_bundled() -> None:
     assert Path(procedures_dir()).is_dir()
 
 
-# --- home search, learning, review links, the rating (issue 3) ----------------------------------------
+# --- home search, learning, review links, the rating ----------------------------------------
 
 
 def at_home(catalog: Catalog) -> Journey:

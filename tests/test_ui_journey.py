@@ -256,7 +256,7 @@ def test_reset_leaves_no_marker_anywhere(qtbot: QtBot, window: KioskWindow) -> N
     assert QApplication.focusWidget() is None or marker not in str(QApplication.focusWidget().property("text"))
 
 
-# --- home, search, learning, review links, the rating (issue 3) ----------------------------------------
+# --- home, search, learning, review links, the rating ----------------------------------------
 
 
 def test_typing_on_home_goes_to_the_list_with_the_query(qtbot: QtBot, window: KioskWindow) -> None:

@@ -178,7 +178,7 @@ def test_any_past_date_in_day_month_year_is_accepted(day: date) -> None:
     assert key(FieldKind.DATE, f"{day:%d/%m/%Y}") is None
 
 
-# --- names in Vietnamese letters, plausible birth years, cross-field checks (issue 3) ------------------
+# --- names in Vietnamese letters, plausible birth years, cross-field checks ------------------
 
 
 @pytest.mark.parametrize(
