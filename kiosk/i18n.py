@@ -20,8 +20,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "attract.touch": ("Chạm để bắt đầu", "Touch to start"),
     "attract.title": ("Dịch vụ công trực tuyến", "Online public services"),
     "attract.offer": (
-        "Nộp hồ sơ thủ tục hành chính, tra cứu hồ sơ và tìm hiểu thủ tục, có hướng dẫn từng bước. "
-        "Dùng máy không mất tiền.",
+        "Nộp và tra cứu hồ sơ, tìm hiểu thủ tục hành chính, có hướng dẫn từng bước. Dùng máy không mất tiền.",
         "Submit administrative applications, follow an application and learn about procedures, step by step. "
         "Using the kiosk costs nothing.",
     ),
