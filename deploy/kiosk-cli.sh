@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # `kiosk` for technicians, installed as /usr/local/bin/kiosk by deploy/install.sh.
 #
-# Runs the installed kiosk command as the user `kiosk`, with the environment kiosk.service gives
-# the kiosk, so that `sudo kiosk provision ...` stores secrets where the kiosk reads them and
-# `sudo kiosk doctor` checks the printer and scanner with the kiosk's own permissions.
+# Runs the installed kiosk command with the environment kiosk.service gives the kiosk, so that
+# `sudo kiosk provision ...` stores secrets where the kiosk reads them and `sudo kiosk doctor` checks
+# the printer and scanner with the kiosk's own permissions:
+# - `provision` runs as root: only root may seal secrets to this machine (TPM2 or host key). The
+#   secrets file it writes stays the kiosk user's.
+# - every other command runs as the user `kiosk`, with the sealed secrets opened for it as systemd opens
+#   them for the service (LoadCredentialEncrypted=): decrypted into a folder in memory that only the
+#   kiosk user can read, removed when the command ends.
 set -euo pipefail
 
 readonly KIOSK_BIN=/opt/community-kiosk/current/venv/bin/kiosk
@@ -13,7 +18,10 @@ readonly KIOSK_ENV=(
   KIOSK_DATA_DIR=/var/lib/kiosk/data
   KIOSK_KEYRING_DIR=/var/lib/kiosk/keyring
   PYTHON_KEYRING_BACKEND=kiosk.keystore.LocalFileKeyring
+  KIOSK_CREDENTIALS_DIR=/etc/kiosk/credentials
 )
+readonly CREDENTIALS_DIR=/etc/kiosk/credentials
+readonly SEALED=(outbox-key portal-client-secret)
 
 if [[ ! -x "$KIOSK_BIN" ]]; then
   echo "kiosk: $KIOSK_BIN is missing: run deploy/install.sh first" >&2
@@ -30,10 +38,29 @@ if ((EUID != 0)); then
   echo "kiosk: run it as root: sudo kiosk $*" >&2
   exit 1
 fi
+if [[ "${1:-}" == provision ]]; then
+  exec env "${env_vars[@]}" "$KIOSK_BIN" "$@"
+fi
+
+opened=""
+for name in "${SEALED[@]}"; do
+  [[ -f "$CREDENTIALS_DIR/$name.cred" ]] || continue
+  if [[ -z "$opened" ]]; then
+    opened="$(mktemp -d /run/kiosk-credentials.XXXXXX)"
+    trap 'rm -rf -- "$opened"' EXIT
+  fi
+  systemd-creds decrypt --name="$name" -- "$CREDENTIALS_DIR/$name.cred" "$opened/$name"
+done
+if [[ -n "$opened" ]]; then
+  chown -R -- "$KIOSK_USER:" "$opened"
+  chmod -R u=rX,go= -- "$opened"
+  env_vars+=("CREDENTIALS_DIRECTORY=$opened")
+fi
 # Keep the technician's directory so relative paths (export-logs FILE) mean what they say,
 # unless the kiosk user cannot enter it (root's home): then work in /tmp and say so.
 if ! runuser -u "$KIOSK_USER" -- test -x "$PWD" 2>/dev/null; then
   echo "kiosk: note: working in /tmp (user $KIOSK_USER cannot enter $PWD)" >&2
   cd /tmp
 fi
-exec runuser -u "$KIOSK_USER" -- env "${env_vars[@]}" "$KIOSK_BIN" "$@"
+# Not exec: the opened secrets are removed when the command ends.
+runuser -u "$KIOSK_USER" -- env "${env_vars[@]}" "$KIOSK_BIN" "$@"

@@ -111,7 +111,7 @@ def test_technician_command_runs_with_the_services_environment() -> None:
 
     service_env = _unit_environment()
     assert wrapper_env == {k: v for k, v in service_env.items() if k.startswith(("KIOSK_", "PYTHON_KEYRING"))}
-    assert set(wrapper_env) == {"KIOSK_DATA_DIR", "KIOSK_KEYRING_DIR", "PYTHON_KEYRING_BACKEND"}
+    assert set(wrapper_env) == {"KIOSK_DATA_DIR", "KIOSK_KEYRING_DIR", "PYTHON_KEYRING_BACKEND", "KIOSK_CREDENTIALS_DIR"}
 
 
 def test_a_secret_stored_by_one_process_is_read_by_the_next(tmp_path: Path) -> None:
@@ -349,3 +349,39 @@ def test_the_nightly_restart_is_at_half_past_three_in_hanoi_on_a_machine_kept_in
                           env={**os.environ, "TZ": "UTC"}, timeout=30)
     assert done.returncode == 0, done.stderr
     assert re.search(r"Next elapse: .* 20:30:00 UTC", done.stdout), done.stdout
+
+
+# --- the service's sandbox --------------------------------------------------------------
+
+
+def test_systemd_rates_the_kiosk_service_exposure_at_most_4() -> None:
+    """`systemd-analyze security` on the unit file itself (offline: no running systemd needed)."""
+    analyze = _systemd_analyze()
+    done = subprocess.run([analyze, "security", "--offline=true", "--no-pager", "./kiosk.service"],
+                          cwd=DEPLOY, capture_output=True, text=True, check=False, timeout=60,
+                          env={**os.environ, "SYSTEMD_LOG_COLOR": "0", "LC_ALL": "C", "SYSTEMD_COLORS": "0"})
+    if "--offline" in done.stderr and "unrecognized" in done.stderr:
+        pytest.skip(f"this systemd-analyze has no --offline: {done.stderr.strip()}")
+    match = re.search(r"Overall exposure level for kiosk\.service: (\d+\.\d)", done.stdout)
+    assert match is not None, done.stdout + done.stderr
+    assert float(match.group(1)) <= 4.0, done.stdout
+
+
+def test_the_sandbox_keeps_what_the_kiosk_needs() -> None:
+    """The settings that would stop cage or the kiosk if got wrong: its data stays writable, the seat's
+    devices and the printer stay reachable, the sealed secrets are handed over."""
+    service = _unit("kiosk.service")["Service"]
+    assert _values(service, "ProtectSystem") == ["strict"]
+    assert set(" ".join(_values(service, "ReadWritePaths")).split()) == {"/var/lib/kiosk", "/run/user"}
+    assert _values(service, "CapabilityBoundingSet") == [""]
+    assert _values(service, "NoNewPrivileges") == ["yes"]
+    assert set(" ".join(_values(service, "RestrictAddressFamilies")).split()) == {
+        "AF_UNIX", "AF_INET", "AF_INET6", "AF_NETLINK"}
+    assert _values(service, "DevicePolicy") == ["closed"]
+    allowed = {value.split()[0] for value in _values(service, "DeviceAllow")}
+    assert {"char-drm", "char-input", "/dev/tty1", "char-usb_device", "char-usbmisc", "char-ttyUSB"} <= allowed
+    # No W^X ban: Mesa's software renderer (llvmpipe) compiles shaders to machine code at run time.
+    assert _values(service, "MemoryDenyWriteExecute") in ([], ["no"])
+    credentials = dict(value.lstrip("-").split(":", 1) for value in _values(service, "LoadCredentialEncrypted"))
+    folder = _unit_environment()["KIOSK_CREDENTIALS_DIR"]
+    assert credentials == {name: f"{folder}/{name}.cred" for name in ("outbox-key", "portal-client-secret")}
