@@ -375,6 +375,8 @@ install_config() {
   # Group kiosk may write here: `kiosk provision` runs as the kiosk user and records the site and
   # portal. Others may not even read it (it names the portal and the fee account).
   run install -d -m 2770 -o root -g "$KIOSK_USER" -- "$CONFIG_DIR"
+  # Secrets sealed to this machine by `kiosk provision` (root); systemd opens them for kiosk.service.
+  run install -d -m 0700 -o root -g root -- "$CONFIG_DIR/credentials"
   local dest="$CONFIG_DIR/kiosk.toml"
   if [[ -e "$dest" ]]; then
     say "keeping the existing $dest"
@@ -409,7 +411,7 @@ next_steps() {
   cat <<EOF
 
 Done. Next steps (docs/DEPLOY.md has the details):
-  1. Provision this kiosk (the client secret is read from standard input):
+  1. Provision this kiosk (it asks for the client secret and the PINs, shown nowhere):
        sudo kiosk provision --site SITE --portal URL --client-id ID
   2. Check the printer, scanner, network, portal and secrets:
        sudo kiosk doctor

@@ -2,9 +2,10 @@
 
 Writes the site profile, kiosk id and portal address to the machine file (/etc/kiosk/kiosk.toml, or
 `--config-out`), keeps the other settings there, and puts every secret in the keyring: the portal's
-client secret (read from standard input, never from the command line), the outbox key (created
-once, never replaced: dossiers waiting in the outbox need it) and the staff and technician PINs.
-Running it again is safe: it changes what it is given and keeps the rest.
+client secret, the outbox key (created once, never replaced: dossiers waiting in the outbox need it) and
+the staff and technician PINs. Secrets and PINs are typed at hidden prompts on a terminal, or read from
+standard input one a line (the client secret, then the staff PIN and the technician PIN when not set
+yet), never from the command line. Running it again is safe: it changes what it is given and keeps the rest.
 """
 
 from __future__ import annotations
@@ -102,10 +103,9 @@ def _check_writable(target: Path) -> None:
         raise ProvisionError(f"cannot write {target} (run it with sudo, or give --config-out)")
 
 
-def _check_pins(request: ProvisionRequest, stdin: TextIO) -> None:
+def _check_pins(request: ProvisionRequest) -> None:
     """Refuse PINs that cannot be set before anything is stored."""
-    from kiosk.secrets import get_secret
-    from kiosk.staff_auth import SECRET_NAMES, PinError, check_new_pin
+    from kiosk.staff_auth import PinError, check_new_pin
 
     for role, pin in (("staff", request.staff_pin), ("technician", request.tech_pin)):
         if pin is not None:
@@ -115,27 +115,45 @@ def _check_pins(request: ProvisionRequest, stdin: TextIO) -> None:
                 raise ProvisionError(f"{role} PIN not set: {exc}") from None
     if request.staff_pin is not None and request.staff_pin == request.tech_pin:
         raise ProvisionError("the technician PIN must differ from the staff PIN")
-    if request.staff_pin is None and not stdin.isatty() and get_secret(SECRET_NAMES["staff"]) is None:
-        raise ProvisionError("no staff PIN is set yet: give --staff-pin (standard input carries the secret), "
-                             "or run kiosk provision on a terminal to be asked")
 
 
-def _set_pin(role: Role, pin: str | None, stdin: TextIO) -> str:
+def _read_pin(role: Role, stdin: TextIO) -> str | None:
+    """A new PIN typed twice at hidden prompts, or the next line of standard input; None when left empty."""
+    from kiosk.staff_auth import PIN_MAX, PIN_MIN
+
+    if not stdin.isatty():
+        return stdin.readline().strip() or None
+    pin = getpass.getpass(f"New {role} PIN ({PIN_MIN} to {PIN_MAX} digits, no pattern, not shown"
+                          f"{'; Enter to set none' if role == 'technician' else ''}): ")
+    if pin and getpass.getpass(f"{role.capitalize()} PIN again: ") != pin:
+        raise ProvisionError(f"the two {role} PINs differ; nothing was changed")
+    return pin or None
+
+
+def _missing_pins(request: ProvisionRequest, stdin: TextIO) -> None:
+    """Ask for the PINs not given and not set yet, and check them, before anything is stored."""
+    from kiosk.secrets import get_secret
+    from kiosk.staff_auth import SECRET_NAMES
+
+    if request.staff_pin is None and get_secret(SECRET_NAMES["staff"]) is None:
+        request.staff_pin = _read_pin("staff", stdin)
+        if request.staff_pin is None:
+            raise ProvisionError("no staff PIN is set yet: type it when asked, or send it on the line after the "
+                                 "client secret (never with --staff-pin, which stays in the shell history)")
+    if request.tech_pin is None and get_secret(SECRET_NAMES["technician"]) is None:
+        request.tech_pin = _read_pin("technician", stdin)
+    _check_pins(request)
+
+
+def _set_pin(role: Role, pin: str | None) -> str:
     from kiosk.secrets import SecretsError, get_secret
-    from kiosk.staff_auth import PIN_MAX, PIN_MIN, SECRET_NAMES, PinError, StaffAuth
+    from kiosk.staff_auth import SECRET_NAMES, PinError, StaffAuth
 
     label = role
     if pin is None:
         if get_secret(SECRET_NAMES[role]) is not None:
             return f"{label} PIN kept"
-        if not stdin.isatty():
-            if role == "technician":
-                return "technician PIN not set (give --tech-pin to set one)"
-            raise ProvisionError("no staff PIN is set yet: give --staff-pin (standard input carries the secret), "
-                                 "or run kiosk provision on a terminal to be asked")
-        pin = getpass.getpass(f"New {label} PIN ({PIN_MIN} to {PIN_MAX} digits, no pattern, not shown): ")
-        if getpass.getpass(f"{label.capitalize()} PIN again: ") != pin:
-            raise ProvisionError(f"the two {label} PINs differ; nothing was changed for the {label} PIN")
+        return f"{label} PIN not set (run kiosk provision again on a terminal to set one)"
     try:
         StaffAuth().set_pin(role, pin)
     except PinError as exc:
@@ -149,7 +167,16 @@ def provision(request: ProvisionRequest, stdin: TextIO) -> ProvisionResult:
     """Do every step in an order that leaves a usable machine if one fails: check everything, then the
     secrets, then the machine file last (so the kiosk never points at a portal it has no secret for)."""
     from kiosk.config import ConfigError, site_profiles, write_toml
-    from kiosk.secrets import OUTBOX_KEY, PORTAL_SECRET, SecretsError, get_secret, outbox_key, set_secret
+    from kiosk.secrets import (
+        OUTBOX_KEY,
+        PORTAL_SECRET,
+        SecretsError,
+        can_seal,
+        get_secret,
+        outbox_key,
+        sealing_dir,
+        set_secret,
+    )
 
     profiles = site_profiles()
     if request.site not in profiles:
@@ -158,23 +185,25 @@ def provision(request: ProvisionRequest, stdin: TextIO) -> ProvisionResult:
     _validate(layer, request.config_out)
     _check_writable(request.config_out)
     try:
-        _check_pins(request, stdin)
+        _check_pins(request)
+        secret = read_secret(stdin)
+        _missing_pins(request, stdin)
     except SecretsError as exc:
         raise ProvisionError(str(exc)) from None
-    secret = read_secret(stdin)
     result = ProvisionResult(request.config_out)
     try:
+        where = f"sealed to this machine in {sealing_dir()}" if can_seal() else "stored in the keyring"
         had_key = get_secret(OUTBOX_KEY) is not None
         outbox_key(create=True)
-        result.done.append("outbox key kept" if had_key else "outbox key created in the keyring")
+        result.done.append("outbox key kept" if had_key else f"outbox key created and {where}")
         set_secret(PORTAL_SECRET, secret)
-        result.done.append("portal client secret stored in the keyring")
+        result.done.append(f"portal client secret {where}")
     except SecretsError as exc:
         raise ProvisionError(str(exc)) from None
     finally:
         del secret
-    result.done.append(_set_pin("staff", request.staff_pin, stdin))
-    result.done.append(_set_pin("technician", request.tech_pin, stdin))
+    result.done.append(_set_pin("staff", request.staff_pin))
+    result.done.append(_set_pin("technician", request.tech_pin))
     try:
         write_toml(request.config_out, layer, header=MACHINE_HEADER)
     except OSError as exc:
@@ -194,19 +223,22 @@ def register(sub: Any) -> None:
     from kiosk.config import SYSTEM_CONFIG
 
     parser = sub.add_parser(
-        "provision", help="set this machine's site, portal and secrets (client secret on standard input)",
-        description="Set the site profile, the portal address and client id, and store the client secret "
-                    "(read from standard input), the outbox key and the PINs in the keyring.")
+        "provision", help="set this machine's site, portal and secrets (asked for, or on standard input)",
+        description="Set the site profile, the portal address and client id, and store the client secret, the "
+                    "outbox key and the PINs (sealed to this machine when it can be, else in the keyring). On a "
+                    "terminal the secret and the PINs not set yet are asked for at hidden prompts; otherwise "
+                    "standard input gives them one a line: the client secret, then the staff PIN and the "
+                    "technician PIN if not set yet.")
     parser.add_argument("--site", required=True, help="site profile from config/sites/, e.g. bach-khoa")
     parser.add_argument("--portal", required=True, metavar="URL", help="portal API address (https://…)")
     parser.add_argument("--client-id", required=True, metavar="ID", help="this kiosk's client id at the portal")
     parser.add_argument("--kiosk-id", metavar="ID", help="this machine within the site, e.g. K02 (default K01)")
     parser.add_argument("--staff-pin", metavar="PIN",
-                        help="staff PIN, 6 to 12 digits, not an easily guessed one "
-                             "(prefer the prompt: a PIN here is kept in shell history)")
+                        help="staff PIN, 6 to 12 digits, not an easily guessed one (better left out: a PIN here is "
+                             "kept in shell history; without it the PIN is asked for, or read from standard input)")
     parser.add_argument("--tech-pin", metavar="PIN", help="technician PIN (same caution)")
-    parser.add_argument("--config-out", metavar="FILE", default=str(SYSTEM_CONFIG),
-                        help=f"machine file to write (default {SYSTEM_CONFIG})")
+    parser.add_argument("--config-out", metavar="FILE", default=os.environ.get("KIOSK_CONFIG") or str(SYSTEM_CONFIG),
+                        help=f"machine file to write (default: KIOSK_CONFIG, else {SYSTEM_CONFIG})")
     parser.set_defaults(func=cmd_provision)
 
 

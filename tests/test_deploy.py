@@ -111,7 +111,8 @@ def test_technician_command_runs_with_the_services_environment() -> None:
 
     service_env = _unit_environment()
     assert wrapper_env == {k: v for k, v in service_env.items() if k.startswith(("KIOSK_", "PYTHON_KEYRING"))}
-    assert set(wrapper_env) == {"KIOSK_DATA_DIR", "KIOSK_KEYRING_DIR", "PYTHON_KEYRING_BACKEND", "KIOSK_CREDENTIALS_DIR"}
+    assert set(wrapper_env) == {"KIOSK_DATA_DIR", "KIOSK_KEYRING_DIR", "PYTHON_KEYRING_BACKEND",
+                                "KIOSK_CREDENTIALS_DIR"}
 
 
 def test_a_secret_stored_by_one_process_is_read_by_the_next(tmp_path: Path) -> None:
@@ -385,3 +386,61 @@ def test_the_sandbox_keeps_what_the_kiosk_needs() -> None:
     credentials = dict(value.lstrip("-").split(":", 1) for value in _values(service, "LoadCredentialEncrypted"))
     folder = _unit_environment()["KIOSK_CREDENTIALS_DIR"]
     assert credentials == {name: f"{folder}/{name}.cred" for name in ("outbox-key", "portal-client-secret")}
+
+
+# --- docs/DEPLOY.md, as the technician types it ---------------------------------------------
+
+PROVISIONING_MARK = "<!-- provisioning: the block below is run as written by the deployment tests -->"
+
+
+def _guide_block(mark: str) -> str:
+    guide = (ROOT / "docs" / "DEPLOY.md").read_text(encoding="utf-8")
+    assert guide.count(mark) == 1, mark
+    block = re.match(r"\s*```sh\n(.*?)```", guide.split(mark, 1)[1], re.S)
+    assert block is not None, f"no ```sh block after {mark}"
+    return block.group(1)
+
+
+def test_the_guides_provisioning_runs_verbatim_on_a_new_machine(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The guide's block, unchanged, on an empty machine-like root: `sudo` and `kiosk` on PATH stand for
+    sudo and deploy/kiosk-cli.sh (which needs the real `kiosk` user), with the service's paths moved here.
+    The secret and the PINs come on standard input, as typed at the prompts, never on a command line."""
+    from kiosk.secrets import PORTAL_SECRET, can_seal, get_secret
+    from kiosk.staff_auth import StaffAuth
+
+    secret, staff_pin, tech_pin = "Pq9-client-secret-of-the-site", "246813", "9753186"
+    block = _guide_block(PROVISIONING_MARK)
+    bin_dir, etc = tmp_path / "bin", tmp_path / "etc-kiosk"
+    bin_dir.mkdir()
+    command_lines = tmp_path / "command-lines"
+    (bin_dir / "sudo").write_text('#!/bin/sh\nexec "$@"\n', encoding="utf-8")
+    (bin_dir / "kiosk").write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> {shlex.quote(str(command_lines))}\n'
+                                   f'exec {shlex.quote(sys.executable)} -m kiosk "$@"\n', encoding="utf-8")
+    for shim in bin_dir.iterdir():
+        shim.chmod(0o755)
+    machine = {"KIOSK_CONFIG": str(etc / "kiosk.toml"), "KIOSK_CREDENTIALS_DIR": str(etc / "credentials"),
+               "PYTHON_KEYRING_BACKEND": _unit_environment()["PYTHON_KEYRING_BACKEND"]}
+    for key, value in machine.items():
+        monkeypatch.setenv(key, value)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "HOME": str(tmp_path / "home")}
+
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", block], input=f"{secret}\n{staff_pin}\n{tech_pin}\n",
+                          env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "now run 'kiosk doctor'" in done.stdout
+    written = tomllib.loads((etc / "kiosk.toml").read_text(encoding="utf-8"))
+    assert written["site"] == {"profile": "bach-khoa"}
+    assert written["portal"]["client_id"] == "kiosk-bach-khoa-k01"
+    assert get_secret(PORTAL_SECRET) == secret
+    assert StaffAuth().verify(staff_pin) == "staff"
+    assert StaffAuth().verify(tech_pin) == "technician"
+    typed = command_lines.read_text(encoding="utf-8") + block
+    assert all(value not in typed for value in (secret, staff_pin, tech_pin))
+    keyring_file = Path(os.environ["KIOSK_KEYRING_DIR"]) / "secrets.json"
+    if can_seal():
+        assert sorted(p.name for p in (etc / "credentials").iterdir()) == ["outbox-key.cred",
+                                                                          "portal-client-secret.cred"]
+        assert secret not in keyring_file.read_text(encoding="utf-8")
+        assert "sealed to this machine" in done.stdout

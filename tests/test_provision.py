@@ -9,6 +9,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from kiosk.config import load_settings
 from kiosk.secrets import OUTBOX_KEY, PORTAL_SECRET, STAFF_PIN_HASH, get_secret
 from kiosk.staff_auth import StaffAuth
@@ -124,3 +126,50 @@ def test_an_unwritable_target_is_reported(tmp_path: Path) -> None:
     assert "cannot write" in result.stderr and "--config-out" in result.stderr
     assert "Traceback" not in result.stderr
     assert get_secret(PORTAL_SECRET) is None
+
+
+def test_on_a_new_machine_the_pins_come_on_standard_input_after_the_secret(tmp_path: Path) -> None:
+    out = tmp_path / "kiosk.toml"
+    result = provision(*standard(out), stdin=f"{SECRET}\n246813\n9753186\n")
+    assert result.returncode == 0, result.stderr
+    assert "staff PIN set" in result.stdout and "technician PIN set" in result.stdout
+    assert StaffAuth().verify("246813") == "staff"
+    assert StaffAuth().verify("9753186") == "technician"
+    assert get_secret(PORTAL_SECRET) == SECRET
+
+    # Once set, only the secret is read: a new secret does not touch the PINs.
+    again = provision(*standard(out), stdin="another-secret\n")
+    assert again.returncode == 0, again.stderr
+    assert "staff PIN kept" in again.stdout and "technician PIN kept" in again.stdout
+    assert get_secret(PORTAL_SECRET) == "another-secret"
+    assert StaffAuth().verify("246813") == "staff"
+
+
+def test_the_technician_pin_may_be_left_for_later(tmp_path: Path) -> None:
+    result = provision(*standard(tmp_path / "kiosk.toml"), stdin=f"{SECRET}\n246813\n")
+    assert result.returncode == 0, result.stderr
+    assert "technician PIN not set" in result.stdout
+    assert StaffAuth().verify("246813") == "staff"
+
+
+def test_a_weak_pin_on_standard_input_stores_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "kiosk.toml"
+    result = provision(*standard(out), stdin=f"{SECRET}\n111111\n")
+    assert result.returncode == 1
+    assert "staff PIN not set" in result.stderr and "too easy to guess" in result.stderr
+    assert "111111" not in result.stderr
+    assert not out.exists() and get_secret(PORTAL_SECRET) is None and get_secret(STAFF_PIN_HASH) is None
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can write a file for another user")
+def test_secrets_written_by_root_stay_the_kiosk_users(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`sudo kiosk provision` runs as root; the kiosk, running as its own user, must still read its secrets."""
+    keyring_dir = tmp_path / "kiosk-keyring"
+    keyring_dir.mkdir(mode=0o700)
+    os.chown(keyring_dir, 65534, 65534)
+    monkeypatch.setenv("KIOSK_KEYRING_DIR", str(keyring_dir))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "kiosk.keystore.LocalFileKeyring")
+    StaffAuth().set_pin("staff", "246813")
+    stored = (keyring_dir / "secrets.json").stat()
+    assert (stored.st_uid, stored.st_gid) == (65534, 65534)
+    assert stored.st_mode & 0o777 == 0o600
