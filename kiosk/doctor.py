@@ -2,7 +2,8 @@
 
 Checks: configuration, display, the Qt platform plugin's system libraries, fonts covering Vietnamese, disk
 space, keyring backend and the secrets in it, procedure catalog, the site's facts (placeholders FAIL, values
-still to confirm WARN), the public-holiday data, printer and paper, portal TLS, authentication and clock skew.
+still to confirm WARN), the public-holiday data, the time zone and clock (kiosk.host_checks), printer driver,
+printer and paper, portal TLS, authentication and clock skew.
 The exit status is 1 when any check FAILs; a WARN is reported but does not fail. Nothing here
 imports Qt: the font check reads the font's character map itself.
 """
@@ -382,8 +383,14 @@ def check_printer(settings: Settings) -> CheckResult:
             return fail("printer", f"{printer.kind} printing needs CUPS, which is not installed",
                         "sudo apt install cups, then add the printer queue")
         return skip("printer", f"{printer.kind} printing through CUPS queue {printer.address!r}: check with lpstat -p")
-    state = transport.query_status(PRINTER_TIMEOUT_S)
     where = f"{printer.kind} printer {printer.address}"
+    from kiosk.host_checks import printer_driver_problem
+
+    missing = printer_driver_problem(printer.kind)
+    if missing is not None:
+        return fail("printer", f"{where}: printer driver missing: {missing}",
+                    "install the kiosk again with deploy/install.sh (it installs the printer drivers)")
+    state = transport.query_status(PRINTER_TIMEOUT_S)
     if state.value == "ready":
         return ok("printer", f"{where}: ready, paper loaded")
     if state.value == "paper_low":
@@ -398,7 +405,9 @@ def check_printer(settings: Settings) -> CheckResult:
         "serial": "check the cable, power and the serial port name",
         "file": "check the device path exists (ls -l /dev/usb/lp*) and the kiosk user may write it",
     }
-    return fail("printer", f"{where}: not reachable", fixes.get(printer.kind, "check the printer"))
+    absent = " (the driver is installed: the device is absent, off or unplugged)" if printer.kind in (
+        "usb", "serial") else ""
+    return fail("printer", f"{where}: not reachable{absent}", fixes.get(printer.kind, "check the printer"))
 
 
 # --- the site's facts and the holiday calendar ---------------------------------------------------
@@ -587,6 +596,9 @@ def run_checks(config_file: Path | None = None, site: str | None = None) -> list
     results.append(check_catalog(settings))
     results.append(check_site(settings))
     results.append(check_holidays(datetime.now(UTC).astimezone(VN_TZ).date()))
+    from kiosk.host_checks import check_system_clock, check_timezone
+
+    results.extend((check_timezone(), check_system_clock()))
     results.append(check_printer(settings))
     results.extend(check_portal(settings))
     return results
