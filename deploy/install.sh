@@ -12,6 +12,7 @@
 #   --release NAME     name of the release directory (default: the package version)
 #   --wheelhouse DIR   install Python packages only from DIR (no internet needed)
 #   --start            start the kiosk now (it takes over tty1: not from a login on tty1)
+#   --grub-password    lock the boot menu with a password (asked for; deploy/grub-password.sh)
 #   -h, --help         show this help
 #
 # Layout: /opt/community-kiosk/releases/<release>/venv, with the symlinks `current` (the
@@ -29,6 +30,14 @@ readonly UNIT_DIR=/etc/systemd/system
 readonly CONFIG_DIR=/etc/kiosk
 readonly CLI_WRAPPER=/usr/local/bin/kiosk
 readonly UDEV_RULE=/etc/udev/rules.d/60-kiosk-printer.rules
+# The console gives nothing away: no SysRq keys, no logins on other consoles, no Ctrl+Alt+Del reboot.
+# (VT switching: kiosk.service starts cage without -s, so Ctrl+Alt+F1…F12 do nothing.)
+readonly CONSOLE_FILES=(
+  "90-kiosk-sysrq.conf:/etc/sysctl.d/90-kiosk-sysrq.conf"
+  "90-kiosk-logind.conf:/etc/systemd/logind.conf.d/90-kiosk.conf"
+  "90-kiosk-system.conf:/etc/systemd/system.conf.d/90-kiosk.conf"
+)
+readonly GRUB_LOCK=/etc/grub.d/01_kiosk_password
 readonly KIOSK_USER=kiosk
 # Debian's Python, never one found first on root's PATH (pyenv, conda): the venv links to it
 # and the kiosk user must be able to run it.
@@ -45,8 +54,13 @@ readonly PACKAGES=(
   fonts-noto-core fonts-dejavu-core
   # Reading texts aloud.
   speech-dispatcher speech-dispatcher-espeak-ng espeak-ng
-  # Printing to a CUPS queue (printer kind "system").
+  # Printing to a CUPS queue (printer kind "system"; the CUPS server and the printer's driver are
+  # installed by hand when a site needs it: docs/DEPLOY.md, "Printing through CUPS").
   cups-client
+  # USB receipt printers: pyusb (installed with the kiosk) needs the libusb library.
+  libusb-1.0-0
+  # The time-zone database: the nightly restart timer is set in Asia/Ho_Chi_Minh.
+  tzdata
   # No gnome-keyring: secrets go to kiosk.keystore.LocalFileKeyring (see kiosk.service).
 )
 
@@ -55,6 +69,7 @@ readonly SCRIPT_DIR
 
 DRY_RUN=0
 START=0
+GRUB_PASSWORD=0
 ROLLBACK=0
 RELEASE=""
 WHEELHOUSE=""
@@ -85,6 +100,7 @@ parse_args() {
     case "$1" in
       --dry-run) DRY_RUN=1 ;;
       --start) START=1 ;;
+      --grub-password) GRUB_PASSWORD=1 ;;
       --rollback)
         ROLLBACK=1
         if (($# > 1)) && [[ "$2" != -* ]]; then
@@ -407,6 +423,31 @@ install_cli_wrapper() {
   fi
 }
 
+lock_console() {
+  local entry source target changed=0
+  for entry in "${CONSOLE_FILES[@]}"; do
+    source="$SCRIPT_DIR/${entry%%:*}"
+    target="${entry#*:}"
+    if cmp -s -- "$source" "$target"; then
+      say "$target is up to date"
+    else
+      run install -D -m 0644 -o root -g root -- "$source" "$target"
+      changed=1
+    fi
+  done
+  if ((changed)) && systemd_running; then
+    run sysctl -q -p /etc/sysctl.d/90-kiosk-sysrq.conf
+    say "no logins on other consoles from the next boot on"
+  fi
+  run systemctl mask ctrl-alt-del.target
+  if ((GRUB_PASSWORD)); then
+    run bash "$SCRIPT_DIR/grub-password.sh"
+  elif [[ ! -e "$GRUB_LOCK" ]]; then
+    warn "the boot menu is not locked: anyone at the keyboard can edit it and get a root shell." \
+      "Run: sudo bash deploy/grub-password.sh"
+  fi
+}
+
 next_steps() {
   cat <<EOF
 
@@ -438,6 +479,7 @@ main() {
   install_udev_rule
   install_cli_wrapper
   install_units
+  lock_console
   next_steps
 }
 

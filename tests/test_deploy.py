@@ -187,12 +187,12 @@ def test_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
 # --- install.sh ---------------------------------------------------------------------
 
 
-def test_install_sh_passes_shellcheck() -> None:
+def test_deploy_scripts_pass_shellcheck() -> None:
     shellcheck = shutil.which("shellcheck")
     if shellcheck is None:
         pytest.skip("shellcheck is not installed (Debian package: shellcheck)")
     result = subprocess.run(
-        [shellcheck, "--severity=style", str(INSTALL_SH), str(DEPLOY / "kiosk-cli.sh")],
+        [shellcheck, "--severity=style", *map(str, sorted(DEPLOY.glob("*.sh")))],
         capture_output=True, text=True, timeout=60, check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -444,3 +444,67 @@ def test_the_guides_provisioning_runs_verbatim_on_a_new_machine(tmp_path: Path,
                                                                           "portal-client-secret.cred"]
         assert secret not in keyring_file.read_text(encoding="utf-8")
         assert "sealed to this machine" in done.stdout
+
+
+# --- the console and the boot menu give nothing away -----------------------------------------
+
+
+def test_install_plans_sysrq_off_no_other_consoles_and_no_ctrl_alt_del() -> None:
+    result = _bash("--dry-run", str(ROOT))
+    assert result.returncode == 0, result.stderr
+    commands = [shlex.split(line.removeprefix("[dry-run] ")) for line in result.stdout.splitlines()
+                if line.startswith("[dry-run] ")]
+    installed = {c[-1]: Path(c[-2]) for c in commands if c[0] == "install" and "-D" in c}
+    sysrq = installed["/etc/sysctl.d/90-kiosk-sysrq.conf"]
+    assert "kernel.sysrq = 0" in sysrq.read_text(encoding="utf-8").splitlines()
+    logind = installed["/etc/systemd/logind.conf.d/90-kiosk.conf"].read_text(encoding="utf-8")
+    assert "[Login]" in logind and "NAutoVTs=0" in logind.splitlines()
+    manager = installed["/etc/systemd/system.conf.d/90-kiosk.conf"].read_text(encoding="utf-8")
+    assert "CtrlAltDelBurstAction=none" in manager.splitlines()
+    assert ["systemctl", "mask", "ctrl-alt-del.target"] in commands
+    assert "sudo bash deploy/grub-password.sh" in result.stderr  # the boot menu is not locked yet
+    # cage allows switching to another console only with -s.
+    [start] = _values(_unit("kiosk.service")["Service"], "ExecStart")
+    assert start.split()[:start.split().index("--")] == ["/usr/bin/cage", "-d"]
+
+
+def _grub_password(etc: Path, password: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["bash", str(DEPLOY / "grub-password.sh")], input=password + "\n", capture_output=True,
+                          text=True, timeout=120, check=False, env={**os.environ, "KIOSK_GRUB_ETC": str(etc)})
+
+
+def test_the_boot_menu_password_locks_editing_but_not_booting(tmp_path: Path) -> None:
+    import hashlib
+
+    if shutil.which("grub-mkpasswd-pbkdf2") is None or not Path("/etc/grub.d/10_linux").is_file():
+        pytest.skip("needs GRUB's tools and scripts (Debian package grub-common)")
+    etc = tmp_path / "etc"
+    (etc / "grub.d").mkdir(parents=True)
+    shutil.copy2("/etc/grub.d/10_linux", etc / "grub.d" / "10_linux")
+    password = "kiosk-boot-Zq7-2026"
+
+    assert _grub_password(etc, "short").returncode != 0
+    assert not (etc / "grub.d" / "01_kiosk_password").exists()
+    done = _grub_password(etc, password)
+    assert done.returncode == 0, done.stderr
+    again = _grub_password(etc, password)  # changing it later works the same way
+    assert again.returncode == 0, again.stderr
+
+    users = etc / "grub.d" / "01_kiosk_password"
+    assert users.stat().st_mode & 0o777 == 0o700
+    script = subprocess.run(["sh", str(users)], capture_output=True, text=True, check=True, timeout=30).stdout
+    superusers, line = script.strip().splitlines()
+    assert superusers == 'set superusers="technician"'
+    _, user, spec = line.split()
+    assert user == "technician"
+    _, _, algorithm, rounds, salt, digest = spec.split(".")
+    assert algorithm == "sha512"
+    expected = hashlib.pbkdf2_hmac("sha512", password.encode(), bytes.fromhex(salt), int(rounds), len(digest) // 2)
+    assert expected.hex().upper() == digest.upper()
+    written = b"".join(p.read_bytes() for p in etc.rglob("*") if p.is_file())
+    assert password.encode() not in written
+
+    linux = (etc / "grub.d" / "10_linux").read_text(encoding="utf-8")
+    assert linux.count("--unrestricted") == 1
+    assert 'CLASS="--class gnu-linux --class gnu --class os --unrestricted"' in linux
+    assert "GRUB_DISABLE_RECOVERY=true" in (etc / "default" / "grub.d" / "90-kiosk.cfg").read_text(encoding="utf-8")
