@@ -11,12 +11,16 @@
 #   --dry-run          print every change instead of making it (needs no root)
 #   --release NAME     name of the release directory (default: the package version)
 #   --wheelhouse DIR   install Python packages only from DIR (no internet needed)
+#   --debs DIR         install Debian packages only from DIR (no mirror needed; see
+#                      deploy/make-offline-bundle.sh, which prepares both folders)
+#   --list-packages    print the Debian packages the kiosk needs, one a line, and stop
 #   --start            start the kiosk now (it takes over tty1: not from a login on tty1)
 #   --grub-password    lock the boot menu with a password (asked for; deploy/grub-password.sh)
 #   -h, --help         show this help
 #
 # Layout: /opt/community-kiosk/releases/<release>/venv, with the symlinks `current` (the
 # release the service runs) and `previous` (the one --rollback goes back to).
+# Python packages are the exact versions in deploy/requirements.lock, each checked against its hash.
 set -Eeuo pipefail
 umask 022
 # A failed step stops everything; say where, since `set -e` alone exits silently.
@@ -66,6 +70,7 @@ readonly PACKAGES=(
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly SCRIPT_DIR
+readonly LOCK_FILE="$SCRIPT_DIR/requirements.lock"
 
 DRY_RUN=0
 START=0
@@ -73,6 +78,7 @@ GRUB_PASSWORD=0
 ROLLBACK=0
 RELEASE=""
 WHEELHOUSE=""
+DEBS=""
 SOURCE=""
 
 say() { printf '==> %s\n' "$*"; }
@@ -118,6 +124,15 @@ parse_args() {
         WHEELHOUSE="$(realpath -- "$2")"
         shift
         ;;
+      --debs)
+        (($# > 1)) || die "--debs needs a directory"
+        DEBS="$(realpath -- "$2")"
+        shift
+        ;;
+      --list-packages)
+        printf '%s\n' "${PACKAGES[@]}"
+        exit 0
+        ;;
       -h | --help)
         usage
         exit 0
@@ -140,6 +155,9 @@ parse_args() {
   fi
   if [[ -n "$WHEELHOUSE" && ! -d "$WHEELHOUSE" ]]; then
     die "wheelhouse $WHEELHOUSE is not a directory"
+  fi
+  if [[ -n "$DEBS" && ! -f "$DEBS/Packages" ]]; then
+    die "$DEBS is not a Debian package folder with a Packages index (see deploy/make-offline-bundle.sh)"
   fi
 }
 
@@ -166,8 +184,17 @@ install_packages() {
     return
   fi
   say "Debian packages to install: ${missing[*]}"
-  run apt-get update
-  run env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+  local apt=(apt-get) sources=""
+  if [[ -n "$DEBS" ]]; then
+    # Only the local folder, as a package source of its own: the system's sources stay as they are.
+    sources="$(mktemp)"
+    printf 'deb [trusted=yes] file:%s ./\n' "$DEBS" >"$sources"
+    apt+=(-o "Dir::Etc::SourceList=$sources" -o "Dir::Etc::SourceParts=-" -o "APT::Get::List-Cleanup=0")
+    say "Debian packages come from $DEBS only"
+  fi
+  run "${apt[@]}" update
+  run env DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y --no-install-recommends "${missing[@]}"
+  [[ -z "$sources" ]] || rm -f -- "$sources"
 }
 
 check_python() {
@@ -304,7 +331,10 @@ install_release() {
     if [[ -n "$WHEELHOUSE" ]]; then
       pip_args+=(--no-index --find-links "$WHEELHOUSE")
     fi
-    run "$dir/venv/bin/pip" install "${pip_args[@]}" -- "$source"
+    # First the dependencies, exactly as locked (a file whose hash differs stops the install), then
+    # the kiosk itself without letting it pull anything else.
+    run "$dir/venv/bin/pip" install "${pip_args[@]}" --require-hashes --only-binary=:all: -r "$LOCK_FILE"
+    run "$dir/venv/bin/pip" install "${pip_args[@]}" --no-deps -- "$source"
     # This script and the guide travel with the release: rollback needs no other copy.
     run cp -R -- "$SCRIPT_DIR" "$dir/deploy"
     if [[ -f "$SCRIPT_DIR/../docs/DEPLOY.md" ]]; then

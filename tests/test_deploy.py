@@ -508,3 +508,87 @@ def test_the_boot_menu_password_locks_editing_but_not_booting(tmp_path: Path) ->
     assert linux.count("--unrestricted") == 1
     assert 'CLASS="--class gnu-linux --class gnu --class os --unrestricted"' in linux
     assert "GRUB_DISABLE_RECOVERY=true" in (etc / "default" / "grub.d" / "90-kiosk.cfg").read_text(encoding="utf-8")
+
+
+# --- reproducible and offline installs -------------------------------------------------------------
+
+
+def _lock(path: Path) -> dict[str, list[tuple[str, int]]]:
+    """name -> [(pinned version, number of hashes)] of a `--generate-hashes` lock file (a package may be
+    pinned once per Python version range, under a marker)."""
+    from packaging.utils import canonicalize_name
+
+    entries: dict[str, list[tuple[str, int]]] = {}
+    name = ""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if match := re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^ ;\\]+)", line):
+            name = canonicalize_name(match.group(1))
+            entries.setdefault(name, []).append((match.group(2), 0))
+        elif line.strip().startswith("--hash=sha256:") and name:
+            version, hashes = entries[name][-1]
+            entries[name][-1] = (version, hashes + 1)
+    return entries
+
+
+def test_the_lock_pins_every_runtime_dependency_with_hashes() -> None:
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    lock = _lock(DEPLOY / "requirements.lock")
+    assert lock and all(hashes for pins in lock.values() for _, hashes in pins), "--require-hashes needs them all"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    for spec in project["dependencies"]:
+        requirement = Requirement(spec)
+        for version, _ in lock[canonicalize_name(requirement.name)]:
+            assert requirement.specifier.contains(version, prereleases=True), (spec, version)
+    # The printer drivers of python-escpos[usb,serial] are installed too.
+    assert {"pyusb", "pyserial"} <= set(lock)
+
+    # The development lock tests exactly what ships.
+    dev = _lock(ROOT / "requirements-dev.lock")
+    assert all(hashes for pins in dev.values() for _, hashes in pins)
+    shared = set(lock) & set(dev)
+    assert {name: sorted(v for v, _ in dev[name]) for name in shared} == {
+        name: sorted(v for v, _ in lock[name]) for name in shared}
+    assert {"pytest", "ruff", "mypy"} <= set(dev)
+
+
+def test_install_takes_the_locked_versions_then_the_kiosk_alone(tmp_path: Path) -> None:
+    wheelhouse, debs = tmp_path / "wheelhouse", tmp_path / "debs"
+    wheelhouse.mkdir()
+    debs.mkdir()
+    (debs / "Packages").write_text("", encoding="utf-8")
+
+    result = _bash("--dry-run", "--wheelhouse", str(wheelhouse), "--debs", str(debs), str(ROOT))
+
+    assert result.returncode == 0, result.stderr
+    commands = [shlex.split(line.removeprefix("[dry-run] ")) for line in result.stdout.splitlines()
+                if line.startswith("[dry-run] ")]
+    pips = [c for c in commands if c[0].endswith("/venv/bin/pip")]
+    assert len(pips) == 2
+    locked, kiosk = pips
+    offline = ["--no-index", "--find-links", str(wheelhouse)]
+    assert locked[-2:] == ["-r", str(DEPLOY / "requirements.lock")] and "--require-hashes" in locked
+    assert " ".join(offline) in " ".join(locked) and " ".join(offline) in " ".join(kiosk)
+    assert "--no-deps" in kiosk and kiosk[-1] == str(ROOT)
+    apt = [c for c in commands if "apt-get" in c]
+    if "Debian packages: all installed" not in result.stdout:
+        assert apt and all("Dir::Etc::SourceParts=-" in c for c in apt)  # the local folder only
+        assert "Debian packages come from " + str(debs) in result.stdout
+
+
+def test_install_refuses_a_package_folder_without_an_index(tmp_path: Path) -> None:
+    result = _bash("--dry-run", "--debs", str(tmp_path), str(ROOT))
+    assert result.returncode != 0
+    assert "with a Packages index" in result.stderr
+    assert "deploy/make-offline-bundle.sh" in result.stderr
+
+
+def test_the_offline_bundle_fetches_what_install_sh_installs() -> None:
+    listed = _bash("--list-packages")
+    assert listed.returncode == 0, listed.stderr
+    packages = listed.stdout.split()
+    assert {"cage", "libusb-1.0-0", "tzdata", "python3-venv"} <= set(packages)
+    bundle = (DEPLOY / "make-offline-bundle.sh").read_text(encoding="utf-8")
+    assert 'install.sh" --list-packages' in bundle
+    assert "--require-hashes" in bundle and "requirements.lock" in bundle
