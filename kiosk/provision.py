@@ -174,6 +174,7 @@ def provision(request: ProvisionRequest, stdin: TextIO) -> ProvisionResult:
         can_seal,
         get_secret,
         outbox_key,
+        seal_in_place,
         sealing_dir,
         set_secret,
     )
@@ -195,7 +196,10 @@ def provision(request: ProvisionRequest, stdin: TextIO) -> ProvisionResult:
         where = f"sealed to this machine in {sealing_dir()}" if can_seal() else "stored in the keyring"
         had_key = get_secret(OUTBOX_KEY) is not None
         outbox_key(create=True)
-        result.done.append("outbox key kept" if had_key else f"outbox key created and {where}")
+        if had_key and seal_in_place(OUTBOX_KEY):
+            result.done.append(f"outbox key kept, now {where}")
+        else:
+            result.done.append("outbox key kept" if had_key else f"outbox key created and {where}")
         set_secret(PORTAL_SECRET, secret)
         result.done.append(f"portal client secret {where}")
     except SecretsError as exc:

@@ -135,6 +135,19 @@ def _set(name: str, value: str) -> None:
         ) from None
 
 
+def seal_in_place(name: str) -> bool:
+    """Seal a secret stored in the keyring before sealing was set up, and drop it from there.
+    True when it was moved; False when there was nothing to do."""
+    folder = sealing_dir()
+    if name not in SEALED or folder is None or not can_seal() or (folder / f"{name}.cred").is_file():
+        return False
+    value = _get(name)
+    if value is None:
+        return False
+    _set(name, value)
+    return True
+
+
 def get_secret(name: str) -> str | None:
     return _get(name)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -173,3 +174,34 @@ def test_secrets_written_by_root_stay_the_kiosk_users(tmp_path: Path, monkeypatc
     stored = (keyring_dir / "secrets.json").stat()
     assert (stored.st_uid, stored.st_gid) == (65534, 65534)
     assert stored.st_mode & 0o777 == 0o600
+
+
+def _can_seal_here(tmp_path: Path) -> bool:
+    if shutil.which("systemd-creds") is None or os.geteuid() != 0:
+        return False
+    probe = subprocess.run(["systemd-creds", "encrypt", "--with-key=auto", "--name=probe", "-",
+                            str(tmp_path / "probe.cred")], input=b"x", capture_output=True, timeout=30, check=False)
+    return probe.returncode == 0
+
+
+def test_provisioning_again_seals_what_an_older_install_kept_in_the_secrets_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not _can_seal_here(tmp_path):
+        pytest.skip("needs root and systemd-creds")
+    out = tmp_path / "kiosk.toml"
+    assert provision(*standard(out, "--staff-pin", "246813")).returncode == 0  # before sealing was set up
+    key = get_secret(OUTBOX_KEY)
+    assert key is not None
+
+    credentials = tmp_path / "credentials"
+    monkeypatch.setenv("KIOSK_CREDENTIALS_DIR", str(credentials))
+    result = provision(*standard(out), stdin="new-secret\n")
+
+    assert result.returncode == 0, result.stderr
+    assert "outbox key kept, now sealed to this machine" in result.stdout
+    assert sorted(p.name for p in credentials.iterdir()) == ["outbox-key.cred", "portal-client-secret.cred"]
+    assert get_secret(OUTBOX_KEY) == key  # the same key: waiting dossiers stay readable
+    assert get_secret(PORTAL_SECRET) == "new-secret"
+    keyring_file = (Path(os.environ["KIOSK_KEYRING_DIR"]) / "secrets.json").read_text("utf-8")
+    assert key not in keyring_file and "new-secret" not in keyring_file and SECRET not in keyring_file
+    assert StaffAuth().verify("246813") == "staff"
