@@ -212,7 +212,7 @@ def build_parser(tools: bool = True) -> argparse.ArgumentParser:
     # Technicians' tools: each module adds its own subcommand.
     from kiosk.ops import demo, doctor, provision, salvage, status
 
-    demo.register(sub)
+    demo.register(sub, run_kiosk=cmd_run, has_display=_has_display)
     salvage.register(sub)
 
     provision.register(sub)

@@ -12,6 +12,7 @@ import importlib.util
 import logging
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from kiosk.sandbox import ADMIN_HEADER, add_admin_token_option, admin_token_from
@@ -22,7 +23,9 @@ log = logging.getLogger(__name__)
 DEMO_PORT = 8765
 
 
-def register(sub: Any) -> None:
+def register(sub: Any, run_kiosk: Callable[[argparse.Namespace], int], has_display: Callable[[], bool]) -> None:
+    """Add `sandbox-portal` and `demo`; `kiosk demo` starts the kiosk with `run_kiosk` (the `kiosk run` command,
+    passed in by kiosk.cli so that this module does not import it back)."""
     sandbox = sub.add_parser("sandbox-portal", help="run the sandbox portal on 127.0.0.1 (tests, demo, training)")
     sandbox.add_argument("--port", type=int, default=DEMO_PORT, help="port on 127.0.0.1 (0 = any free port)")
     sandbox.add_argument("--faults", metavar="SPEC", help="e.g. latency=0.2,error500=0.1,rate429=0.05:2,drop=0.02")
@@ -33,7 +36,7 @@ def register(sub: Any) -> None:
     demo.add_argument("--windowed", action="store_true", help="a normal window instead of full screen")
     demo.add_argument("--port", type=int, default=0, help="sandbox port (default: any free port)")
     demo.add_argument("--faults", metavar="SPEC", help="faults for the sandbox, to see the kiosk cope")
-    demo.set_defaults(func=cmd_demo, config=None, site=None)
+    demo.set_defaults(func=cmd_demo, config=None, site=None, run_kiosk=run_kiosk, has_display=has_display)
 
 
 def _sandbox_available() -> bool:
@@ -50,13 +53,12 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from kiosk import cli
-
-    if not cli._has_display():
-        return cli.cmd_run(args)  # prints the one-line message about the display
+    run_kiosk: Callable[[argparse.Namespace], int] = args.run_kiosk
+    if not args.has_display():
+        return run_kiosk(args)  # prints the one-line message about the display
     if not _sandbox_available():
         print("kiosk demo: the sandbox portal is not installed; running offline", file=sys.stderr)
-        return cli.cmd_run(args)
+        return run_kiosk(args)
     from kiosk.sandbox.app import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
     from kiosk.sandbox.server import SandboxServer
 
@@ -73,4 +75,4 @@ def cmd_demo(args: argparse.Namespace) -> int:
         os.environ["KIOSK__PORTAL__BASE_URL"] = server.url
         os.environ["KIOSK__PORTAL__CLIENT_ID"] = DEFAULT_CLIENT_ID
         os.environ.setdefault("KIOSK__PORTAL__SYNC_INTERVAL_SECONDS", "5")
-        return cli.cmd_run(args)
+        return run_kiosk(args)

@@ -114,7 +114,7 @@ def test_a_resident_session_on_the_full_screen_kiosk(tmp_path: Path, portal: San
     answers = sample_answers(proc, date.today())
     with Desktop(width, height, tmp_path / "desktop") as desk:
         kiosk = KioskMachine(tmp_path / "home", desk.env)
-        kiosk.ops.provision(SITE, portal.url, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
+        kiosk.provision(SITE, portal.url, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
         started = time.monotonic()
         process = kiosk.start(**SETTINGS)
         try:
