@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import __version__, config
+from kiosk import __version__
+from kiosk.settings import config
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -406,8 +407,8 @@ def test_the_guides_provisioning_runs_verbatim_on_a_new_machine(tmp_path: Path,
     """The guide's block, unchanged, on an empty machine-like root: `sudo` and `kiosk` on PATH stand for
     sudo and deploy/kiosk-cli.sh (which needs the real `kiosk` user), with the service's paths moved here.
     The secret and the PINs come on standard input, as typed at the prompts, never on a command line."""
-    from kiosk.secrets import PORTAL_SECRET, can_seal, get_secret
-    from kiosk.staff_auth import StaffAuth
+    from kiosk.security.secrets import PORTAL_SECRET, can_seal, get_secret
+    from kiosk.security.staff_auth import StaffAuth
 
     secret, staff_pin, tech_pin = "Pq9-client-secret-of-the-site", "246813", "9753186"
     block = _guide_block(PROVISIONING_MARK)

@@ -13,15 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.config import PrinterSettings, Settings
-from kiosk.doctor import Outcome, check_printer
-from kiosk.host_checks import (
+from kiosk.ops.doctor import Outcome, check_printer
+from kiosk.ops.host_checks import (
     SYSTEM_ZONEINFO,
     TIMER_ZONE,
     check_system_clock,
     check_timezone,
     kernel_clock_synced,
 )
+from kiosk.settings.config import PrinterSettings, Settings
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -84,8 +84,8 @@ def _printer_line(printer: PrinterSettings, *, block: str = "", hide: str = "") 
     """`check_printer` in a fresh interpreter, with one Python module made unimportable (as if not installed)
     or one shared library hidden by an empty file mounted over it (as if its Debian package were missing)."""
     script = (f"import sys\nsys.modules[{block!r}] = None\n" if block else "") + (
-        "from kiosk.config import PrinterSettings, Settings\n"
-        "from kiosk.doctor import check_printer\n"
+        "from kiosk.settings.config import PrinterSettings, Settings\n"
+        "from kiosk.ops.doctor import check_printer\n"
         f"print(check_printer(Settings(printer=PrinterSettings(kind={printer.kind!r}, "
         f"address={printer.address!r}))).line())\n")
     command = [sys.executable, "-c", script]

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.config import load_settings
-from kiosk.secrets import OUTBOX_KEY, PORTAL_SECRET, STAFF_PIN_HASH, get_secret
-from kiosk.staff_auth import StaffAuth
+from kiosk.security.secrets import OUTBOX_KEY, PORTAL_SECRET, STAFF_PIN_HASH, get_secret
+from kiosk.security.staff_auth import StaffAuth
+from kiosk.settings.config import load_settings
 from tests.conftest import REPO
 
 SECRET = "s3cr3t-of-the-portal"
@@ -169,7 +169,7 @@ def test_secrets_written_by_root_stay_the_kiosk_users(tmp_path: Path, monkeypatc
     keyring_dir.mkdir(mode=0o700)
     os.chown(keyring_dir, 65534, 65534)
     monkeypatch.setenv("KIOSK_KEYRING_DIR", str(keyring_dir))
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "kiosk.keystore.LocalFileKeyring")
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "kiosk.security.keystore.LocalFileKeyring")
     StaffAuth().set_pin("staff", "246813")
     stored = (keyring_dir / "secrets.json").stat()
     assert (stored.st_uid, stored.st_gid) == (65534, 65534)
