@@ -5,6 +5,7 @@ the same walls from the unit's own settings, with the kernel features systemd us
 
 - ProtectSystem=strict + ReadWritePaths=: every mount read-only (bind remount) except /dev, /proc, /sys
   and the writable paths given (`--rw`), in a private mount namespace (run it under `unshare -m`);
+- PrivateTmp=: an empty /tmp and /var/tmp of its own (so the writable paths must lie elsewhere);
 - User= + CapabilityBoundingSet= (empty) + NoNewPrivileges=: an unprivileged user (`--uid`), every
   capability dropped from the bounding set (so even uid 0 holds none after execve), no_new_privs set;
 - SystemCallFilter= + SystemCallErrorNumber=EPERM: a seccomp filter (libseccomp) allowing exactly the
@@ -89,7 +90,7 @@ def allowed_syscalls(unit: Path) -> set[str]:
     return allowed
 
 
-def protect_system(writable: list[str]) -> None:
+def protect_system(writable: list[str], private_tmp: bool) -> None:
     subprocess.run(["mount", "--make-rprivate", "/"], check=True)
     for path in writable:
         subprocess.run(["mount", "--bind", path, path], check=True)
@@ -103,6 +104,9 @@ def protect_system(writable: list[str]) -> None:
         done = subprocess.run(["mount", "-o", "remount,bind,ro", point], capture_output=True, check=False)
         if done.returncode != 0 and point == "/":
             raise SystemExit(f"cannot make / read-only: {done.stderr.decode().strip()}")
+    if private_tmp:
+        for folder in ("/tmp", "/var/tmp"):
+            subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=1777,nosuid,nodev", "tmpfs", folder], check=True)
 
 
 def drop_privileges(uid: int) -> None:
@@ -163,7 +167,7 @@ def main(argv: list[str]) -> None:
     args = parser.parse_args(argv)
     allowed = allowed_syscalls(args.unit)
     families = " ".join(unit_values(args.unit, "RestrictAddressFamilies")).split()
-    protect_system([str(Path(p).resolve()) for p in args.rw])
+    protect_system([str(Path(p).resolve()) for p in args.rw], unit_values(args.unit, "PrivateTmp") == ["yes"])
     drop_privileges(args.uid)
     load_seccomp(allowed, families)
     os.execvp(args.command[0], args.command)
