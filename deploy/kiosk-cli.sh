@@ -4,8 +4,8 @@
 # Runs the installed kiosk command with the environment kiosk.service gives the kiosk, so that
 # `sudo kiosk provision ...` stores secrets where the kiosk reads them and `sudo kiosk doctor` checks
 # the printer and scanner with the kiosk's own permissions:
-# - `provision` runs as root: only root may seal secrets to this machine (TPM2 or host key). The
-#   secrets file it writes stays the kiosk user's.
+# - `provision` runs as root: only root may seal secrets to this machine (TPM2 or host key). What it
+#   writes in the kiosk's data and keyring folders is then handed back to the kiosk user.
 # - every other command runs as the user `kiosk`, with the sealed secrets opened for it as systemd opens
 #   them for the service (LoadCredentialEncrypted=): decrypted into a folder in memory that only the
 #   kiosk user can read, removed when the command ends.
@@ -39,7 +39,17 @@ if ((EUID != 0)); then
   exit 1
 fi
 if [[ "${1:-}" == provision ]]; then
-  exec env "${env_vars[@]}" "$KIOSK_BIN" "$@"
+  status=0
+  env "${env_vars[@]}" "$KIOSK_BIN" "$@" || status=$?
+  # What root wrote in the kiosk's folders (secrets file, staff-entry state) must stay the kiosk user's.
+  for setting in "${KIOSK_ENV[@]}"; do
+    case "$setting" in
+      KIOSK_DATA_DIR=* | KIOSK_KEYRING_DIR=*)
+        [[ ! -d "${setting#*=}" ]] || chown -R -- "$KIOSK_USER:" "${setting#*=}"
+        ;;
+    esac
+  done
+  exit "$status"
 fi
 
 opened=""

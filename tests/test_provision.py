@@ -162,20 +162,6 @@ def test_a_weak_pin_on_standard_input_stores_nothing(tmp_path: Path) -> None:
     assert not out.exists() and get_secret(PORTAL_SECRET) is None and get_secret(STAFF_PIN_HASH) is None
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="only root can write a file for another user")
-def test_secrets_written_by_root_stay_the_kiosk_users(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`sudo kiosk provision` runs as root; the kiosk, running as its own user, must still read its secrets."""
-    keyring_dir = tmp_path / "kiosk-keyring"
-    keyring_dir.mkdir(mode=0o700)
-    os.chown(keyring_dir, 65534, 65534)
-    monkeypatch.setenv("KIOSK_KEYRING_DIR", str(keyring_dir))
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "kiosk.security.keystore.LocalFileKeyring")
-    StaffAuth().set_pin("staff", "246813")
-    stored = (keyring_dir / "secrets.json").stat()
-    assert (stored.st_uid, stored.st_gid) == (65534, 65534)
-    assert stored.st_mode & 0o777 == 0o600
-
-
 def _can_seal_here(tmp_path: Path) -> bool:
     if shutil.which("systemd-creds") is None or os.geteuid() != 0:
         return False

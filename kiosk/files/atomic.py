@@ -7,20 +7,15 @@ import tempfile
 from pathlib import Path
 
 
-def write_text_atomically(path: Path, text: str, mode: int | None = None, dir_mode: int = 0o777,
-                          folder_owner: bool = False) -> None:
+def write_text_atomically(path: Path, text: str, mode: int | None = None, dir_mode: int = 0o777) -> None:
     """Write `text` to a temporary file beside `path`, fsync it, then rename it over `path`.
 
-    `mode` sets the file's permissions (else mkstemp's 0600); `dir_mode` those of a folder it creates.
-    `folder_owner`: when root writes, the file belongs to the folder's owner, not to root."""
+    `mode` sets the file's permissions (else mkstemp's 0600); `dir_mode` those of a folder it creates."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=dir_mode)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
     try:
         if mode is not None:
             os.fchmod(fd, mode)
-        if folder_owner and os.geteuid() == 0:
-            folder = path.parent.stat()
-            os.fchown(fd, folder.st_uid, folder.st_gid)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()

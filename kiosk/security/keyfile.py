@@ -54,8 +54,7 @@ def load() -> dict[str, dict[str, str]]:
 
 def save(data: dict[str, dict[str, str]]) -> None:
     try:
-        # `sudo kiosk provision` runs as root (to seal secrets): the file stays the kiosk user's.
-        write_text_atomically(path(), json.dumps(data), mode=0o600, dir_mode=0o700, folder_owner=True)
+        write_text_atomically(path(), json.dumps(data), mode=0o600, dir_mode=0o700)
     except OSError as exc:
         raise KeyFileError(f"secrets file cannot be written: {type(exc).__name__}") from None
 
