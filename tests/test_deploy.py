@@ -381,7 +381,7 @@ def test_the_sandbox_keeps_what_the_kiosk_needs() -> None:
         "AF_UNIX", "AF_INET", "AF_INET6", "AF_NETLINK"}
     assert _values(service, "DevicePolicy") == ["closed"]
     allowed = {value.split()[0] for value in _values(service, "DeviceAllow")}
-    assert {"char-drm", "char-input", "/dev/tty1", "char-usb_device", "char-usbmisc", "char-ttyUSB"} <= allowed
+    assert {"char-drm", "char-input", "/dev/tty1", "char-usb_device", "char-usb", "char-ttyUSB"} <= allowed
     # No W^X ban: Mesa's software renderer (llvmpipe) compiles shaders to machine code at run time.
     assert _values(service, "MemoryDenyWriteExecute") in ([], ["no"])
     credentials = dict(value.lstrip("-").split(":", 1) for value in _values(service, "LoadCredentialEncrypted"))
