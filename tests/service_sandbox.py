@@ -6,6 +6,8 @@ the same walls from the unit's own settings, with the kernel features systemd us
 - ProtectSystem=strict + ReadWritePaths=: every mount read-only (bind remount) except /dev, /proc, /sys
   and the writable paths given (`--rw`), in a private mount namespace (run it under `unshare -m`);
 - PrivateTmp=: an empty /tmp and /var/tmp of its own (so the writable paths must lie elsewhere);
+- InaccessiblePaths=: an empty folder nobody may enter mounted over each (except one holding the Python
+  that runs the command, as under /root on some build machines);
 - User= + CapabilityBoundingSet= (empty) + NoNewPrivileges=: an unprivileged user (`--uid`), every
   capability dropped from the bounding set (so even uid 0 holds none after execve), no_new_privs set;
 - SystemCallFilter= + SystemCallErrorNumber=EPERM: a seccomp filter (libseccomp) allowing exactly the
@@ -90,7 +92,7 @@ def allowed_syscalls(unit: Path) -> set[str]:
     return allowed
 
 
-def protect_system(writable: list[str], private_tmp: bool) -> None:
+def protect_system(writable: list[str], private_tmp: bool, hidden: list[str]) -> None:
     subprocess.run(["mount", "--make-rprivate", "/"], check=True)
     for path in writable:
         subprocess.run(["mount", "--bind", path, path], check=True)
@@ -107,6 +109,11 @@ def protect_system(writable: list[str], private_tmp: bool) -> None:
     if private_tmp:
         for folder in ("/tmp", "/var/tmp"):
             subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=1777,nosuid,nodev", "tmpfs", folder], check=True)
+    python = Path(sys.executable).resolve()
+    for folder in hidden:
+        if Path(folder).is_dir() and not python.is_relative_to(folder):
+            subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=000,ro,nosuid,nodev,noexec", "tmpfs", folder],
+                           check=True)
 
 
 def drop_privileges(uid: int) -> None:
@@ -167,7 +174,9 @@ def main(argv: list[str]) -> None:
     args = parser.parse_args(argv)
     allowed = allowed_syscalls(args.unit)
     families = " ".join(unit_values(args.unit, "RestrictAddressFamilies")).split()
-    protect_system([str(Path(p).resolve()) for p in args.rw], unit_values(args.unit, "PrivateTmp") == ["yes"])
+    hidden = [path.lstrip("-") for value in unit_values(args.unit, "InaccessiblePaths") for path in value.split()]
+    protect_system([str(Path(p).resolve()) for p in args.rw], unit_values(args.unit, "PrivateTmp") == ["yes"],
+                   hidden)
     drop_privileges(args.uid)
     load_seccomp(allowed, families)
     os.execvp(args.command[0], args.command)

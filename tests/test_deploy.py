@@ -375,6 +375,9 @@ def test_the_sandbox_keeps_what_the_kiosk_needs() -> None:
     service = _unit("kiosk.service")["Service"]
     assert _values(service, "ProtectSystem") == ["strict"]
     assert set(" ".join(_values(service, "ReadWritePaths")).split()) == {"/var/lib/kiosk", "/run/user"}
+    # ProtectHome= (any value but "no") hides /run/user, which wins over ReadWritePaths=: no Wayland socket.
+    assert _values(service, "ProtectHome") in ([], ["no"])
+    assert set(" ".join(_values(service, "InaccessiblePaths")).split()) == {"-/home", "-/root"}
     assert _values(service, "CapabilityBoundingSet") == [""]
     assert _values(service, "NoNewPrivileges") == ["yes"]
     assert set(" ".join(_values(service, "RestrictAddressFamilies")).split()) == {

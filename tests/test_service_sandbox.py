@@ -111,6 +111,7 @@ attempt("packet-socket", lambda: socket.socket(socket.AF_PACKET, socket.SOCK_RAW
 attempt("inet-socket", lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM).close())
 attempt("become-root", lambda: os.setuid(0))
 attempt("ptrace", ptrace_traceme)
+attempt("list-home", lambda: os.listdir("/home"))
 status = dict(line.split(":", 1) for line in open("/proc/self/status"))
 print("capabilities", int(status["CapEff"], 16) | int(status["CapPrm"], 16) | int(status["CapBnd"], 16))
 print("no-new-privileges", status["NoNewPrivs"].strip())
@@ -150,6 +151,8 @@ def test_the_sandbox_refuses_what_the_unit_forbids(home: Path) -> None:
     assert inside["capabilities"] == "0"  # CapabilityBoundingSet= (empty)
     assert inside["no-new-privileges"] == "1"
     assert inside["ptrace"] == "refused 1"  # EPERM: not in @system-service
+    if outside["list-home"] == "allowed":
+        assert inside["list-home"] == "refused 13"  # EACCES: InaccessiblePaths=
 
 
 def _notifications(sock: socket.socket, wanted: set[str], kiosk: subprocess.Popen[str], limit_s: float) -> set[str]:
