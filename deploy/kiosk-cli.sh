@@ -22,6 +22,8 @@ readonly KIOSK_ENV=(
 )
 readonly CREDENTIALS_DIR=/etc/kiosk/credentials
 readonly SEALED=(outbox-key portal-client-secret)
+readonly CREDENTIALS_DROPIN_SOURCE=/opt/community-kiosk/current/deploy/kiosk-credentials.conf
+readonly CREDENTIALS_DROPIN=/etc/systemd/system/kiosk.service.d/50-credentials.conf
 
 if [[ ! -x "$KIOSK_BIN" ]]; then
   echo "kiosk: $KIOSK_BIN is missing: run deploy/install.sh first" >&2
@@ -49,6 +51,18 @@ if [[ "${1:-}" == provision ]]; then
         ;;
     esac
   done
+  # Once both secrets are sealed, the service gets them from systemd (the drop-in's LoadCredentialEncrypted=).
+  sealed=1
+  for name in "${SEALED[@]}"; do
+    [[ -f "$CREDENTIALS_DIR/$name.cred" ]] || sealed=0
+  done
+  if ((status == 0 && sealed)) && ! cmp -s -- "$CREDENTIALS_DROPIN_SOURCE" "$CREDENTIALS_DROPIN"; then
+    install -D -m 0644 -o root -g root -- "$CREDENTIALS_DROPIN_SOURCE" "$CREDENTIALS_DROPIN"
+    if [[ -d /run/systemd/system ]]; then
+      systemctl daemon-reload
+    fi
+    echo "kiosk provision: kiosk.service now receives the sealed secrets (restart it: sudo systemctl restart kiosk)"
+  fi
   exit "$status"
 fi
 

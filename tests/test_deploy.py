@@ -99,9 +99,12 @@ def test_nightly_restart_at_0330_even_after_downtime() -> None:
     assert _values(restart, "ExecStart") == ["/usr/bin/systemctl try-restart kiosk.service"]
 
 
-def _unit_environment() -> dict[str, str]:
-    pairs = (item.partition("=") for item in _values(_unit("kiosk.service")["Service"], "Environment"))
+def _unit_environment(name: str = "kiosk.service") -> dict[str, str]:
+    pairs = (item.partition("=") for item in _values(_unit(name)["Service"], "Environment"))
     return {key: value for key, _, value in pairs}
+
+
+CREDENTIALS_DROPIN = "kiosk-credentials.conf"  # kiosk.service.d/50-credentials.conf on a sealed kiosk
 
 
 def test_technician_command_runs_with_the_services_environment() -> None:
@@ -110,7 +113,7 @@ def test_technician_command_runs_with_the_services_environment() -> None:
     assert block is not None
     wrapper_env = dict(item.partition("=")[::2] for item in block.group(1).split())
 
-    service_env = _unit_environment()
+    service_env = {**_unit_environment(), **_unit_environment(CREDENTIALS_DROPIN)}
     assert wrapper_env == {k: v for k, v in service_env.items() if k.startswith(("KIOSK_", "PYTHON_KEYRING"))}
     assert set(wrapper_env) == {"KIOSK_DATA_DIR", "KIOSK_KEYRING_DIR", "PYTHON_KEYRING_BACKEND",
                                 "KIOSK_CREDENTIALS_DIR"}
@@ -356,11 +359,17 @@ def test_the_nightly_restart_is_at_half_past_three_in_hanoi_on_a_machine_kept_in
 # --- the service's sandbox --------------------------------------------------------------
 
 
-def test_systemd_rates_the_kiosk_service_exposure_at_most_4() -> None:
-    """`systemd-analyze security` on the unit file itself (offline: no running systemd needed)."""
+@pytest.mark.parametrize("sealed", [False, True], ids=["as-installed", "with-sealed-secrets"])
+def test_systemd_rates_the_kiosk_service_exposure_at_most_4(tmp_path: Path, sealed: bool) -> None:
+    """`systemd-analyze security` on the unit file itself (offline: no running systemd needed), and on the unit
+    with the credentials drop-in a sealed kiosk adds."""
     analyze = _systemd_analyze()
+    text = (DEPLOY / "kiosk.service").read_text(encoding="utf-8")
+    if sealed:
+        text += (DEPLOY / CREDENTIALS_DROPIN).read_text(encoding="utf-8")
+    (tmp_path / "kiosk.service").write_text(text, encoding="utf-8")
     done = subprocess.run([analyze, "security", "--offline=true", "--no-pager", "./kiosk.service"],
-                          cwd=DEPLOY, capture_output=True, text=True, check=False, timeout=60,
+                          cwd=tmp_path, capture_output=True, text=True, check=False, timeout=60,
                           env={**os.environ, "SYSTEMD_LOG_COLOR": "0", "LC_ALL": "C", "SYSTEMD_COLORS": "0"})
     if "--offline" in done.stderr and "unrecognized" in done.stderr:
         pytest.skip(f"this systemd-analyze has no --offline: {done.stderr.strip()}")
@@ -387,9 +396,16 @@ def test_the_sandbox_keeps_what_the_kiosk_needs() -> None:
     assert {"char-drm", "char-input", "/dev/tty1", "char-usb_device", "char-usb", "char-ttyUSB"} <= allowed
     # No W^X ban: Mesa's software renderer (llvmpipe) compiles shaders to machine code at run time.
     assert _values(service, "MemoryDenyWriteExecute") in ([], ["no"])
-    credentials = dict(value.lstrip("-").split(":", 1) for value in _values(service, "LoadCredentialEncrypted"))
-    folder = _unit_environment()["KIOSK_CREDENTIALS_DIR"]
+    # The sealed secrets come through a drop-in, installed only once they exist: a LoadCredentialEncrypted=
+    # file that is missing stops the service from starting.
+    assert _values(service, "LoadCredentialEncrypted") == []
+    dropin = _unit(CREDENTIALS_DROPIN)["Service"]
+    credentials = dict(value.split(":", 1) for value in _values(dropin, "LoadCredentialEncrypted"))
+    folder = _unit_environment(CREDENTIALS_DROPIN)["KIOSK_CREDENTIALS_DIR"]
     assert credentials == {name: f"{folder}/{name}.cred" for name in ("outbox-key", "portal-client-secret")}
+    wrapper = (DEPLOY / "kiosk-cli.sh").read_text(encoding="utf-8")
+    assert f"/opt/community-kiosk/current/deploy/{CREDENTIALS_DROPIN}" in wrapper
+    assert "/etc/systemd/system/kiosk.service.d/50-credentials.conf" in wrapper
 
 
 # --- docs/DEPLOY.md, as the technician types it ---------------------------------------------

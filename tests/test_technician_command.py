@@ -2,9 +2,10 @@
 
 The machine is this one seen through a private mount namespace whose /etc, /var and /opt are overlays onto
 a temporary folder: the user `kiosk`, /etc/kiosk, /var/lib/kiosk and /opt/community-kiosk exist only there,
-and nothing of the real system changes. `provision` runs the real kiosk as root and seals the secrets with
-this machine's host key; the other commands run as the user `kiosk`, here a probe in the kiosk's place that
-shows what it was given (the test machine's Python may lie where that user cannot reach it).
+and nothing of the real system changes. `provision` runs the real kiosk as root, seals the secrets with
+this machine's host key and installs the service's credentials drop-in; the other commands run as the user
+`kiosk`, here a probe in the kiosk's place that shows what it was given (the test machine's Python may lie
+where that user cannot reach it).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ install -d -m 0700 -o kiosk -g kiosk /var/lib/kiosk/data /var/lib/kiosk/keyring
 install -d -m 2770 -o root -g kiosk /etc/kiosk
 install -d -m 0700 -o root -g root /etc/kiosk/credentials
 mkdir -p /opt/community-kiosk/current/venv/bin
+cp -R "$REPO/deploy" /opt/community-kiosk/current/deploy
 cat >/opt/community-kiosk/current/venv/bin/kiosk <<EOF
 #!/bin/sh
 if [ "\$(id -u)" = 0 ]; then exec env PYTHONPATH="$REPO" "$PYTHON" -m kiosk "\$@"; fi
@@ -47,7 +49,8 @@ cd "$REPO"
 printf '%s\n' "$SECRET" "$STAFF_PIN" "$TECH_PIN" | bash deploy/kiosk-cli.sh provision --site bach-khoa \
   --portal https://portal.example.gov.vn/api --client-id kiosk-bach-khoa-k01
 echo "--- files"
-find /var/lib/kiosk /etc/kiosk -printf 'file %u %m %p\n'
+find /var/lib/kiosk /etc/kiosk /etc/systemd/system/kiosk.service.d -printf 'file %u %m %p\n'
+cmp /etc/systemd/system/kiosk.service.d/50-credentials.conf "$REPO/deploy/kiosk-credentials.conf"
 echo "--- keyring"
 "$PYTHON" -c 'import json, sys; print("names", *sorted(json.load(open(sys.argv[1]))["community-kiosk"]))' \
   /var/lib/kiosk/keyring/secrets.json
@@ -87,10 +90,12 @@ def test_provision_seals_as_root_and_the_other_commands_get_the_secrets_as_the_k
 
     assert "outbox key created and sealed to this machine in /etc/kiosk/credentials" in provision
     assert "portal client secret sealed to this machine" in provision
+    assert "kiosk.service now receives the sealed secrets" in provision
     owners = {path: (owner, mode) for _, owner, mode, path in (line.split(" ", 3) for line in files.splitlines())}
     assert owners["/etc/kiosk/credentials/outbox-key.cred"][0] == "root"
     assert owners["/etc/kiosk/credentials"][0] == "root" and owners["/etc/kiosk/credentials"][1].endswith("700")
     assert owners["/etc/kiosk/kiosk.toml"][0] == "root"
+    assert owners["/etc/systemd/system/kiosk.service.d/50-credentials.conf"] == ("root", "644")
     # Whatever root wrote for the kiosk (secrets file, staff-entry state) is the kiosk user's.
     kiosk_owned = {path: owner for path, (owner, _) in owners.items() if path.startswith("/var/lib/kiosk")}
     assert "/var/lib/kiosk/keyring/secrets.json" in kiosk_owned
