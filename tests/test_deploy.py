@@ -483,6 +483,9 @@ def test_install_plans_sysrq_off_no_other_consoles_and_no_ctrl_alt_del() -> None
     assert "CtrlAltDelBurstAction=none" in manager.splitlines()
     assert ["systemctl", "mask", "ctrl-alt-del.target"] in commands
     assert "sudo bash deploy/grub-password.sh" in result.stderr  # the boot menu is not locked yet
+    locking = _bash("--dry-run", "--grub-password", str(ROOT))
+    assert locking.returncode == 0, locking.stderr
+    assert f"[dry-run] bash {DEPLOY / 'grub-password.sh'}" in locking.stdout.splitlines()
     # cage allows switching to another console only with -s.
     [start] = _values(_unit("kiosk.service")["Service"], "ExecStart")
     assert start.split()[:start.split().index("--")] == ["/usr/bin/cage", "-d"]
