@@ -75,8 +75,8 @@ def window(make_window: WindowFactory) -> KioskWindow:
 
 
 def console_of(win: KioskWindow) -> StaffConsole:
-    assert win.console is not None and win.console.isVisible()
-    return win.console
+    assert win.consoles.console is not None and win.consoles.console.isVisible()
+    return win.consoles.console
 
 
 def find(win: KioskWindow, kind: type[QWidget], name: str) -> QWidget:
@@ -167,7 +167,7 @@ def test_console_speaks_english_through_its_toggle(qtbot: QtBot, window: KioskWi
 def test_close_and_idle_timeout_hand_the_screen_back(qtbot: QtBot, window: KioskWindow) -> None:
     window.open_console("staff")
     press(qtbot, window, "console.close")
-    assert not window.console or not window.console.isVisible()
+    assert not window.consoles.console or not window.consoles.console.isVisible()
 
     window.open_console("staff")
     console = console_of(window)
@@ -186,9 +186,9 @@ def test_close_and_idle_timeout_hand_the_screen_back(qtbot: QtBot, window: Kiosk
 def test_the_resident_idle_clock_waits_while_the_console_is_open(qtbot: QtBot, window: KioskWindow) -> None:
     window.send(Touch())
     window.open_console("staff")
-    assert not window.idle_timer.isActive()
+    assert not window.idle.timer.isActive()
     press(qtbot, window, "console.close")
-    assert window.idle_timer.isActive()
+    assert window.idle.timer.isActive()
     assert window.journey.screen is Screen.HOME
 
 
@@ -411,7 +411,7 @@ def test_idle_times_and_language_are_saved_and_applied(
     assert tomllib.loads(override.read_text("utf-8")) == {
         "idle": {"form_seconds": 150, "menu_seconds": 60}, "kiosk": {"default_language": "en"}}
     assert load_settings(environ={}).idle.form_seconds == 150  # what the next start-up reads
-    assert window.tracker.policy.form_seconds == 150 and window.runtime.idle_policy.menu_seconds == 60
+    assert window.idle.tracker.policy.form_seconds == 150 and window.runtime.idle_policy.menu_seconds == 60
 
     press(qtbot, window, "console.close")
     window.send(Touch())

@@ -107,7 +107,7 @@ def start_kiosk(load: Callable[[], Runtime | None], boot: BootInfo, windowed: bo
         # HTTP and the portal models load after the attract screen is on screen.
         starter = named_timer(window, "portal-start", 0, single_shot=True)
         starter.timeout.connect(window.portal_service.start)
-        starter.timeout.connect(window.schedule_purge)  # personal data past its retention, then daily
+        starter.timeout.connect(window.housekeeping.schedule_purge)  # personal data past its retention, then daily
         starter.start()
 
     if windowed or not boot.fullscreen:
