@@ -6,7 +6,6 @@ import csv
 import json
 import shutil
 import tomllib
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -30,7 +29,6 @@ from kiosk.journey.machine import (
     SubmitStep,
     Touch,
 )
-from kiosk.runtime import Runtime
 from kiosk.sandbox.server import SandboxServer
 from kiosk.security import keyfile
 from kiosk.security.secrets import PORTAL_SECRET, set_secret
@@ -38,40 +36,14 @@ from kiosk.security.staff_auth import StaffAuth
 from kiosk.settings.config import CatalogSettings, PortalSettings, PrinterSettings, Settings, load_settings
 from kiosk.workdays.clock import ManualClock
 from tests.portal_fixtures import TEST_CLIENT_SECRET, make_submission, sandbox, sandbox_factory  # noqa: F401
-from tests.qt_helpers import make_runtime, visible_texts
+from tests.qt_fixtures import WindowFactory
+from tests.qt_helpers import visible_texts
 from ui.console.staff import StaffConsole
-from ui.shell.app import ensure_app
 from ui.shell.window import KioskWindow
 
 COPY = "2.000815.000.00.00.H26"
 BIRTH = "1.001193.000.00.00.H26"
 
-WindowFactory = Callable[..., KioskWindow]
-
-
-@pytest.fixture
-def make_window(qtbot: QtBot) -> Iterator[WindowFactory]:
-    made: list[tuple[KioskWindow, Runtime]] = []
-
-    def make(settings: Settings | None = None) -> KioskWindow:
-        ensure_app()
-        runtime = make_runtime(settings)
-        win = KioskWindow(runtime)
-        qtbot.addWidget(win)
-        win.resize(1366, 768)
-        win.show()
-        made.append((win, runtime))
-        return win
-
-    yield make
-    for win, runtime in made:
-        win.shutdown()
-        runtime.close()
-
-
-@pytest.fixture
-def window(make_window: WindowFactory) -> KioskWindow:
-    return make_window()
 
 
 def console_of(win: KioskWindow) -> StaffConsole:
