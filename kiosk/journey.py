@@ -45,9 +45,10 @@ from kiosk.events import (  # re-exported: the journey's public vocabulary
     UpdateAnswers,
 )
 from kiosk.fees import FeeBreakdown, assess
+from kiosk.form_pages import Page, first_problem, page_issues, page_of_field, prefill, step_pages
 from kiosk.idcard import IdCardError, parse_id_card_qr
 from kiosk.outbox import StoredDossier
-from kiosk.validation import Issue, format_date, normalise, validate_step, visible_steps
+from kiosk.validation import Issue, format_date, normalise, visible_steps
 
 __all__ = [
     "FORM_SCREENS",
@@ -99,6 +100,7 @@ class Session:
     procedure_code: str | None = None
     answers: dict[str, str] = field(default_factory=dict)
     step_index: int = 0
+    page_index: int = 0  # the question shown, within the step (kiosk.form_pages)
     errors: dict[str, Issue] = field(default_factory=dict)
     editing_from_review: bool = False
     consent_at: datetime | None = None
@@ -114,7 +116,8 @@ class Session:
     focus_field: str | None = None  # the field to edit, when the resident came from the review
 
     def __repr__(self) -> str:  # keep personal data out of logs and tracebacks
-        return f"Session(lang={self.lang!r}, procedure={self.procedure_code!r}, step={self.step_index})"
+        return (f"Session(lang={self.lang!r}, procedure={self.procedure_code!r}, step={self.step_index}, "
+                f"page={self.page_index})")
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,17 @@ class Journey:
         if not steps:
             return None
         return steps[min(self.session.step_index, len(steps) - 1)]
+
+    def pages(self) -> list[Page]:
+        """The pages (one question each) of the current step for the answers so far."""
+        step = self.current_step()
+        return step_pages(step, self.session.answers) if step is not None else []
+
+    def current_page(self) -> Page | None:
+        pages = self.pages()
+        if not pages:
+            return None
+        return pages[min(self.session.page_index, len(pages) - 1)]
 
     # --- the one transition function ---
 
@@ -238,6 +252,7 @@ class Journey:
         if self.session.procedure_code != event.code:
             self.session.answers = {}
             self.session.step_index = 0
+            self.session.page_index = 0
         self.session.procedure_code = event.code
         self.session.overview_from = self.screen
         return Screen.OVERVIEW
@@ -248,14 +263,14 @@ class Journey:
         self.session.mode = Mode.DO
         if self.session.consent_at is None:
             return Screen.CONSENT
-        self.session.step_index = 0
+        self._go_to(0, 0)
         return Screen.STEP
 
     def _on_GiveConsent(self, event: GiveConsent) -> Screen | None:
         if self.screen is not Screen.CONSENT:
             return None
         self.session.consent_at = self.clock.now()
-        self.session.step_index = 0
+        self._go_to(0, 0)
         self.session.errors = {}
         return Screen.STEP
 
@@ -298,17 +313,36 @@ class Journey:
             return None
         self._store_answers(event.values)
         self.session.focus_field = None
-        issues = validate_step(step, self.session.answers, self.clock.now().date())
+        today = self.clock.now().date()
+        # The answers given are those of the page shown (the screen sends one page); answers to other
+        # pages of the step (a whole step sent at once) are checked with them, and the form goes on after
+        # the last page answered.
+        pages = self.pages()
+        touched = [min(self.session.page_index, len(pages) - 1)]
+        touched += [p.index for p in pages if p.field_ids & event.values.keys()]
+        end = max(touched)
+        span = pages[min(touched):end + 1]
+        issues = page_issues(frozenset().union(*(p.field_ids for p in span)), step, self.session.answers, today)
         self.session.errors = issues
         if issues:
+            self.session.page_index = next(p.index for p in span if p.field_ids & issues.keys())
             return Screen.STEP
         self.session.scan_result = None
         steps = self.steps()
         index = steps.index(step)
-        if self.session.editing_from_review or index + 1 >= len(steps):
-            self.session.editing_from_review = False
+        if self.session.editing_from_review:
+            problem = first_problem(self.procedure, self.session.answers, today) if self.procedure else None
+            if problem is None:
+                self.session.editing_from_review = False
+                return Screen.REVIEW
+            self._go_to(problem[0], problem[1])  # an answer changed opened a question still unanswered
+            return Screen.STEP
+        if end + 1 < len(pages):
+            self._go_to(index, end + 1)
+            return Screen.STEP
+        if index + 1 >= len(steps):
             return Screen.REVIEW
-        self.session.step_index = index + 1
+        self._go_to(index + 1, 0)
         return Screen.STEP
 
     def _on_GoBack(self, event: GoBack) -> Screen | None:
@@ -320,12 +354,16 @@ class Journey:
             if self.session.editing_from_review:
                 self.session.editing_from_review = False
                 return Screen.REVIEW
+            page = self.current_page()
+            if page is not None and page.index > 0:
+                self.session.page_index = page.index - 1
+                return Screen.STEP
             if self.session.step_index > 0:
-                self.session.step_index -= 1
+                self._go_to(self.session.step_index - 1, -1)
                 return Screen.STEP
             return Screen.OVERVIEW
         if screen is Screen.REVIEW:
-            self.session.step_index = max(0, len(self.steps()) - 1)
+            self._go_to(len(self.steps()) - 1, -1)
             return Screen.STEP
         if screen is Screen.PROCEDURES:
             self.session.query = ""
@@ -348,11 +386,13 @@ class Journey:
             return None
         for index, step in enumerate(self.steps()):
             if step.id == event.step_id:
+                known = {f.id for f in step.fields}
+                field_id = event.field_id if event.field_id in known else None
                 self.session.step_index = index
+                self.session.page_index = page_of_field(step, self.session.answers, field_id)
                 self.session.editing_from_review = True
                 self.session.errors = {}
-                known = {f.id for f in step.fields}
-                self.session.focus_field = event.field_id if event.field_id in known else None
+                self.session.focus_field = field_id
                 return Screen.STEP
         return None
 
@@ -361,12 +401,10 @@ class Journey:
         if self.screen is not Screen.REVIEW or proc is None or self.session.consent_at is None:
             return None
         today = self.clock.now().date()
-        for index, step in enumerate(self.steps()):
-            issues = validate_step(step, self.session.answers, today)
-            if issues:
-                self.session.step_index = index
-                self.session.errors = issues
-                return Screen.STEP
+        problem = first_problem(proc, self.session.answers, today)
+        if problem is not None:
+            self.session.step_index, self.session.page_index, self.session.errors = problem
+            return Screen.STEP
         now = self.clock.now()
         self.session.pending_payload = build_payload(
             proc, self.session.answers, self.session.consent_at, self.site_id, self.kiosk_id, now, self.session.lang
@@ -409,6 +447,18 @@ class Journey:
         return rating
 
     # --- helpers ---
+
+    def _go_to(self, step_index: int, page_index: int) -> None:
+        """Show page `page_index` of step `step_index` (-1: its last page), filled in from earlier answers
+        where the catalog says so."""
+        steps = self.steps()
+        if not steps:
+            return
+        self.session.step_index = max(0, min(step_index, len(steps) - 1))
+        pages = step_pages(steps[self.session.step_index], self.session.answers)
+        self.session.page_index = len(pages) - 1 if page_index < 0 else min(page_index, max(0, len(pages) - 1))
+        if pages:
+            prefill(pages[self.session.page_index], self.session.answers)
 
     def _store_answers(self, values: Mapping[str, str]) -> None:
         proc = self.procedure

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import Qt
@@ -11,6 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from kiosk.clock import VN_TZ, ManualClock
 from kiosk.config import Settings
+from kiosk.journey import Screen
 from kiosk.runtime import Runtime, build_runtime
 from ui.window import KioskWindow
 
@@ -55,3 +57,16 @@ def end_session(qtbot: QtBot, win: KioskWindow) -> None:
     confirm = win.findChild(QPushButton, "end.confirm")
     if confirm is not None and confirm.isVisible():
         click(qtbot, win, "end.confirm")
+
+
+def next_through_step(qtbot: QtBot, win: KioskWindow, fill: Callable[[], None]) -> None:
+    """Answer the current step page by page: `fill` answers the question shown, then "Tiếp tục"; stops when
+    the step is done (another step, the review) or a page is refused."""
+    journey = win.journey
+    start = journey.session.step_index
+    for _ in range(64):  # more pages than any step has
+        fill()
+        click(qtbot, win, "step.next")
+        if journey.screen is not Screen.STEP or journey.session.errors or journey.session.step_index != start:
+            return
+    raise AssertionError("the step never ended")

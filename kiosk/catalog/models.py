@@ -75,6 +75,13 @@ class Condition(_Model):
     any_of: list[str] = Field(min_length=1, description="answers that make the condition true")
 
 
+class PrefillFrom(_Model):
+    """Fill a question in from an earlier answer (the applicant who is the mother: her name is the mother's)."""
+
+    field: str = Field(description="id of an earlier field of the same kind")
+    when: Condition | None = Field(default=None, description="only for these answers, e.g. the relationship")
+
+
 class Option(_Model):
     value: str = Field(min_length=1, max_length=64)
     label: Text
@@ -113,6 +120,8 @@ class FormField(_Model):
     validation: Validation = Field(default_factory=Validation)
     show_if: Condition | None = None
     prefill_from_id_card: IdCardPart | None = None
+    prefill_from: PrefillFrom | None = Field(
+        default=None, description="start from an earlier answer (the resident can change it)")
     role: Literal["applicant_name", "applicant_id", "applicant_phone", "applicant_email",
                   "applicant_address", "quantity", "none"] = Field(
         default="none", description="what the receipt and the portal take this answer as"
@@ -293,6 +302,8 @@ class Procedure(_Model):
                     _fail(f"{field_path}.id", f"duplicate field id '{field.id}'")
                 if field.show_if is not None:
                     _check_condition(field.show_if, seen, f"{field_path}.show_if")
+                if field.prefill_from is not None:
+                    _check_prefill(field, field.prefill_from, seen, f"{field_path}.prefill_from")
                 seen[field.id] = field
                 field_paths[field.id] = field_path
         for field_id, field_path in field_paths.items():
@@ -347,6 +358,14 @@ LOCATION_MARK = "@"
 def _fail(path: str, message: str) -> None:
     """Raise a procedure-wide error that still names where it is (the loader reads the path back)."""
     raise ValueError(f"{LOCATION_MARK}{path}: {message}")
+
+
+def _check_prefill(spec: FormField, rule: PrefillFrom, earlier: dict[str, FormField], where: str) -> None:
+    source = earlier.get(rule.field)
+    if source is None or source.kind is not spec.kind:
+        _fail(f"{where}.field", f"'{rule.field}' is not an earlier field of kind {spec.kind.value}")
+    if rule.when is not None:
+        _check_condition(rule.when, earlier, f"{where}.when")
 
 
 def _check_condition(cond: Condition, earlier: dict[str, FormField], where: str) -> None:

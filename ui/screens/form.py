@@ -1,4 +1,4 @@
-"""The form steps (one topic per screen, with progress) and the review of all answers.
+"""The form, one question per page (with progress through the steps), and the review of all answers.
 
 Both screens keep their widgets between visits and only change what they show: building a form's
 editors or the review's rows costs far more than filling them (Python construction, style polish and
@@ -20,6 +20,7 @@ from kiosk.fees import assess, breakdown_text
 from kiosk.i18n import tr
 from kiosk.journey import ConfirmSubmit, EditStep, GoBack, Screen, SubmitStep
 from kiosk.validation import visible_fields
+from ui.error_summary import ErrorSummary
 from ui.layouts import MIN_SCROLL_PX, TileButton, breakable, takes_the_rest
 from ui.screens.base import ScreenContext, ScreenView, scroll_area
 from ui.widgets import FieldEditor, button, label, set_button_text
@@ -106,7 +107,8 @@ class StepPage(QWidget):
 
 
 class StepScreen(ScreenView):
-    """One step of the form. Each step's editors are built once per language and kept (`MAX_PAGES` of
+    """One page of the form: one question of a step (kiosk.form_pages); the step's other questions are
+    kept hidden on the same `StepPage`. Each step's editors are built once per language and kept (`MAX_PAGES` of
     them, ~0.6 MB each: the demo catalog's 33 distinct steps in two languages are 66 pages); a step shown
     again is only refilled, which makes the change to it several times faster than building it."""
 
@@ -116,8 +118,7 @@ class StepScreen(ScreenView):
         super().__init__(ctx)
         self.progress = label("", "step.progress", "muted")
         self.title = label("", "step.title", "title")
-        self.banner = label("", "step.banner", "banner")
-        self.banner.setVisible(False)
+        self.summary = ErrorSummary("step.errors", self._go_to_field)
         self.help = label("", "step.help", "muted")
         self.scan_hint = label("", "step.scan_hint")
         self.scan_status = label("", "step.scan_status")
@@ -140,8 +141,9 @@ class StepScreen(ScreenView):
         row.addWidget(self.back)
         row.addStretch(1)
         row.addWidget(self.next)
-        for widget in (self.progress, self.title, self.banner):
-            self.outer.addWidget(widget)
+        self.outer.addWidget(self.progress)
+        self.outer.addWidget(self.title)
+        self.outer.addWidget(self.summary)
         self.outer.addWidget(self.scroll_box, 1)
         self.outer.addLayout(row)
         self.editors: dict[str, FieldEditor] = {}  # the shown step's
@@ -152,7 +154,16 @@ class StepScreen(ScreenView):
         self.keyboard_open = False
 
     def capture(self) -> dict[str, str]:
-        return {field_id: editor.value() for field_id, editor in self.editors.items()}
+        """The answers of the page shown."""
+        page = self.ctx.journey.current_page()
+        shown = page.field_ids if page is not None else frozenset()
+        return {field_id: editor.value() for field_id, editor in self.editors.items() if field_id in shown}
+
+    def _go_to_field(self, field_id: str) -> None:
+        editor = self.editors.get(field_id)
+        if editor is not None and editor.isVisible():
+            self.scroll_box.ensureWidgetVisible(editor)
+            editor.focus_target().setFocus(Qt.FocusReason.MouseFocusReason)
 
     def make_room_for_keyboard(self, keyboard_open: bool) -> None:
         # With the keyboard up, a 768-pixel screen keeps ~340 pixels for the step: the step's help and scan
@@ -174,16 +185,9 @@ class StepScreen(ScreenView):
     def _submit(self) -> None:
         self.ctx.send(SubmitStep(self.capture()))
 
-    def _answers_now(self) -> dict[str, str]:
-        answers = dict(self.ctx.journey.session.answers)
-        answers.update(self.capture())
-        return answers
-
     def _update_visibility(self) -> None:
-        step = self.ctx.journey.current_step()
-        if step is None:
-            return
-        shown = {f.id for f in visible_fields(step, self._answers_now())}
+        page = self.ctx.journey.current_page()
+        shown = page.field_ids if page is not None else frozenset()
         for field_id, editor in self.editors.items():
             editor.setVisible(field_id in shown)
 
@@ -196,7 +200,10 @@ class StepScreen(ScreenView):
         session = journey.session
         t, lang = self.ctx.t, self.ctx.lang
         steps = journey.steps()
+        page = journey.current_page()
         position = t("nav.step", n=steps.index(step) + 1, total=len(steps))
+        if page is not None and page.count > 1:
+            position += " · " + t("form.question", n=page.index + 1, total=page.count)
         self.progress.setText(f"{position} · {breakable(proc.name.get(lang))}")
         self.title.setText(breakable(step.title.get(lang)))
         self.help.setText(breakable(step.help.get(lang)) if step.help else "")
@@ -221,8 +228,9 @@ class StepScreen(ScreenView):
             issue = session.errors.get(field_id)
             _set_error(editor, tr(issue.key, lang, **issue.params) if issue else None, descriptions.get(field_id, ""))
         self._update_visibility()
-        self.banner.setText(t("form.fix_errors"))
-        self.banner.setVisible(bool(session.errors))
+        problems = [(f, e.spec.label.get(lang), tr(session.errors[f].key, lang, **session.errors[f].params))
+                    for f, e in self.editors.items() if f in session.errors]
+        self.summary.show_problems(t("form.summary"), problems)
         first_error = next((self.editors[f] for f in self.editors if f in session.errors), None)
         chosen = self.editors.get(session.focus_field or "")
         target = first_error or chosen or next(iter(self.editors.values()), None)
@@ -280,6 +288,7 @@ class StepScreen(ScreenView):
         self.editors = {}
         self._step_key = None
         self.scan_status.clear()
+        self.summary.clear()
         # Not ScreenView.clear: it would visit every field of every kept page, and only the pages shown
         # since the last reset can hold answers (emptied above; the window's reset then drops every
         # field's undo history). The scroll position is all that is left.
