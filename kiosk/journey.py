@@ -323,10 +323,12 @@ class Journey:
         end = max(touched)
         span = pages[min(touched):end + 1]
         issues = page_issues(frozenset().union(*(p.field_ids for p in span)), step, self.session.answers, today)
-        self.session.errors = issues
-        if issues:
-            self.session.page_index = next(p.index for p in span if p.field_ids & issues.keys())
+        if issues:  # the first page with a problem is shown, with its messages
+            wrong = next(p for p in span if p.field_ids & issues.keys())
+            self.session.page_index = wrong.index
+            self.session.errors = {key: issue for key, issue in issues.items() if key in wrong.field_ids}
             return Screen.STEP
+        self.session.errors = {}
         self.session.scan_result = None
         steps = self.steps()
         index = steps.index(step)

@@ -24,20 +24,13 @@ from kiosk.catalog import load_catalog
 from kiosk.catalog.models import FieldKind, FormField, IdCardPart, Procedure, Step
 from kiosk.i18n import tr
 from kiosk.journey import (
-    ChooseMode,
-    GiveConsent,
-    Mode,
     Reset,
     Screen,
-    SelectProcedure,
-    StartApplication,
-    SubmitStep,
-    Touch,
 )
 from kiosk.paths import procedures_dir
 from kiosk.sample import sample_answers
 from kiosk.validation import DEFAULT_MAX_LENGTH, format_date
-from tests.qt_helpers import click
+from tests.qt_helpers import click, to_question
 from tests.screen_walk import dispose, make_window
 from ui.screens.form import StepScreen
 from ui.widgets import FieldEditor
@@ -213,37 +206,11 @@ def test_every_field_kind_in_the_catalog_has_a_case() -> None:
     assert kinds_in_catalog() <= {c.kind for c in CASES}
 
 
-def go_to_step(win: KioskWindow, proc: Procedure, step: Step, answers: dict[str, str]) -> None:
-    win.send(Touch())
-    win.send(ChooseMode(Mode.DO))
-    win.send(SelectProcedure(proc.code))
-    win.send(StartApplication())
-    win.send(GiveConsent())
-    while (current := win.journey.current_step()) is not None and current.id != step.id:
-        win.send(SubmitStep({f.id: answers.get(f.id, "") for f in current.fields}))
-        assert not win.journey.session.errors
-    assert win.journey.screen is Screen.STEP
-
-
-def go_to_page(win: KioskWindow, proc: Procedure, step: Step, field_id: str, answers: dict[str, str]) -> None:
-    """To the page asking `field_id`, the questions before it answered with `answers`."""
-    go_to_step(win, proc, step, answers)
-    before = {}
-    for spec in step.fields:
-        if spec.id == field_id:
-            break
-        before[spec.id] = answers.get(spec.id, "")
-    if before:
-        win.send(SubmitStep(before))
-    page = win.journey.current_page()
-    assert page is not None and field_id in page.field_ids, (field_id, win.journey.session.errors)
-
-
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.kind.value}-{c.key}")
 def test_invalid_answer_shows_the_message_beside_the_field(qtbot: QtBot, window: KioskWindow, case: Case) -> None:
     proc, step, spec = find_field(case)
     answers = sample_answers(proc, window.runtime.clock.now().date())
-    go_to_page(window, proc, step, spec.id, answers)
+    to_question(window, proc, step.id, spec.id, answers)
     fill_step(qtbot, window, {**answers, spec.id: case.bad})
     click(qtbot, window, "step.next")
     assert window.journey.screen is Screen.STEP
@@ -273,20 +240,20 @@ def test_id_number_that_disagrees_with_birth_and_gender_is_marked(qtbot: QtBot, 
     answers = sample_answers(proc, window.runtime.clock.now().date())
     parts = {f.prefill_from_id_card: f.id for f in step.fields if f.prefill_from_id_card}
     id_field = parts[IdCardPart.ID_NUMBER]
-    go_to_page(window, proc, step, id_field, {**answers, parts[IdCardPart.DATE_OF_BIRTH]: "05/09/1961"})
+    to_question(window, proc, step.id, id_field, {**answers, parts[IdCardPart.DATE_OF_BIRTH]: "05/09/1961"})
     fill_step(qtbot, window, answers)
     click(qtbot, window, "step.next")
     error = window.findChild(QLabel, f"error.{id_field}")
     assert error is not None and error.isVisible()
     assert error.text() == tr("v.id_mismatch_year", "vi")
     window.send(Reset("again"))
-    go_to_page(window, proc, step, id_field, {**answers, parts[IdCardPart.GENDER]: "nu"})
+    to_question(window, proc, step.id, id_field, {**answers, parts[IdCardPart.GENDER]: "nu"})
     fill_step(qtbot, window, answers)
     click(qtbot, window, "step.next")
     error = window.findChild(QLabel, f"error.{id_field}")
     assert error is not None and error.text() == tr("v.id_mismatch_gender", "vi")
     window.send(Reset("again"))
-    go_to_page(window, proc, step, id_field, answers)
+    to_question(window, proc, step.id, id_field, answers)
     fill_step(qtbot, window, answers)
     click(qtbot, window, "step.next")
     assert not window.journey.session.errors

@@ -26,8 +26,10 @@ from kiosk.journey import (
     Screen,
     SelectProcedure,
     StartApplication,
+    SubmitStep,
     Touch,
 )
+from kiosk.sample import sample_answers
 from kiosk.telex import Mark, telex_spelling
 from tests.qt_helpers import make_runtime
 from ui.accessibility import DisplayMode
@@ -304,9 +306,14 @@ def visible_rect(widget: QWidget, window: QWidget) -> QRect:
 
 def text_fields_of_every_screen(qtbot: QtBot, window: KioskWindow) -> Iterator[QLineEdit | QPlainTextEdit]:
     view = to_identity_step(window)
-    for editor in view.editors.values():
-        if isinstance(editor.input, QLineEdit) and editor.isVisible():
-            yield editor.input
+    proc = window.journey.procedure
+    assert proc is not None
+    answers = sample_answers(proc, window.runtime.clock.now().date())
+    while window.journey.screen is Screen.STEP and window.journey.session.step_index == 0:  # one question a page
+        for editor in view.editors.values():
+            if isinstance(editor.input, QLineEdit) and editor.isVisible():
+                yield editor.input
+        window.send(SubmitStep({f: answers.get(f, "") for f in view.capture()}))
     window.send(Reset("test"))
     window.send(Touch())
     window.send(OpenLookup())

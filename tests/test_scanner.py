@@ -12,15 +12,18 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
+from kiosk.catalog import load_catalog
 from kiosk.journey import ChooseMode, GiveConsent, Mode, OpenLookup, Screen, SelectProcedure, StartApplication, Touch
-from kiosk.sample import SAMPLE_ID_CARD
+from kiosk.paths import procedures_dir
+from kiosk.sample import SAMPLE_ID_CARD, sample_answers
 from kiosk.scanner import BurstDetector, BurstPolicy, ScanKind, classify_scan, receipt_reference
-from tests.qt_helpers import make_runtime
+from tests.qt_helpers import make_runtime, to_question
 from ui.app import ensure_app
 from ui.screens.form import StepScreen
 from ui.window import KioskWindow
 
 BIRTH = "1.001193.000.00.00.H26"
+CATALOG_BIRTH = load_catalog(procedures_dir()).get(BIRTH)
 SLIP_QR = "https://dichvucong.hanoi.gov.vn/tra-cuu-ho-so?ma=DEMO-K01-261126-0007"
 
 
@@ -220,6 +223,7 @@ def test_id_card_scan_fills_the_identity_step_and_types_nothing(
     qtbot: QtBot, window: KioskWindow, clock: FakeClock
 ) -> None:
     view = to_identity_step(window)
+    to_question(window, CATALOG_BIRTH, "applicant", "applicant_phone", sample_answers(CATALOG_BIRTH))  # its own page
     phone = field(window, "field.applicant_phone")
     phone.setFocus()
     phone.insert("0912")  # typed before the scan: kept

@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
+from kiosk.catalog import load_catalog
 from kiosk.config import KioskSettings, Settings
 from kiosk.journey import (
     ChooseMode,
@@ -27,13 +28,16 @@ from kiosk.journey import (
     StartApplication,
     Touch,
 )
-from tests.qt_helpers import make_runtime
+from kiosk.paths import procedures_dir
+from kiosk.sample import sample_answers
+from tests.qt_helpers import make_runtime, to_question
 from ui.app import ensure_app
 from ui.screens.form import StepScreen
 from ui.speech import find_speech_command
 from ui.window import KioskWindow
 
 BIRTH = "1.001193.000.00.00.H26"
+CATALOG_BIRTH = load_catalog(procedures_dir()).get(BIRTH)
 
 
 def fake_engine(directory: Path, name: str, log: Path) -> None:
@@ -111,6 +115,7 @@ def test_the_button_reads_the_steps_title_question_and_help(
     qtbot: QtBot, window: KioskWindow, engine_log: Path
 ) -> None:
     view = to_identity_step(window)
+    to_question(window, CATALOG_BIRTH, "applicant", "applicant_phone", sample_answers(CATALOG_BIRTH))  # its own page
     button = read_button(window)
     assert button.isVisible()
     assert button.accessibleName() == "Nghe hướng dẫn"

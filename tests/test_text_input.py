@@ -17,18 +17,12 @@ from kiosk.catalog import load_catalog
 from kiosk.catalog.models import FieldKind, FormField, Procedure, Step
 from kiosk.i18n import STRINGS, tr
 from kiosk.journey import (
-    ChooseMode,
-    GiveConsent,
-    Mode,
     ScanIdCard,
     Screen,
-    SelectProcedure,
-    StartApplication,
-    SubmitStep,
-    Touch,
 )
 from kiosk.paths import procedures_dir
 from kiosk.sample import SAMPLE_ID_CARD, sample_answers
+from tests.qt_helpers import to_question
 from tests.screen_walk import (
     MARRIAGE_FILE,
     catalog_with,
@@ -88,13 +82,9 @@ def first_field(kind: FieldKind) -> tuple[Procedure, Step, FormField]:
     raise AssertionError(kind)
 
 
-def open_step(win: KioskWindow, proc: Procedure, step_id: str) -> dict[str, str]:
+def open_step(win: KioskWindow, proc: Procedure, step_id: str, field_id: str | None = None) -> dict[str, str]:
     answers = sample_answers(proc, win.runtime.clock.now().date())
-    for event in (Touch(), ChooseMode(Mode.DO), SelectProcedure(proc.code), StartApplication(), GiveConsent()):
-        win.send(event)
-    while (current := win.journey.current_step()) is not None and current.id != step_id:
-        win.send(SubmitStep({f.id: answers.get(f.id, "") for f in current.fields}))
-    assert win.journey.screen is Screen.STEP
+    to_question(win, proc, step_id, field_id, answers)
     return answers
 
 
@@ -118,7 +108,7 @@ def press_next(qtbot: QtBot, win: KioskWindow) -> None:
 @pytest.mark.parametrize("kind", TEXT_KINDS, ids=lambda k: k.value)
 def test_hostile_text_in_every_kind_of_field_gets_a_message(qtbot: QtBot, window: KioskWindow, kind: FieldKind) -> None:
     proc, step, spec = first_field(kind)
-    answers = open_step(window, proc, step.id)
+    answers = open_step(window, proc, step.id, spec.id)
     editors = step_screen(window).editors
     for name, text in HOSTILE.items():
         for field_id, editor in editors.items():

@@ -11,7 +11,6 @@ from PySide6.QtGui import QFontInfo, QGuiApplication
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
-from kiosk.catalog.models import FieldKind
 from kiosk.clock import ManualClock
 from kiosk.i18n import MISSING_MARK, STRINGS
 from kiosk.journey import OpenLookup, Screen, SetLanguage, Touch

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QVBoxLayout
 
-from ui.layouts import TileButton
+from ui.choices import WrappingTile
 from ui.widgets import label
 
 
@@ -29,13 +29,14 @@ class ErrorSummary(QFrame):
         self.box.setSpacing(4)
         self.heading = label("", f"{name}.heading", "error")
         self.box.addWidget(self.heading)
-        self.links: list[TileButton] = []
+        self.links: list[WrappingTile] = []
         self.targets: list[str] = []
+        self.count = 0  # problems listed
         self.hide()
 
-    def _link(self, index: int) -> TileButton:
+    def _link(self, index: int) -> WrappingTile:
         while len(self.links) <= index:
-            link = TileButton("", "error-link", "error-link", "error-link")
+            link = WrappingTile("", "error-link", "error-link", "error-link")
             link.setCursor(Qt.CursorShape.PointingHandCursor)
             position = len(self.links)
             link.clicked.connect(lambda _c=False, i=position: self._on_link(self.targets[i]))
@@ -58,6 +59,7 @@ class ErrorSummary(QFrame):
             self.links[index].setObjectName("")
             self.links[index].set_texts("")
             self.targets[index] = ""
+        self.count = len(problems)
         self.setVisible(bool(problems))
 
     def clear(self) -> None:

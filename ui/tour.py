@@ -38,6 +38,18 @@ def _wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
         time.sleep(0.005)
 
 
+def _shrink_png(path: Path) -> None:
+    """Rewrite a screenshot with a palette of 128 colours (flat colours and text stay sharp, the file is a
+    fraction of the size). Needs Pillow, a development dependency."""
+    try:
+        from PIL import Image
+    except ImportError as exc:
+        raise TourError("--compact needs Pillow (pip install pillow)") from exc
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT)
+    small.save(path, optimize=True)
+
+
 def pick_procedure(runtime: Runtime) -> str:
     """A procedure with a fee when there is one (so the slip shows payment), else the first popular one."""
     from kiosk.fees import assess
@@ -67,8 +79,9 @@ def with_demo_site(settings: Settings) -> Settings:
 
 
 def run_tour(runtime: Runtime, out: Path, procedure_code: str | None = None,
-             size: tuple[int, int] = (1366, 768)) -> dict[str, Any]:
-    """Drive the journey through every screen; write PNGs, receipt.png and summary.json into `out`."""
+             size: tuple[int, int] = (1366, 768), compact: bool = False) -> dict[str, Any]:
+    """Drive the journey through every screen; write PNGs, receipt.png and summary.json into `out` (`compact`:
+    screens with a reduced palette, for the documentation)."""
     out.mkdir(parents=True, exist_ok=True)
     runtime.settings = with_demo_site(runtime.settings)
     install_qt_logging()
@@ -84,6 +97,8 @@ def run_tour(runtime: Runtime, out: Path, procedure_code: str | None = None,
         file = f"{len(screens) + 1:02d}-{name}.png"
         if not window.grab().save(str(out / file)):
             raise TourError(f"could not write {file}")
+        if compact:
+            _shrink_png(out / file)
         screens.append({"name": name, "file": file})
 
     def click(name: str) -> None:
@@ -116,21 +131,28 @@ def run_tour(runtime: Runtime, out: Path, procedure_code: str | None = None,
         shot("consent")
         click("consent.agree")
         expect(Screen.STEP)
-        visited: list[str] = []
+        visited: set[tuple[str, int]] = set()
+        shown_error = False
         while journey.screen is Screen.STEP:
-            step = journey.current_step()
-            if step is None or step.id in visited:
+            step, page = journey.current_step(), journey.current_page()
+            if step is None or page is None or (step.id, page.index) in visited:
                 raise TourError("the form did not move on")
-            visited.append(step.id)
-            if step.identity:
+            visited.add((step.id, page.index))
+            if step.identity and page.index == 0:
                 window.send(ScanIdCard(SAMPLE_ID_CARD))
             view = window.screens[Screen.STEP]
             assert isinstance(view, StepScreen)
-            for field_id, editor in view.editors.items():
-                if field_id in answers and not editor.value():
-                    editor.set_value(answers[field_id])
+            if not shown_error and not step.identity and any(f.required and f.options for f in page.fields):
+                click("step.next")  # a choice not made yet: the page says what is missing
+                shot(f"step-{step.id}-error")
+                shown_error = True
+            for spec in page.fields:
+                editor = view.editors.get(spec.id)
+                if editor is not None and spec.id in answers and not editor.value():
+                    editor.set_value(answers[spec.id])
             app.processEvents()
-            shot(f"step-{step.id}")
+            if page.index == 0:
+                shot(f"step-{step.id}")
             click("step.next")
             if journey.session.errors:
                 raise TourError(f"step {step.id} rejected the sample answers: {sorted(journey.session.errors)}")

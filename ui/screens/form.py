@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.catalog.models import FormField, Step
 from kiosk.dossier import display_value
@@ -126,7 +127,7 @@ class StepScreen(ScreenView):
         self.form_layout = QVBoxLayout(self.form)
         self.form_layout.setContentsMargins(0, 0, 12, 0)
         self.form_layout.setSpacing(8)
-        for widget in (self.help, self.scan_hint, self.scan_status):
+        for widget in (self.summary, self.help, self.scan_hint, self.scan_status):  # the summary scrolls with the page
             self.form_layout.addWidget(widget)
         self.fields_layout = QVBoxLayout()
         self.fields_layout.setSpacing(0)
@@ -141,9 +142,8 @@ class StepScreen(ScreenView):
         row.addWidget(self.back)
         row.addStretch(1)
         row.addWidget(self.next)
-        self.outer.addWidget(self.progress)
-        self.outer.addWidget(self.title)
-        self.outer.addWidget(self.summary)
+        for widget in (self.progress, self.title):
+            self.outer.addWidget(widget)
         self.outer.addWidget(self.scroll_box, 1)
         self.outer.addLayout(row)
         self.editors: dict[str, FieldEditor] = {}  # the shown step's
@@ -152,6 +152,7 @@ class StepScreen(ScreenView):
         self._fields_keys: dict[int, tuple[Step, str]] = {}
         self._step_key: tuple[str, str, str] | None = None
         self.keyboard_open = False
+        self._progress_texts = ("", "")
 
     def capture(self) -> dict[str, str]:
         """The answers of the page shown."""
@@ -159,11 +160,23 @@ class StepScreen(ScreenView):
         shown = page.field_ids if page is not None else frozenset()
         return {field_id: editor.value() for field_id, editor in self.editors.items() if field_id in shown}
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        """The keyboard's "Tiếp" (Tab) or Enter in the page's answer goes on, as "Tiếp tục" does: a page asks
+        one question, there is no other field to move to."""
+        if event.type() is QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and self.isVisible():
+            keys = (Qt.Key.Key_Tab,) if isinstance(watched, QPlainTextEdit) else (
+                Qt.Key.Key_Tab, Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            if event.key() in keys and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+                self._submit()
+                return True
+        return super().eventFilter(watched, event)
+
     def _go_to_field(self, field_id: str) -> None:
         editor = self.editors.get(field_id)
         if editor is not None and editor.isVisible():
             self.scroll_box.ensureWidgetVisible(editor)
             editor.focus_target().setFocus(Qt.FocusReason.MouseFocusReason)
+            self.scroll_box.ensureWidgetVisible(editor.error if editor.error.isVisible() else editor)
 
     def make_room_for_keyboard(self, keyboard_open: bool) -> None:
         # With the keyboard up, a 768-pixel screen keeps ~340 pixels for the step: the step's help and scan
@@ -177,6 +190,12 @@ class StepScreen(ScreenView):
     def _show_header(self) -> None:
         step = self.ctx.journey.current_step() if self.ctx.journey.screen is Screen.STEP else None
         roomy = not self.keyboard_open
+        # With the keyboard up the step's title moves into the progress line, in smaller text.
+        self.progress.setText(self._progress_texts[0 if roomy else 1])
+        self.title.setVisible(roomy)
+        # The summary gives way to the keyboard too: the keyboard is up because the cursor is already in the
+        # question, whose message shows right under it (one question a page); it is back when the keyboard goes.
+        self.summary.setVisible(roomy and self.summary.count > 0)
         self.help.setVisible(roomy and step is not None and step.help is not None)
         self.scan_hint.setVisible(roomy and step is not None and step.identity)
         scan = self.ctx.journey.session.scan_result
@@ -204,7 +223,8 @@ class StepScreen(ScreenView):
         position = t("nav.step", n=steps.index(step) + 1, total=len(steps))
         if page is not None and page.count > 1:
             position += " · " + t("form.question", n=page.index + 1, total=page.count)
-        self.progress.setText(f"{position} · {breakable(proc.name.get(lang))}")
+        self._progress_texts = (f"{position} · {breakable(proc.name.get(lang))}",
+                                f"{position} · {breakable(step.title.get(lang))}")
         self.title.setText(breakable(step.title.get(lang)))
         self.help.setText(breakable(step.help.get(lang)) if step.help else "")
         self.scan_hint.setText(t("form.scan_hint"))
@@ -231,9 +251,11 @@ class StepScreen(ScreenView):
         problems = [(f, e.spec.label.get(lang), tr(session.errors[f].key, lang, **session.errors[f].params))
                     for f, e in self.editors.items() if f in session.errors]
         self.summary.show_problems(t("form.summary"), problems)
+        self.summary.setVisible(bool(problems) and not self.keyboard_open)
         first_error = next((self.editors[f] for f in self.editors if f in session.errors), None)
         chosen = self.editors.get(session.focus_field or "")
-        target = first_error or chosen or next(iter(self.editors.values()), None)
+        asked = next((self.editors[spec.id] for spec in page.fields if spec.id in self.editors), None) if page else None
+        target = first_error or chosen or asked
         if target is not None:
             target.focus_target().setFocus(Qt.FocusReason.OtherFocusReason)
             if first_error is not None or chosen is not None:
@@ -253,6 +275,9 @@ class StepScreen(ScreenView):
         page = self.pages.get(key)
         if page is None:
             page = StepPage(step.fields, lang, self._update_visibility, self.form)
+            for editor in page.editors.values():
+                if isinstance(editor.input, QLineEdit | QPlainTextEdit):
+                    editor.input.installEventFilter(self)
             page.set_shown(False)
             self.fields_layout.addWidget(page)
             self.pages[key] = page
