@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.answers.sample import SAMPLE_ID_CARD, sample_answers
 from kiosk.catalog import Catalog, load_catalog
-from kiosk.clock import VN_TZ, ManualClock
-from kiosk.journey import (
+from kiosk.files.paths import procedures_dir
+from kiosk.journey.machine import (
     ChooseMode,
     ConfirmSubmit,
     DeclineConsent,
@@ -38,9 +39,8 @@ from kiosk.journey import (
     Transition,
     UpdateAnswers,
 )
-from kiosk.outbox import StoredDossier
-from kiosk.paths import procedures_dir
-from kiosk.sample import SAMPLE_ID_CARD, sample_answers
+from kiosk.outbox.store import StoredDossier
+from kiosk.workdays.clock import VN_TZ, ManualClock
 
 BIRTH = "1.001193.000.00.00.H26"
 
@@ -90,10 +90,15 @@ def test_full_journey_reaches_review_and_submits(catalog: Catalog) -> None:
 
 def test_invalid_answer_keeps_resident_on_step_with_everything_typed(catalog: Catalog) -> None:
     journey = start(catalog)
-    journey.dispatch(SubmitStep({"applicant_name": "Nguyễn Văn An", "applicant_phone": "12345"}))
+    proc = journey.procedure
+    assert proc is not None
+    answers = sample_answers(proc, journey.clock.now().date())
+    before = ("applicant_name", "applicant_dob", "applicant_gender", "applicant_id", "applicant_address")
+    journey.dispatch(SubmitStep({key: answers[key] for key in before}))  # to the phone's page
+    journey.dispatch(SubmitStep({"applicant_phone": "12345"}))
     assert journey.screen is Screen.STEP
     assert journey.session.errors["applicant_phone"].key == "v.phone"
-    assert journey.session.answers["applicant_name"] == "Nguyễn Văn An"
+    assert journey.session.answers["applicant_name"] == answers["applicant_name"]
     assert journey.session.answers["applicant_phone"] == "12345"
     assert journey.session.step_index == 0
 

@@ -20,21 +20,21 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
+from kiosk.answers.sample import sample_answers
+from kiosk.answers.validation import DEFAULT_MAX_LENGTH, format_date
 from kiosk.catalog import load_catalog
 from kiosk.catalog.models import FieldKind, FormField, IdCardPart, Procedure, Step
+from kiosk.files.paths import procedures_dir
 from kiosk.i18n import tr
-from kiosk.journey import (
+from kiosk.journey.machine import (
     Reset,
     Screen,
 )
-from kiosk.paths import procedures_dir
-from kiosk.sample import sample_answers
-from kiosk.validation import DEFAULT_MAX_LENGTH, format_date
 from tests.qt_helpers import click, to_question
 from tests.screen_walk import dispose, make_window
+from ui.common.widgets import FieldEditor
 from ui.screens.form import StepScreen
-from ui.widgets import FieldEditor
-from ui.window import KioskWindow
+from ui.shell.window import KioskWindow
 
 pytestmark = pytest.mark.gui
 
@@ -227,6 +227,8 @@ def test_invalid_answer_shows_the_message_beside_the_field(qtbot: QtBot, window:
     if editor.spec.kind is FieldKind.CHECKBOX:
         field_bottom = 0
     assert error.mapTo(editor, QPoint(0, 0)).y() >= field_bottom  # right under the field
+    window.input.keyboard.done()  # with the keyboard up the summary gives way to the question
+    QApplication.processEvents()
     summary = window.findChild(QFrame, "step.errors")
     assert summary is not None and summary.isVisible()
     link = window.findChild(QPushButton, f"step.errors.{spec.id}")

@@ -11,12 +11,12 @@ from hypothesis import strategies as st
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
-from kiosk.clock import ManualClock
-from kiosk.config import Settings
-from kiosk.journey import (
+from kiosk.answers.sample import sample_answers
+from kiosk.input.telex import Mark, telex_spelling
+from kiosk.journey.machine import (
     ChooseMode,
     GiveConsent,
     Mode,
@@ -29,15 +29,15 @@ from kiosk.journey import (
     SubmitStep,
     Touch,
 )
-from kiosk.sample import sample_answers
-from kiosk.telex import Mark, telex_spelling
+from kiosk.settings.config import Settings
+from kiosk.workdays.clock import ManualClock
 from tests.qt_helpers import make_runtime
-from ui.accessibility import DisplayMode
-from ui.app import ensure_app
-from ui.keyboard import KeyboardMode, OnScreenKeyboard
+from ui.accessibility.modes import DisplayMode
+from ui.common.theme import TEXT_SCALES
+from ui.input.keyboard import KeyboardMode, OnScreenKeyboard
 from ui.screens.form import StepScreen
-from ui.theme import TEXT_SCALES
-from ui.window import KioskWindow
+from ui.shell.app import ensure_app
+from ui.shell.window import KioskWindow
 
 BIRTH = "1.001193.000.00.00.H26"
 
@@ -367,14 +367,18 @@ def test_with_the_keyboard_up_a_step_keeps_its_fields_and_buttons_in_view(qtbot:
     qtbot.waitUntil(keyboard.isVisible, timeout=2000)
     QApplication.processEvents()
     keys = visible_rect(keyboard, window)
-    for name in ("step.back", "step.next", "step.title", "step.progress"):
+    progress = window.findChild(QLabel, "step.progress")
+    step = window.journey.current_step()
+    assert progress is not None and step is not None
+    assert step.title.vi in progress.text()  # the step's title moves up into the progress line
+    for name in ("step.back", "step.next", "step.progress"):
         widget = window.findChild(QWidget, name)
         assert widget is not None and widget.isVisible(), name
         where = visible_rect(widget, window)
         assert where.bottom() < keys.top(), name  # above the keyboard, not scrolled out of the window
         assert widget.visibleRegion().boundingRect() == widget.rect(), name  # whole
-    # The step's help and scan hint give way; the screens as a whole do not scroll.
-    assert not view.help.isVisible() and not view.scan_hint.isVisible()
+    # The step's help, scan hint and large title give way; the screens as a whole do not scroll.
+    assert not view.help.isVisible() and not view.scan_hint.isVisible() and not view.title.isVisible()
     assert window.screens_area.verticalScrollBar().maximum() == 0
     focus(qtbot, window.findChild(QPushButton, "step.next"))  # a button: the keyboard goes
     qtbot.waitUntil(lambda: not keyboard.isVisible(), timeout=2000)

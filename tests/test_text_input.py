@@ -13,15 +13,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
+from kiosk.answers.sample import SAMPLE_ID_CARD, sample_answers
 from kiosk.catalog import load_catalog
 from kiosk.catalog.models import FieldKind, FormField, Procedure, Step
+from kiosk.files.paths import procedures_dir
 from kiosk.i18n import STRINGS, tr
-from kiosk.journey import (
+from kiosk.journey.machine import (
     ScanIdCard,
     Screen,
 )
-from kiosk.paths import procedures_dir
-from kiosk.sample import SAMPLE_ID_CARD, sample_answers
 from tests.qt_helpers import to_question
 from tests.screen_walk import (
     MARRIAGE_FILE,
@@ -34,7 +34,7 @@ from tests.screen_walk import (
     walk_procedure,
 )
 from ui.screens.form import StepScreen
-from ui.window import KioskWindow
+from ui.shell.window import KioskWindow
 
 pytestmark = pytest.mark.gui
 
@@ -242,6 +242,8 @@ def test_html_in_the_catalog_shows_literally_on_every_screen(qtbot: QtBot, tmp_p
                 elif isinstance(widget, QAbstractButton) and TAGGED_NAME in widget.text():
                     seen_on.add(win.journey.screen.value)
                 assert not widget.toolTip(), (state, widget.objectName(), "tooltips may be read as rich text")
-        assert {"home", "procedures", "overview", "step"} <= seen_on
+        # The form names the procedure in its progress line while the keyboard is down; with the keyboard up (as
+        # on every page of this walk) the line names the step instead.
+        assert {"home", "procedures", "overview"} <= seen_on
     finally:
         dispose(win, runtime)

@@ -15,16 +15,16 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
+from kiosk.answers.validation import visible_fields
 from kiosk.catalog.models import FormField, Step
-from kiosk.dossier import display_value
-from kiosk.fees import assess, breakdown_text
 from kiosk.i18n import tr
-from kiosk.journey import ConfirmSubmit, EditStep, GoBack, Screen, SubmitStep
-from kiosk.validation import visible_fields
-from ui.error_summary import ErrorSummary
-from ui.layouts import MIN_SCROLL_PX, TileButton, breakable, takes_the_rest
+from kiosk.journey.dossier import display_value
+from kiosk.journey.machine import ConfirmSubmit, EditStep, GoBack, Screen, SubmitStep
+from kiosk.payment.fees import assess, breakdown_text
+from ui.common.layouts import MIN_SCROLL_PX, TileButton, breakable, takes_the_rest
+from ui.common.widgets import FieldEditor, button, label, set_button_text
 from ui.screens.base import ScreenContext, ScreenView, scroll_area
-from ui.widgets import FieldEditor, button, label, set_button_text
+from ui.screens.error_summary import ErrorSummary
 
 MAX_PAGES = 16  # step pages kept (~0.65 MB each), least recently shown dropped first (see StepScreen)
 
@@ -108,7 +108,7 @@ class StepPage(QWidget):
 
 
 class StepScreen(ScreenView):
-    """One page of the form: one question of a step (kiosk.form_pages); the step's other questions are
+    """One page of the form: one question of a step (kiosk.journey.pages); the step's other questions are
     kept hidden on the same `StepPage`. Each step's editors are built once per language and kept (`MAX_PAGES` of
     them, ~0.6 MB each: the demo catalog's 33 distinct steps in two languages are 66 pages); a step shown
     again is only refilled, which makes the change to it several times faster than building it."""
