@@ -8,6 +8,7 @@ What a resident typed is emptied from the kept widgets when the session ends (`c
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 
@@ -153,6 +154,8 @@ class StepScreen(ScreenView):
         self._step_key: tuple[str, str, str] | None = None
         self.keyboard_open = False
         self._progress_texts = ("", "")
+        self._position: tuple[str, int, int] | None = None  # the page shown (procedure, step, page)
+        self._taps_from = 0.0  # taps on Next before this (time.monotonic) are ignored
 
     def capture(self) -> dict[str, str]:
         """The answers of the page shown."""
@@ -202,6 +205,10 @@ class StepScreen(ScreenView):
         self.scan_status.setVisible(step is not None and step.identity and scan is not None)
 
     def _submit(self) -> None:
+        # A second tap on "Tiếp tục" right after a page changed was meant for the page before: it must not
+        # answer the new question unseen (screen changes have the same guard in the window).
+        if time.monotonic() < self._taps_from:
+            return
         self.ctx.send(SubmitStep(self.capture()))
 
     def _update_visibility(self) -> None:
@@ -237,6 +244,10 @@ class StepScreen(ScreenView):
         self._show_header()
         set_button_text(self.back, t("nav.back"))
         set_button_text(self.next, t("nav.next"))
+        position_now = (proc.code, steps.index(step), page.index if page is not None else 0)
+        if position_now != self._position:
+            self._position = position_now
+            self._taps_from = time.monotonic() + self.ctx.runtime.settings.kiosk.tap_guard_ms / 1000
         key = (proc.code, step.id, lang)
         if key != self._step_key:
             self._show_page(step, lang)
@@ -312,6 +323,7 @@ class StepScreen(ScreenView):
         # The last page stays shown (in the hidden screen), emptied: the next form often starts with it.
         self.editors = {}
         self._step_key = None
+        self._position = None
         self.scan_status.clear()
         self.summary.clear()
         # Not ScreenView.clear: it would visit every field of every kept page, and only the pages shown
