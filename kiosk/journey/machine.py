@@ -404,8 +404,9 @@ class Journey:
             return None
         today = self.clock.now().date()
         problem = first_problem(proc, self.session.answers, today)
-        if problem is not None:
+        if problem is not None:  # fixed, the answer leads back here (or to the next problem)
             self.session.step_index, self.session.page_index, self.session.errors = problem
+            self.session.editing_from_review = True
             return Screen.STEP
         now = self.clock.now()
         self.session.pending_payload = build_payload(

@@ -7,7 +7,7 @@ an elderly resident taps the answer itself, a target at least `CARD_PX` tall wha
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QButtonGroup, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QButtonGroup, QGridLayout, QSizePolicy, QWidget
 
 from ui.common.layouts import TileButton, breakable
 
@@ -51,24 +51,29 @@ class ChoiceCard(WrappingTile):
 
 
 class ChoiceCards(QWidget):
-    """The answers of one choice question, one card a line; at most one is chosen."""
+    """The answers of one choice question; at most one is chosen. Up to three answers stand one a line, up to
+    six in two columns, more in three (seven answers and the error summary fit a 1366×768 screen)."""
 
     changed = Signal()
 
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(name)
-        self.box = QVBoxLayout(self)
+        self.box = QGridLayout(self)
         self.box.setContentsMargins(0, 0, 0, 0)
         self.box.setSpacing(10)
         self.group = QButtonGroup(self)
         self.cards: dict[str, ChoiceCard] = {}
         self.group.buttonToggled.connect(lambda *_: self.changed.emit())
 
-    def add(self, value: str, card: ChoiceCard) -> None:
-        self.group.addButton(card)
-        self.cards[value] = card
-        self.box.addWidget(card)
+    def add_all(self, cards: dict[str, ChoiceCard]) -> None:
+        columns = 1 if len(cards) <= 3 else 2 if len(cards) <= 6 else 3
+        for index, (value, card) in enumerate(cards.items()):
+            self.group.addButton(card)
+            self.cards[value] = card
+            self.box.addWidget(card, index // columns, index % columns)
+        for column in range(columns):
+            self.box.setColumnStretch(column, 1)
 
     def value(self) -> str:
         return next((value for value, card in self.cards.items() if card.isChecked()), "")

@@ -159,9 +159,9 @@ class FieldEditor(QFrame):
             from ui.common.choices import ChoiceCard, ChoiceCards
 
             cards = ChoiceCards(name)
-            for option in spec.options:
-                shown = option.label.get(lang)
-                cards.add(option.value, ChoiceCard(f"{name}.{option.value}", shown, f"{text}: {shown}", description))
+            cards.add_all({option.value: ChoiceCard(f"{name}.{option.value}", option.label.get(lang),
+                                                    f"{text}: {option.label.get(lang)}", description)
+                           for option in spec.options})
             cards.changed.connect(self.changed.emit)
             self._cards = cards
             widget = cards

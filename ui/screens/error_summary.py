@@ -37,6 +37,7 @@ class ErrorSummary(QFrame):
     def _link(self, index: int) -> WrappingTile:
         while len(self.links) <= index:
             link = WrappingTile("", "error-link", "error-link", "error-link")
+            link.layout().setContentsMargins(8, 4, 8, 4)  # type: ignore[union-attr]
             link.setCursor(Qt.CursorShape.PointingHandCursor)
             position = len(self.links)
             link.clicked.connect(lambda _c=False, i=position: self._on_link(self.targets[i]))

@@ -27,6 +27,7 @@ from ui.common.widgets import FieldEditor, button, label, set_button_text
 from ui.screens.base import ScreenContext, ScreenView, scroll_area
 from ui.screens.error_summary import ErrorSummary
 
+LONG_TEXT_PX = 140  # the box of a long answer (two thirds of it with the keyboard up)
 MAX_PAGES = 16  # step pages kept (~0.65 MB each), least recently shown dropped first (see StepScreen)
 
 
@@ -199,8 +200,22 @@ class StepScreen(ScreenView):
         # The summary gives way to the keyboard too: the keyboard is up because the cursor is already in the
         # question, whose message shows right under it (one question a page); it is back when the keyboard goes.
         self.summary.setVisible(roomy and self.summary.count > 0)
-        self.help.setVisible(roomy and step is not None and step.help is not None)
-        self.scan_hint.setVisible(roomy and step is not None and step.identity)
+        # The step's help introduces the step: on its first page, and not while a problem is to be fixed.
+        page = self.ctx.journey.current_page() if step is not None else None
+        first_page = page is not None and page.index == 0
+        self.help.setVisible(roomy and first_page and step is not None and step.help is not None
+                             and not self.ctx.journey.session.errors)
+        errors = self.ctx.journey.session.errors
+        for field_id, editor in self.editors.items():
+            # With the keyboard up, a question's message takes the place of its help (back with the keyboard
+            # gone), and a long answer's box shrinks: the message stays in view above the keyboard.
+            editor.help.setVisible(bool(editor.help.text()) and (roomy or field_id not in errors))
+            if isinstance(editor.input, QPlainTextEdit):
+                editor.input.setFixedHeight(LONG_TEXT_PX if roomy else LONG_TEXT_PX * 2 // 3)
+        # The scanner hint on the questions a card can answer, while nothing is to be fixed.
+        card_page = page is not None and any(f.prefill_from_id_card is not None for f in page.fields)
+        self.scan_hint.setVisible(roomy and step is not None and step.identity and card_page
+                                  and not self.ctx.journey.session.errors)
         scan = self.ctx.journey.session.scan_result
         self.scan_status.setVisible(step is not None and step.identity and scan is not None)
 
@@ -241,12 +256,12 @@ class StepScreen(ScreenView):
         if self.scan_status.property("role") != role:
             self.scan_status.setProperty("role", role)
             _repolish(self.scan_status)
-        self._show_header()
         set_button_text(self.back, t("nav.back"))
         set_button_text(self.next, t("nav.next"))
         position_now = (proc.code, steps.index(step), page.index if page is not None else 0)
         if position_now != self._position:
             self._position = position_now
+            self.scroll_box.verticalScrollBar().setValue(0)
             self._taps_from = time.monotonic() + self.ctx.runtime.settings.kiosk.tap_guard_ms / 1000
         key = (proc.code, step.id, lang)
         if key != self._step_key:
@@ -262,7 +277,7 @@ class StepScreen(ScreenView):
         problems = [(f, e.spec.label.get(lang), tr(session.errors[f].key, lang, **session.errors[f].params))
                     for f, e in self.editors.items() if f in session.errors]
         self.summary.show_problems(t("form.summary"), problems)
-        self.summary.setVisible(bool(problems) and not self.keyboard_open)
+        self._show_header()
         first_error = next((self.editors[f] for f in self.editors if f in session.errors), None)
         chosen = self.editors.get(session.focus_field or "")
         asked = next((self.editors[spec.id] for spec in page.fields if spec.id in self.editors), None) if page else None
@@ -271,6 +286,8 @@ class StepScreen(ScreenView):
             target.focus_target().setFocus(Qt.FocusReason.OtherFocusReason)
             if first_error is not None or chosen is not None:
                 self.scroll_box.ensureWidgetVisible(target)
+            if first_error is not None:
+                self.scroll_box.ensureWidgetVisible(first_error.error)
 
     def _page_key(self, step: Step, lang: str) -> tuple[str, str]:
         # Steps with the same fields share a page (most procedures open with the same applicant step).
