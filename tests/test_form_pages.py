@@ -5,10 +5,12 @@ the question, its message after a wrong "Tiếp tục" and the Next button on sc
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
+from pydantic import ValidationError
 from PySide6.QtCore import QPoint, QRect
 from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QPushButton, QWidget
 from pytestqt.exceptions import TimeoutError as QtBotTimeout
@@ -16,7 +18,7 @@ from pytestqt.qtbot import QtBot
 
 from kiosk.answers.sample import sample_answers
 from kiosk.catalog import Catalog, load_catalog
-from kiosk.catalog.models import CHOICE_KINDS, FieldKind, FormField
+from kiosk.catalog.models import CHOICE_KINDS, FieldKind, FormField, Procedure
 from kiosk.files.paths import procedures_dir
 from kiosk.journey.machine import (
     ConfirmSubmit,
@@ -256,3 +258,25 @@ def test_every_page_shows_its_question_message_and_next_above_the_keyboard(qtbot
     assert journey.screen is Screen.REVIEW
     assert pages == sum(len(step_pages(s, answers)) for s in journey.steps())
     assert not problems, "\n".join(problems)
+
+
+# --- one list of the ways to receive the result --------------------------------------------------------
+
+
+def test_the_form_offers_the_ways_to_receive_the_result_the_overview_lists() -> None:
+    asked = 0
+    for proc in CATALOG.procedures:
+        for spec in proc.fields():
+            if spec.role == "delivery":
+                asked += 1
+                assert [o.value for o in spec.options] == [way.value for way in proc.delivery], proc.code
+    assert asked >= 3  # birth and death registration, copies of extracts
+
+
+def test_a_delivery_question_with_options_of_its_own_is_refused() -> None:
+    path = next(procedures_dir().glob("1.001193-*.json"))
+    data = json.loads(path.read_text("utf-8"))
+    spec = next(f for s in data["steps"] for f in s["fields"] if f.get("role") == "delivery")
+    spec["options"] = [{"value": "counter", "label": {"vi": "Tại quầy", "en": "At the counter"}}]
+    with pytest.raises(ValidationError, match="takes its options from the procedure's 'delivery'"):
+        Procedure.model_validate(data)

@@ -6,6 +6,8 @@ the single source of truth; `config/schema/procedure.schema.json` is generated f
 
 from __future__ import annotations
 
+import copy
+
 from datetime import date
 from enum import StrEnum
 from typing import Literal
@@ -123,8 +125,9 @@ class FormField(_Model):
     prefill_from: PrefillFrom | None = Field(
         default=None, description="start from an earlier answer (the resident can change it)")
     role: Literal["applicant_name", "applicant_id", "applicant_phone", "applicant_email",
-                  "applicant_address", "quantity", "none"] = Field(
-        default="none", description="what the receipt and the portal take this answer as"
+                  "applicant_address", "quantity", "delivery", "none"] = Field(
+        default="none", description="what the receipt and the portal take this answer as; a 'delivery' "
+                                    "choice takes its options from the procedure's `delivery`"
     )
 
     @property
@@ -262,6 +265,19 @@ class Delivery(StrEnum):
     ONLINE = "online"
 
 
+DELIVERY_LABELS = {
+    Delivery.COUNTER: Text(vi="Nhận tại Trung tâm Phục vụ hành chính công",
+                           en="At the Public Administrative Service Centre"),
+    Delivery.POST: Text(vi="Nhận qua bưu điện", en="By post"),
+    Delivery.ONLINE: Text(vi="Nhận bản điện tử trực tuyến", en="Online, as an electronic copy"),
+}
+
+
+def delivery_options(delivery: list[Delivery]) -> list[Option]:
+    """The answers of a 'delivery' question: the procedure's ways of receiving the result, in its order."""
+    return [Option(value=way.value, label=DELIVERY_LABELS[way]) for way in delivery]
+
+
 class Procedure(_Model):
     schema_version: Literal[1] = 1
     code: str = Field(pattern=r"^[0-9]\.[0-9]{6}(\.[0-9A-Z.]+)?$", description="national procedure code")
@@ -283,6 +299,27 @@ class Procedure(_Model):
     popular: bool = False
     keywords: list[str] = Field(default_factory=list)
     steps: list[Step] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _delivery_question_follows_delivery(cls, data: object) -> object:
+        """A question with role 'delivery' offers the ways listed in `delivery` (one list for the overview and
+        the form); options written in the question itself are refused."""
+        if not isinstance(data, dict) or not isinstance(data.get("steps"), list):
+            return data
+        data = copy.deepcopy(data)  # the caller's document stays as written
+        ways = data.get("delivery")
+        for step in data["steps"]:
+            for spec in step.get("fields", []) if isinstance(step, dict) else []:
+                if isinstance(spec, dict) and spec.get("role") == "delivery" and isinstance(ways, list):
+                    if spec.get("options"):
+                        raise ValueError(f"field '{spec.get('id')}' (role delivery) takes its options from "
+                                         "the procedure's 'delivery'; remove its 'options'")
+                    try:
+                        spec["options"] = [o.model_dump() for o in delivery_options([Delivery(w) for w in ways])]
+                    except ValueError:
+                        pass  # an unknown way: the field `delivery` itself reports it
+        return data
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Procedure:
