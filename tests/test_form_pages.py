@@ -11,7 +11,7 @@ from datetime import datetime
 
 import pytest
 from pydantic import ValidationError
-from PySide6.QtCore import QPoint, QRect
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QPushButton, QWidget
 from pytestqt.exceptions import TimeoutError as QtBotTimeout
 from pytestqt.qtbot import QtBot
@@ -280,3 +280,54 @@ def test_a_delivery_question_with_options_of_its_own_is_refused() -> None:
     spec["options"] = [{"value": "counter", "label": {"vi": "Tại quầy", "en": "At the counter"}}]
     with pytest.raises(ValidationError, match="takes its options from the procedure's 'delivery'"):
         Procedure.model_validate(data)
+
+
+# --- the error summary ----------------------------------------------------------------------------------
+
+
+@pytest.mark.gui
+def test_the_error_summary_names_the_problem_and_its_link_moves_to_the_question(qtbot: QtBot,
+                                                                                 window: KioskWindow) -> None:
+    proc = CATALOG.get(BIRTH)
+    answers = sample_answers(proc, window.runtime.clock.now().date())
+    for event in (Touch(), SelectProcedure(BIRTH), StartApplication(), GiveConsent()):
+        send(window, event)
+    while "applicant_gender" not in window.journey.current_page().field_ids:  # type: ignore[union-attr]
+        page = window.journey.current_page()
+        assert page is not None
+        send(window, SubmitStep({spec.id: answers[spec.id] for spec in page.fields}))
+    next_button = window.findChild(QPushButton, "step.next")
+    assert next_button is not None
+    next_button.click()  # no answer chosen
+    settle()
+    summary = window.findChild(QWidget, "step.errors")
+    link = window.findChild(QPushButton, "step.errors.applicant_gender")
+    assert summary is not None and summary.isVisible() and link is not None and link.isVisible()
+    assert "Giới tính: Vui lòng điền thông tin này." in link.accessibleName()
+    assert on_screen(link, window) is None
+    next_button.setFocus()
+    qtbot.mouseClick(link, Qt.MouseButton.LeftButton)
+    first_card = window.findChild(QPushButton, "field.applicant_gender.nam")
+    assert first_card is not None and first_card.hasFocus()
+
+
+@pytest.mark.gui
+def test_a_day_the_calendar_does_not_have_is_called_so(qtbot: QtBot, window: KioskWindow) -> None:
+    for event in (Touch(), SelectProcedure(BIRTH), StartApplication(), GiveConsent()):
+        send(window, event)
+    send(window, SubmitStep({"applicant_name": "Nguyễn Văn An"}))
+    step_view(window).editors["applicant_dob"].set_value("31/02/2024")
+    next_button = window.findChild(QPushButton, "step.next")
+    assert next_button is not None
+    next_button.click()
+    settle()
+    message = window.findChild(QLabel, "error.applicant_dob")
+    assert message is not None and message.isVisible()
+    assert message.text().startswith("Ngày này không có trong lịch")
+    window.input.keyboard.done()
+    settle()
+    link = window.findChild(QPushButton, "step.errors.applicant_dob")
+    assert link is not None and link.isVisible() and "không có trong lịch" in link.accessibleName()
+    qtbot.mouseClick(link, Qt.MouseButton.LeftButton)
+    field = window.findChild(QLineEdit, "field.applicant_dob")
+    assert field is not None and field.hasFocus()
