@@ -57,7 +57,7 @@ from tests.qt_helpers import for_test_window
 from ui.shell.app import ensure_app
 from ui.shell.window import KioskWindow
 
-SIZES = [(1920, 1080), (1366, 768), (1080, 1920)]
+SIZES = [(1920, 1080), (1366, 768), (1280, 1024), (1080, 1920)]
 MIN_TARGET = 56
 MIN_TEXT_PX = 20
 LONG_CODE = "1.999999.000.00.00.H26"

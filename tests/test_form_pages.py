@@ -33,7 +33,9 @@ from kiosk.journey.machine import (
     Touch,
 )
 from kiosk.journey.pages import step_pages
+from kiosk.settings.config import Settings
 from kiosk.workdays.clock import VN_TZ, ManualClock
+from tests.qt_helpers import make_runtime
 from tests.screen_walk import dispose, make_window, send, settle
 from ui.screens.form import StepScreen
 from ui.shell.window import KioskWindow
@@ -331,3 +333,29 @@ def test_a_day_the_calendar_does_not_have_is_called_so(qtbot: QtBot, window: Kio
     qtbot.mouseClick(link, Qt.MouseButton.LeftButton)
     field = window.findChild(QLineEdit, "field.applicant_dob")
     assert field is not None and field.hasFocus()
+
+
+@pytest.mark.gui
+def test_a_double_tap_on_next_answers_one_page_not_two(qtbot: QtBot) -> None:
+    settings = Settings()
+    settings = settings.model_copy(update={"kiosk": settings.kiosk.model_copy(update={"tap_guard_ms": 350})})
+    win = KioskWindow(make_runtime(settings))
+    qtbot.addWidget(win)
+    try:
+        win.resize(1366, 768)
+        win.show()
+        for event in (Touch(), SelectProcedure(BIRTH), StartApplication(), GiveConsent()):
+            send(win, event)
+        view = step_view(win)
+        view.editors["applicant_name"].set_value("Nguyễn Văn An")
+        view._taps_from = win._taps_from = 0.0  # the resident has looked at the first page for a while
+        next_button = win.findChild(QPushButton, "step.next")
+        assert next_button is not None
+        qtbot.mouseClick(next_button, Qt.MouseButton.LeftButton)
+        assert win.journey.current_page().fields[0].id == "applicant_dob"  # type: ignore[union-attr]
+        qtbot.mouseClick(next_button, Qt.MouseButton.LeftButton)  # the second tap of a double tap
+        assert win.journey.current_page().fields[0].id == "applicant_dob"  # type: ignore[union-attr]
+        assert not win.journey.session.errors  # not even refused: it never reached the page
+    finally:
+        win.shutdown()
+        win.runtime.close()

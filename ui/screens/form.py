@@ -27,6 +27,7 @@ from ui.common.widgets import FieldEditor, button, label, set_button_text
 from ui.screens.base import ScreenContext, ScreenView, scroll_area
 from ui.screens.error_summary import ErrorSummary
 
+TAP_EVENTS = (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.TouchBegin)
 LONG_TEXT_PX = 140  # the box of a long answer (two thirds of it with the keyboard up)
 MAX_PAGES = 16  # step pages kept (~0.65 MB each), least recently shown dropped first (see StepScreen)
 
@@ -141,6 +142,7 @@ class StepScreen(ScreenView):
         self.next = button("", "step.next", "primary")
         self.back.clicked.connect(lambda: ctx.send(GoBack()))
         self.next.clicked.connect(self._submit)
+        self.next.installEventFilter(self)
         row.addWidget(self.back)
         row.addStretch(1)
         row.addWidget(self.next)
@@ -167,6 +169,10 @@ class StepScreen(ScreenView):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
         """The keyboard's "Tiếp" (Tab) or Enter in the page's answer goes on, as "Tiếp tục" does: a page asks
         one question, there is no other field to move to."""
+        if watched is self.next and event.type() in TAP_EVENTS:
+            # A second tap on "Tiếp tục" right after the page changed was meant for the page before: it must
+            # not answer the new question unseen (screen changes have the same guard in the window).
+            return time.monotonic() < self._taps_from
         if event.type() is QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and self.isVisible():
             keys = (Qt.Key.Key_Tab,) if isinstance(watched, QPlainTextEdit) else (
                 Qt.Key.Key_Tab, Qt.Key.Key_Return, Qt.Key.Key_Enter)
@@ -220,10 +226,6 @@ class StepScreen(ScreenView):
         self.scan_status.setVisible(step is not None and step.identity and scan is not None)
 
     def _submit(self) -> None:
-        # A second tap on "Tiếp tục" right after a page changed was meant for the page before: it must not
-        # answer the new question unseen (screen changes have the same guard in the window).
-        if time.monotonic() < self._taps_from:
-            return
         self.ctx.send(SubmitStep(self.capture()))
 
     def _update_visibility(self) -> None:
