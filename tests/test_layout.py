@@ -32,6 +32,7 @@ from ui.shell.window import KioskWindow
 
 pytestmark = pytest.mark.gui
 
+TALLER = "the screen is"  # … px taller than the window (kinetic scrolling takes over at larger text sizes)
 SIZE_IDS = [f"{w}x{h}" for w, h in SIZES]
 BUNDLED = sorted(p.stem.split("-")[0] for p in procedures_dir().glob("*.json"))
 
@@ -52,7 +53,8 @@ def check(win: KioskWindow, states: Iterator[str], size: tuple[int, int], lang: 
         without_keyboard(win)
         if win.size().toTuple() != size:
             found.append(f"{state}: the window grew to {win.size().toTuple()}")
-        found += [f"{state}: {problem}" for problem in layout_problems(win)]
+        found += [f"{state}: {problem}" for problem in layout_problems(win)
+                  if scale == 1.0 or not problem.startswith(TALLER)]  # larger text: the screens scroll
     assert not found, "\n".join(found[:60])
     return count
 
@@ -99,16 +101,17 @@ def test_every_step_of_every_procedure_fits(qtbot: QtBot, size: tuple[int, int],
         dispose(win, runtime)
 
 
+@pytest.mark.parametrize("lang", ["vi", "en"])
 @pytest.mark.parametrize("scale", TEXT_SCALES, ids=[f"x{s}" for s in TEXT_SCALES])
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-def test_every_screen_fits_at_every_text_size(qtbot: QtBot, size: tuple[int, int], scale: float) -> None:
+def test_every_screen_fits_at_every_text_size(qtbot: QtBot, size: tuple[int, int], scale: float, lang: str) -> None:
     """The menus and a whole birth registration (each step with its messages, the receipt) at each of the
     resident's text sizes: no clipped text, no overlap, every target at least 56 px (9 mm needs 34 px at the
     96 dpi assumed for these panels; 56 px is 9 mm up to 158 dpi)."""
     win, runtime = make_window(qtbot, size)
     try:
         states = chain(walk_menus(win), walk_procedure(win, qtbot, code_of("1.001193", win), submit=True))
-        assert check(win, states, size, scale=scale) >= 15
+        assert check(win, states, size, lang, scale) >= 15
     finally:
         dispose(win, runtime)
 
