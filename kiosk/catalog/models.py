@@ -7,7 +7,6 @@ the single source of truth; `config/schema/procedure.schema.json` is generated f
 from __future__ import annotations
 
 import copy
-
 from datetime import date
 from enum import StrEnum
 from typing import Literal
