@@ -6,6 +6,7 @@ the single source of truth; `config/schema/procedure.schema.json` is generated f
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from datetime import date
 from enum import StrEnum
@@ -314,10 +315,8 @@ class Procedure(_Model):
                     if spec.get("options"):
                         raise ValueError(f"field '{spec.get('id')}' (role delivery) takes its options from "
                                          "the procedure's 'delivery'; remove its 'options'")
-                    try:
+                    with contextlib.suppress(ValueError):  # an unknown way: the field `delivery` reports it
                         spec["options"] = [o.model_dump() for o in delivery_options([Delivery(w) for w in ways])]
-                    except ValueError:
-                        pass  # an unknown way: the field `delivery` itself reports it
         return data
 
     @model_validator(mode="after")
