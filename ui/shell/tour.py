@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEventLoop
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
 
 from kiosk.answers.sample import SAMPLE_ID_CARD, sample_answers
-from kiosk.journey.machine import Rate, ScanIdCard, Screen
+from kiosk.i18n import tr
+from kiosk.journey.machine import Rate, Reset, ScanIdCard, Screen
 from kiosk.runtime import Runtime
 from kiosk.settings.config import Settings, site_profiles
 from ui.printing.slip_render import paper_dots, render_slip
@@ -176,6 +177,21 @@ def run_tour(runtime: Runtime, out: Path, procedure_code: str | None = None,
         window.send(Rate(5))
         expect(Screen.ATTRACT)
         shot("attract-after-reset")
+        # The next resident looks the dossier up with the code on the slip and the phone's last four digits.
+        click("attract.start")
+        click("home.lookup")
+        expect(Screen.LOOKUP)
+        for name, text in (("lookup.code", stored.local_ref.lower()),
+                           ("lookup.phone", (answers.get("applicant_phone") or answers.get("applicant_id", ""))[-4:])):
+            field = window.findChild(QLineEdit, name)
+            if field is None:
+                raise TourError(f"no field {name} on the lookup screen")
+            field.setText(text)
+        click("lookup.search")
+        result = window.findChild(QLabel, "lookup.result")
+        _wait_for(lambda: result is not None and result.text() != tr("lookup.searching", journey.session.lang))
+        shot("lookup")
+        window.send(Reset("tour"))
         summary: dict[str, Any] = {
             "screens": screens,
             "procedure": {"code": proc.code, "name": proc.name.vi},
