@@ -275,7 +275,7 @@ def _is_internal(widget: QWidget) -> bool:
     return False
 
 
-def layout_problems(win: KioskWindow) -> list[str]:
+def layout_problems(win: KioskWindow) -> list[str]:  # noqa: C901 (one check per layout problem, listed together)
     """Clipped or overlapping texts, targets under 56 px, text under 20 px, widgets off the window."""
     problems: list[str] = []
     window_rect = win.rect()

@@ -3,7 +3,6 @@ kind of field in the catalog, the validator's message beside the field for an in
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -31,7 +30,6 @@ from kiosk.journey.machine import (
     Screen,
 )
 from tests.qt_helpers import click, to_question
-from tests.screen_walk import dispose, make_window
 from ui.common.widgets import FieldEditor
 from ui.screens.form import StepScreen
 from ui.shell.window import KioskWindow
@@ -40,13 +38,6 @@ pytestmark = pytest.mark.gui
 
 CATALOG = load_catalog(procedures_dir())
 CODES = [p.code for p in CATALOG.procedures]
-
-
-@pytest.fixture
-def window(qtbot: QtBot) -> Iterator[KioskWindow]:
-    win, runtime = make_window(qtbot, (1366, 768))
-    yield win
-    dispose(win, runtime)
 
 
 def step_screen(win: KioskWindow) -> StepScreen:

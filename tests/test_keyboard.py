@@ -55,11 +55,8 @@ def open_window(qtbot: QtBot, size: tuple[int, int], settings: Settings | None =
 
 
 @pytest.fixture
-def window(qtbot: QtBot) -> Iterator[KioskWindow]:
-    win = open_window(qtbot, (1366, 768))
-    yield win
-    win.shutdown()
-    win.runtime.close()
+def window(active_window: KioskWindow) -> KioskWindow:
+    return active_window
 
 
 def to_identity_step(window: KioskWindow) -> StepScreen:

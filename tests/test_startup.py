@@ -135,7 +135,7 @@ def _kiosk_run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.slow
 def test_kiosk_run_paints_then_finishes_starting() -> None:
-    result = _kiosk_run("--windowed", KIOSK_BENCH_EXIT_AFTER_PAINT="100")
+    result = _kiosk_run("--windowed", "--exit-after-paint", "100")
     assert result.returncode == 0, result.stderr
     lines = [line.split()[0] for line in result.stdout.splitlines() if line.strip()]
     assert lines == ["painted", "ready", "rss_kb"]
@@ -144,7 +144,7 @@ def test_kiosk_run_paints_then_finishes_starting() -> None:
 def test_a_configuration_file_that_is_not_toml_stops_start_up_before_any_window(tmp_path: Path) -> None:
     machine = tmp_path / "kiosk.toml"
     machine.write_text("[site\n", "utf-8")
-    result = _kiosk_run("--config", str(machine), KIOSK_BENCH_EXIT_AFTER_PAINT="100")
+    result = _kiosk_run("--config", str(machine), "--exit-after-paint", "100")
     assert result.returncode == 2
     assert "configuration error" in result.stderr and str(machine) in result.stderr
     assert "painted" not in result.stdout

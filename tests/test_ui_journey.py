@@ -423,7 +423,7 @@ def test_lookup_finds_a_code_typed_in_lower_case_without_dashes_and_shows_dates_
 
 def test_the_receipt_says_what_happens_next_in_large_text(qtbot: QtBot, window: KioskWindow) -> None:
     submit_sample_dossier(qtbot, window)
-    slip = window.current_slip
+    slip = window.print_control.slip
     assert slip is not None
     texts = {}
     for index in range(4):

@@ -547,10 +547,8 @@ def check_portal(settings: Settings, secret_reader: Callable[[], str | None] | N
         results.append(fail("portal.auth", "no client secret in the keyring",
                             "run 'kiosk provision' and give the secret on standard input"))
     else:
-        client = PortalClient(url, portal.client_id, lambda: secret, ca_bundle=portal.ca_bundle,
-                              connect_timeout=min(portal.connect_timeout, PORTAL_TIMEOUT_S),
-                              read_timeout=min(portal.read_timeout, PORTAL_TIMEOUT_S), max_retries=0,
-                              sleep=lambda _s: None)
+        client = PortalClient.for_portal(portal, lambda: secret, max_retries=0, timeout_cap=PORTAL_TIMEOUT_S,
+                                         sleep=lambda _s: None)
         try:
             client.fetch_token()
             results.append(ok("portal.auth", f"client id {portal.client_id} accepted"))

@@ -38,7 +38,8 @@ from kiosk.settings.layers import (
 
 # Names other modules take from here, the layer constants and readers included.
 __all__ = [
-    "OVERRIDABLE", "OVERRIDE_NAME", "SYSTEM_CONFIG", "ConfigError", "Settings", "dump_toml", "is_loopback",
+    "OVERRIDABLE", "OVERRIDE_NAME", "SYSTEM_CONFIG", "ConfigError", "Settings", "changed_settings", "dump_toml",
+    "is_loopback",
     "load_settings", "read_toml", "save_overrides", "schema_text", "site_profiles", "write_toml",
 ]
 
@@ -371,6 +372,17 @@ def load_settings(
 # --- writing: staff overrides, provisioning, the published schema ---------------------------------
 
 
+def changed_settings(settings: Settings, changes: dict[str, dict[str, Any]], source: str) -> Settings:
+    """`settings` with `changes` applied, validated by the same schema whoever asks (staff console, portal
+    command): only keys in OVERRIDABLE may change, each within the schema's bounds. Raises ConfigError naming
+    `source` otherwise; `settings` itself never changes."""
+    check_override(changes, source)
+    try:
+        return Settings.model_validate(merge(settings.model_dump(), changes))
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, source)) from None
+
+
 def save_overrides(settings: Settings, changes: dict[str, dict[str, Any]], path: Path | None = None) -> Settings:
     """Validate `changes` on top of `settings`, add them to the override file and return the new settings.
 
@@ -378,11 +390,7 @@ def save_overrides(settings: Settings, changes: dict[str, dict[str, Any]], path:
     value is not allowed.
     """
     target = path or override_path()
-    check_override(changes, "staff console")
-    try:
-        updated = Settings.model_validate(merge(settings.model_dump(), changes))
-    except ValidationError as exc:
-        raise ConfigError(_describe(exc, "staff console")) from None
+    updated = changed_settings(settings, changes, "staff console")
     existing = read_toml(target) if target.exists() else {}
     write_toml(target, merge(existing, changes), header=OVERRIDE_HEADER)
     return updated

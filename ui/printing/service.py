@@ -50,7 +50,6 @@ STATUS_TIMEOUT = 2.0
 JOB_SLACK_SECONDS = 3.0  # rendering and encoding, on top of the printer's own time
 ROLL_MARGIN_MM = 3.0
 STATE_POLL_MS = 120_000  # staff learn about an empty roll before the next resident does
-THERMAL_KINDS = frozenset({"network", "usb", "serial", "file"})
 OnDone = Callable[[bool, str], None]
 
 
