@@ -130,8 +130,8 @@ def test_the_button_reads_the_steps_title_question_and_help(
     step = window.journey.current_step()
     assert step is not None
     assert step.title.get("vi") in text
-    if step.help is not None:
-        assert step.help.get("vi") in text
+    if view.help.isVisible():  # the step's help, on the step's first page
+        assert step.help is not None and step.help.get("vi") in text
     question = view.editors["applicant_phone"].title.text()
     assert question in text  # the field in focus
     assert "0987654321" not in text

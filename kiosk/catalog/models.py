@@ -6,7 +6,6 @@ the single source of truth; `config/schema/procedure.schema.json` is generated f
 
 from __future__ import annotations
 
-import contextlib
 import copy
 from datetime import date
 from enum import StrEnum
@@ -304,19 +303,28 @@ class Procedure(_Model):
     @classmethod
     def _delivery_question_follows_delivery(cls, data: object) -> object:
         """A question with role 'delivery' offers the ways listed in `delivery` (one list for the overview and
-        the form); options written in the question itself are refused."""
+        the form): its options are made from that list; options written in it must be those ways, in order (a
+        procedure served back as JSON carries them)."""
         if not isinstance(data, dict) or not isinstance(data.get("steps"), list):
             return data
-        data = copy.deepcopy(data)  # the caller's document stays as written
         ways = data.get("delivery")
+        if not isinstance(ways, list):
+            return data  # the field `delivery` reports it
+        try:
+            options = [o.model_dump() for o in delivery_options([Delivery(w) for w in ways])]
+        except ValueError:
+            return data  # an unknown way: the field `delivery` reports it
+        data = copy.deepcopy(data)  # the caller's document stays as written
         for step in data["steps"]:
-            for spec in step.get("fields", []) if isinstance(step, dict) else []:
-                if isinstance(spec, dict) and spec.get("role") == "delivery" and isinstance(ways, list):
-                    if spec.get("options"):
-                        raise ValueError(f"field '{spec.get('id')}' (role delivery) takes its options from "
-                                         "the procedure's 'delivery'; remove its 'options'")
-                    with contextlib.suppress(ValueError):  # an unknown way: the field `delivery` reports it
-                        spec["options"] = [o.model_dump() for o in delivery_options([Delivery(w) for w in ways])]
+            fields = step.get("fields") if isinstance(step, dict) else None
+            for spec in fields if isinstance(fields, list) else []:
+                if not isinstance(spec, dict) or spec.get("role") != "delivery":
+                    continue
+                given = spec.get("options")
+                if given and [o.get("value") if isinstance(o, dict) else o for o in given] != list(ways):
+                    raise ValueError(f"field '{spec.get('id')}' (role delivery) takes its options from the "
+                                     "procedure's 'delivery'; remove its 'options'")
+                spec["options"] = options
         return data
 
     @model_validator(mode="after")
