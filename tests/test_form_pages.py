@@ -224,9 +224,18 @@ def check_page(qtbot: QtBot, win: KioskWindow, widgets: list[QWidget], what: str
 
 
 @pytest.mark.gui
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080), (1080, 1920)], ids=["1366x768", "1920x1080", "1080x1920"])
 @pytest.mark.parametrize("code", CODES)
-def test_every_page_shows_its_question_message_and_next_above_the_keyboard(qtbot: QtBot, window: KioskWindow,
-                                                                             code: str) -> None:
+def test_every_page_shows_its_question_message_and_next_above_the_keyboard(qtbot: QtBot, code: str,
+                                                                             size: tuple[int, int]) -> None:
+    window, runtime = make_window(qtbot, size)
+    try:
+        walk_every_page(qtbot, window, code)
+    finally:
+        dispose(window, runtime)
+
+
+def walk_every_page(qtbot: QtBot, window: KioskWindow, code: str) -> None:
     journey = window.journey
     proc = CATALOG.get(code)
     answers = sample_answers(proc, window.runtime.clock.now().date())

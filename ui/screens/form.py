@@ -28,6 +28,7 @@ from ui.screens.base import ScreenContext, ScreenView, scroll_area
 from ui.screens.error_summary import ErrorSummary
 
 TAP_EVENTS = (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.TouchBegin)
+TALL_SCREEN_PX = 1000  # a window this tall keeps the step's title and the error summary above the keyboard
 LONG_TEXT_PX = 140  # the box of a long answer (two thirds of it with the keyboard up)
 MAX_PAGES = 16  # step pages kept (~0.65 MB each), least recently shown dropped first (see StepScreen)
 
@@ -200,12 +201,14 @@ class StepScreen(ScreenView):
     def _show_header(self) -> None:
         step = self.ctx.journey.current_step() if self.ctx.journey.screen is Screen.STEP else None
         roomy = not self.keyboard_open
-        # With the keyboard up the step's title moves into the progress line, in smaller text.
-        self.progress.setText(self._progress_texts[0 if roomy else 1])
-        self.title.setVisible(roomy)
-        # The summary gives way to the keyboard too: the keyboard is up because the cursor is already in the
-        # question, whose message shows right under it (one question a page); it is back when the keyboard goes.
-        self.summary.setVisible(roomy and self.summary.count > 0)
+        # With the keyboard up on a short screen (768 px) the step's title moves into the progress line, in
+        # smaller text, and the summary gives way: the keyboard is up because the cursor is already in the
+        # question, whose message shows right under it (one question a page); both are back when it goes.
+        # A tall screen (1080 px and more) keeps them.
+        headed = roomy or self.window().height() >= TALL_SCREEN_PX
+        self.progress.setText(self._progress_texts[0 if headed else 1])
+        self.title.setVisible(headed)
+        self.summary.setVisible(headed and self.summary.count > 0)
         # The step's help introduces the step: on its first page, and not while a problem is to be fixed.
         page = self.ctx.journey.current_page() if step is not None else None
         first_page = page is not None and page.index == 0
