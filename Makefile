@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 DEMO_ENV := PYTHON_KEYRING_BACKEND=$${PYTHON_KEYRING_BACKEND:-kiosk.security.keystore.LocalFileKeyring}
 
 .PHONY: run test lint typecheck pytest e2e tour bench fuzz soak clean mutation
+.PHONY: screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +40,19 @@ e2e: $(STAMP)
 	$(BIN)/pytest -m e2e
 
 tour: $(STAMP)
-	$(DEMO_ENV) $(BIN)/kiosk tour --out docs/screenshots
+	$(DEMO_ENV) $(BIN)/kiosk tour --out artifacts/tour
+
+# Every screen of a birth registration (and a lookup) at the four screen sizes of the pilot sites, in a reduced
+# palette: docs/screenshots/<W>x<H>/NN-<screen>.png (docs/USABILITY.md), and the printed slip.
+SCREEN_SIZES := 1366x768 1920x1080 1280x1024 1080x1920
+screenshots: $(STAMP)
+	for size in $(SCREEN_SIZES); do \
+		rm -rf docs/screenshots/$$size && \
+		QT_QPA_PLATFORM=offscreen $(DEMO_ENV) $(BIN)/kiosk tour --out docs/screenshots/$$size --size $$size \
+			--compact --procedure 1.001193.000.00.00.H26 && \
+		mv docs/screenshots/$$size/receipt.png docs/screenshots/receipt.png && \
+		rm docs/screenshots/$$size/summary.json || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info mutants

@@ -72,6 +72,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     return result
 
 
+def _window_size(text: str) -> tuple[int, int]:
+    """'1366x768' → (1366, 768)."""
+    width, sep, height = text.lower().partition("x")
+    if not (sep and width.isdigit() and height.isdigit() and 320 <= int(width) <= 8000 and 320 <= int(height) <= 8000):
+        raise argparse.ArgumentTypeError(f"not a window size like 1366x768: {text!r}")
+    return int(width), int(height)
+
+
 def cmd_tour(args: argparse.Namespace) -> int:
     """A rehearsal on this machine's settings and catalog that leaves the machine as it was: the sample dossier
     goes to an outbox in a temporary directory, sealed with a key made for the tour and thrown away with it;
@@ -91,7 +99,7 @@ def cmd_tour(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         tour = _ui("ui.shell.tour")
         try:
-            summary = tour.run_tour(runtime, Path(args.out), args.procedure)
+            summary = tour.run_tour(runtime, Path(args.out), args.procedure, args.size, args.compact)
         except (tour.TourError, KeyError, ValueError) as exc:
             print(f"kiosk tour: failed: {exc}", file=sys.stderr)
             return 1
@@ -195,6 +203,9 @@ def build_parser(tools: bool = True) -> argparse.ArgumentParser:
     tour.add_argument("--config", metavar="FILE")
     tour.add_argument("--site", help="site profile from config/sites/")
     tour.add_argument("--procedure", metavar="CODE", help="procedure to walk through")
+    tour.add_argument("--size", default="1366x768", type=_window_size, metavar="WxH",
+                      help="window size in pixels, e.g. 1080x1920 for a portrait screen")
+    tour.add_argument("--compact", action="store_true", help="screens in a reduced palette (small files for docs)")
     tour.set_defaults(func=cmd_tour)
 
     catalog = sub.add_parser("catalog", help="procedure catalog tools")

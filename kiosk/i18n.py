@@ -500,6 +500,10 @@ STRINGS: dict[str, tuple[str, str]] = {
                              "thông tin.",
                              "The card's QR holds no permanent address, so nothing was filled in. Please type "
                              "the details."),
+    # the form one question per page: progress within a step and the error summary
+    "form.question": ("Câu {n}/{total}", "Question {n}/{total}"),
+    "form.summary": ("Cần sửa trước khi tiếp tục (chạm vào dòng dưới đây để sửa):",
+                     "Please fix this before you continue (touch the line below to fix it):"),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from PySide6.QtCore import Qt
@@ -9,6 +10,17 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
+from kiosk.catalog.models import Procedure
+from kiosk.journey.machine import (
+    ChooseMode,
+    GiveConsent,
+    Mode,
+    Screen,
+    SelectProcedure,
+    StartApplication,
+    SubmitStep,
+    Touch,
+)
 from kiosk.runtime import Runtime, build_runtime
 from kiosk.settings.config import Settings
 from kiosk.workdays.clock import VN_TZ, ManualClock
@@ -55,3 +67,38 @@ def end_session(qtbot: QtBot, win: KioskWindow) -> None:
     confirm = win.findChild(QPushButton, "end.confirm")
     if confirm is not None and confirm.isVisible():
         click(qtbot, win, "end.confirm")
+
+
+def next_through_step(qtbot: QtBot, win: KioskWindow, fill: Callable[[], None]) -> None:
+    """Answer the current step page by page: `fill` answers the question shown, then "Tiếp tục"; stops when
+    the step is done (another step, the review) or a page is refused."""
+    journey = win.journey
+    start = journey.session.step_index
+    for _ in range(64):  # more pages than any step has
+        fill()
+        click(qtbot, win, "step.next")
+        if journey.screen is not Screen.STEP or journey.session.errors or journey.session.step_index != start:
+            return
+    raise AssertionError("the step never ended")
+
+
+def to_question(win: KioskWindow, proc: Procedure, step_id: str, field_id: str | None,
+                answers: Mapping[str, str]) -> None:
+    """Start `proc` and go to the page asking `field_id` of step `step_id` (its first page when None),
+    every question before it answered with `answers`."""
+    for event in (Touch(), ChooseMode(Mode.DO), SelectProcedure(proc.code), StartApplication(), GiveConsent()):
+        win.send(event)
+    while (current := win.journey.current_step()) is not None and current.id != step_id:
+        win.send(SubmitStep({f.id: answers.get(f.id, "") for f in current.fields}))
+        assert not win.journey.session.errors, win.journey.session.errors
+    step = win.journey.current_step()
+    assert win.journey.screen is Screen.STEP and step is not None
+    before = {}
+    for spec in step.fields:
+        if spec.id == field_id:
+            break
+        before[spec.id] = answers.get(spec.id, "")
+    if field_id is not None and before:
+        win.send(SubmitStep(before))
+    page = win.journey.current_page()
+    assert page is not None and (field_id is None or field_id in page.field_ids), (field_id, win.journey.session.errors)

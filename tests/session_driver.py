@@ -448,7 +448,7 @@ class SessionDriver:
                 editor.set_value(answers[field_id])
 
     def _fill_steps(self, answers: dict[str, str]) -> bool:
-        for _ in range(40):  # longer than any procedure, even with Back presses
+        for _ in range(400):  # more pages than any procedure has, even with Back presses
             if self.screen() is Screen.REVIEW:
                 return True
             if not self.expect(Screen.STEP, "while filling the form"):
@@ -462,21 +462,25 @@ class SessionDriver:
                 self._fill(answers)
             if self.maybe(0.05) and self._type_noise():
                 continue  # the noise was accepted and the form moved on
-            if self.maybe(0.05) and self.journey.session.step_index > 0:
+            if self.maybe(0.05) and self._position() != (0, 0):
                 self.click("step.back")
                 continue
-            index = self.journey.session.step_index
+            index = self._position()
             self.click("step.next")
-            if self.screen() is Screen.STEP and self.journey.session.step_index == index:
+            if self.screen() is Screen.STEP and self._position() == index:
                 self._fill(answers)  # fix what was refused
                 self.click("step.next")
-            if self.screen() is Screen.STEP and self.journey.session.step_index == index:
+            if self.screen() is Screen.STEP and self._position() == index:
                 self.problem(f"valid sample answers were refused: {sorted(self.journey.session.errors)}")
                 return False
             if self.interrupt():
                 return False
         self.problem("the form never reached the review")
         return False
+
+    def _position(self) -> tuple[int, int]:
+        """Where the resident is in the form: the step, and the page (one question) within it."""
+        return self.journey.session.step_index, self.journey.session.page_index
 
     def _visible_specs(self) -> list[FormField]:
         return [e.spec for e in self._editors().values() if e.isVisible()]
@@ -489,9 +493,9 @@ class SessionDriver:
         value = INVALID.get(spec.kind, "")
         self._editors()[spec.id].set_value(value)
         self.stats.invalid_typed += 1
-        index = self.journey.session.step_index
+        index = self._position()
         self.click("step.next")
-        refused = self.screen() is Screen.STEP and self.journey.session.step_index == index
+        refused = self.screen() is Screen.STEP and self._position() == index
         if not refused or spec.id not in self.journey.session.errors:
             self.problem(f"the invalid value for a {spec.kind.value} field was accepted")
             if not refused:
@@ -501,16 +505,16 @@ class SessionDriver:
             self.problem(f"no message beside the refused {spec.kind.value} field")
 
     def _type_noise(self) -> bool:
-        """Type noise into a field and press Next; True when the step was accepted anyway."""
+        """Type noise into a field and press Next; True when the page was accepted anyway."""
         specs = self._visible_specs()
         if not specs:
             return False
         spec = self.rng.choice(specs)
         self._editors()[spec.id].set_value(self.rng.choice(NOISE))
         self.stats.noise_typed += 1
-        index = self.journey.session.step_index
+        index = self._position()
         self.click("step.next")
-        return self.screen() is not Screen.STEP or self.journey.session.step_index != index
+        return self.screen() is not Screen.STEP or self._position() != index
 
     def _scan_id_card(self) -> None:
         from kiosk.journey.machine import ScanIdCard

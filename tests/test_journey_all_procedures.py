@@ -11,11 +11,11 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
-    QComboBox,
+    QFrame,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QRadioButton,
+    QPushButton,
 )
 from pytestqt.qtbot import QtBot
 
@@ -26,16 +26,10 @@ from kiosk.catalog.models import FieldKind, FormField, IdCardPart, Procedure, St
 from kiosk.files.paths import procedures_dir
 from kiosk.i18n import tr
 from kiosk.journey.machine import (
-    ChooseMode,
-    GiveConsent,
-    Mode,
+    Reset,
     Screen,
-    SelectProcedure,
-    StartApplication,
-    SubmitStep,
-    Touch,
 )
-from tests.qt_helpers import click
+from tests.qt_helpers import click, to_question
 from ui.common.widgets import FieldEditor
 from ui.screens.form import StepScreen
 from ui.shell.window import KioskWindow
@@ -66,12 +60,10 @@ def answer(qtbot: QtBot, editor: FieldEditor, value: str) -> None:
     elif isinstance(widget, QCheckBox):
         if widget.isChecked() != (value == "yes"):
             qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
-    elif isinstance(widget, QComboBox):
-        widget.setCurrentIndex(widget.findData(value))
     elif value:
-        radio = editor.findChild(QRadioButton, f"field.{editor.spec.id}.{value}")
-        assert radio is not None, editor.spec.id
-        qtbot.mouseClick(radio, Qt.MouseButton.LeftButton)
+        card = editor.findChild(QPushButton, f"field.{editor.spec.id}.{value}")
+        assert card is not None, editor.spec.id
+        qtbot.mouseClick(card, Qt.MouseButton.LeftButton)
     assert editor.value() == value or editor.spec.kind is FieldKind.LONG_TEXT, (editor.spec.id, editor.value(), value)
 
 
@@ -92,14 +84,18 @@ def test_every_procedure_end_to_end_with_valid_answers(qtbot: QtBot, window: Kio
     assert journey.screen is Screen.OVERVIEW
     click(qtbot, window, "overview.start")
     click(qtbot, window, "consent.agree")
-    visited = []
+    visited: list[str] = []
     while journey.screen is Screen.STEP:
-        step = journey.current_step()
-        assert step is not None and step.id not in visited
-        visited.append(step.id)
+        step, page = journey.current_step(), journey.current_page()
+        assert step is not None and page is not None
+        if not visited or visited[-1] != step.id:
+            assert step.id not in visited
+            visited.append(step.id)
         progress = window.findChild(QLabel, "step.progress")
         assert progress is not None
         assert f"Bước {len(visited)}/{len(journey.steps())}" in progress.text()
+        shown = [f for f, e in step_screen(window).editors.items() if e.isVisible()]
+        assert shown == [spec.id for spec in page.fields], "one question per page"
         fill_step(qtbot, window, answers)
         click(qtbot, window, "step.next")
         assert not journey.session.errors, (step.id, journey.session.errors)
@@ -201,23 +197,11 @@ def test_every_field_kind_in_the_catalog_has_a_case() -> None:
     assert kinds_in_catalog() <= {c.kind for c in CASES}
 
 
-def go_to_step(win: KioskWindow, proc: Procedure, step: Step, answers: dict[str, str]) -> None:
-    win.send(Touch())
-    win.send(ChooseMode(Mode.DO))
-    win.send(SelectProcedure(proc.code))
-    win.send(StartApplication())
-    win.send(GiveConsent())
-    while (current := win.journey.current_step()) is not None and current.id != step.id:
-        win.send(SubmitStep({f.id: answers.get(f.id, "") for f in current.fields}))
-        assert not win.journey.session.errors
-    assert win.journey.screen is Screen.STEP
-
-
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.kind.value}-{c.key}")
 def test_invalid_answer_shows_the_message_beside_the_field(qtbot: QtBot, window: KioskWindow, case: Case) -> None:
     proc, step, spec = find_field(case)
     answers = sample_answers(proc, window.runtime.clock.now().date())
-    go_to_step(window, proc, step, answers)
+    to_question(window, proc, step.id, spec.id, answers)
     fill_step(qtbot, window, {**answers, spec.id: case.bad})
     click(qtbot, window, "step.next")
     assert window.journey.screen is Screen.STEP
@@ -234,8 +218,12 @@ def test_invalid_answer_shows_the_message_beside_the_field(qtbot: QtBot, window:
     if editor.spec.kind is FieldKind.CHECKBOX:
         field_bottom = 0
     assert error.mapTo(editor, QPoint(0, 0)).y() >= field_bottom  # right under the field
-    banner = window.findChild(QLabel, "step.banner")
-    assert banner is not None and banner.isVisible()
+    window.input.keyboard.done()  # with the keyboard up the summary gives way to the question
+    QApplication.processEvents()
+    summary = window.findChild(QFrame, "step.errors")
+    assert summary is not None and summary.isVisible()
+    link = window.findChild(QPushButton, f"step.errors.{spec.id}")
+    assert link is not None and link.isVisible() and error.text() in link.accessibleName()
     assert set(window.journey.session.errors) == {spec.id}, "only the wrong answer is marked"
 
 
@@ -244,15 +232,21 @@ def test_id_number_that_disagrees_with_birth_and_gender_is_marked(qtbot: QtBot, 
     step = next(s for s in proc.steps if s.identity)
     answers = sample_answers(proc, window.runtime.clock.now().date())
     parts = {f.prefill_from_id_card: f.id for f in step.fields if f.prefill_from_id_card}
-    go_to_step(window, proc, step, answers)
-    fill_step(qtbot, window, {**answers, parts[IdCardPart.DATE_OF_BIRTH]: "05/09/1961"})
-    click(qtbot, window, "step.next")
-    error = window.findChild(QLabel, f"error.{parts[IdCardPart.ID_NUMBER]}")
-    assert error is not None and error.isVisible()
-    assert error.text() == tr("v.id_mismatch_year", "vi")
-    fill_step(qtbot, window, {**answers, parts[IdCardPart.GENDER]: "nu"})
-    click(qtbot, window, "step.next")
-    assert error.text() == tr("v.id_mismatch_gender", "vi")
+    id_field = parts[IdCardPart.ID_NUMBER]
+    to_question(window, proc, step.id, id_field, {**answers, parts[IdCardPart.DATE_OF_BIRTH]: "05/09/1961"})
     fill_step(qtbot, window, answers)
     click(qtbot, window, "step.next")
-    assert window.journey.current_step() != step
+    error = window.findChild(QLabel, f"error.{id_field}")
+    assert error is not None and error.isVisible()
+    assert error.text() == tr("v.id_mismatch_year", "vi")
+    window.send(Reset("again"))
+    to_question(window, proc, step.id, id_field, {**answers, parts[IdCardPart.GENDER]: "nu"})
+    fill_step(qtbot, window, answers)
+    click(qtbot, window, "step.next")
+    error = window.findChild(QLabel, f"error.{id_field}")
+    assert error is not None and error.text() == tr("v.id_mismatch_gender", "vi")
+    window.send(Reset("again"))
+    to_question(window, proc, step.id, id_field, answers)
+    fill_step(qtbot, window, answers)
+    click(qtbot, window, "step.next")
+    assert not window.journey.session.errors

@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
+from kiosk.answers.sample import sample_answers
 from kiosk.input.telex import Mark, telex_spelling
 from kiosk.journey.machine import (
     ChooseMode,
@@ -25,6 +26,7 @@ from kiosk.journey.machine import (
     Screen,
     SelectProcedure,
     StartApplication,
+    SubmitStep,
     Touch,
 )
 from kiosk.settings.config import Settings
@@ -301,9 +303,14 @@ def visible_rect(widget: QWidget, window: QWidget) -> QRect:
 
 def text_fields_of_every_screen(qtbot: QtBot, window: KioskWindow) -> Iterator[QLineEdit | QPlainTextEdit]:
     view = to_identity_step(window)
-    for editor in view.editors.values():
-        if isinstance(editor.input, QLineEdit) and editor.isVisible():
-            yield editor.input
+    proc = window.journey.procedure
+    assert proc is not None
+    answers = sample_answers(proc, window.runtime.clock.now().date())
+    while window.journey.screen is Screen.STEP and window.journey.session.step_index == 0:  # one question a page
+        for editor in view.editors.values():
+            if isinstance(editor.input, QLineEdit) and editor.isVisible():
+                yield editor.input
+        window.send(SubmitStep({f: answers.get(f, "") for f in view.capture()}))
     window.send(Reset("test"))
     window.send(Touch())
     window.send(OpenLookup())
@@ -357,14 +364,18 @@ def test_with_the_keyboard_up_a_step_keeps_its_fields_and_buttons_in_view(qtbot:
     qtbot.waitUntil(keyboard.isVisible, timeout=2000)
     QApplication.processEvents()
     keys = visible_rect(keyboard, window)
-    for name in ("step.back", "step.next", "step.title", "step.progress"):
+    progress = window.findChild(QLabel, "step.progress")
+    step = window.journey.current_step()
+    assert progress is not None and step is not None
+    assert step.title.vi in progress.text()  # the step's title moves up into the progress line
+    for name in ("step.back", "step.next", "step.progress"):
         widget = window.findChild(QWidget, name)
         assert widget is not None and widget.isVisible(), name
         where = visible_rect(widget, window)
         assert where.bottom() < keys.top(), name  # above the keyboard, not scrolled out of the window
         assert widget.visibleRegion().boundingRect() == widget.rect(), name  # whole
-    # The step's help and scan hint give way; the screens as a whole do not scroll.
-    assert not view.help.isVisible() and not view.scan_hint.isVisible()
+    # The step's help, scan hint and large title give way; the screens as a whole do not scroll.
+    assert not view.help.isVisible() and not view.scan_hint.isVisible() and not view.title.isVisible()
     assert window.screens_area.verticalScrollBar().maximum() == 0
     focus(qtbot, window.findChild(QPushButton, "step.next"))  # a button: the keyboard goes
     qtbot.waitUntil(lambda: not keyboard.isVisible(), timeout=2000)

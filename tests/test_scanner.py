@@ -10,7 +10,9 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
-from kiosk.answers.sample import SAMPLE_ID_CARD
+from kiosk.answers.sample import SAMPLE_ID_CARD, sample_answers
+from kiosk.catalog import load_catalog
+from kiosk.files.paths import procedures_dir
 from kiosk.input.scanner import BurstDetector, BurstPolicy, ScanKind, classify_scan, receipt_reference
 from kiosk.journey.machine import (
     ChooseMode,
@@ -22,10 +24,12 @@ from kiosk.journey.machine import (
     StartApplication,
     Touch,
 )
+from tests.qt_helpers import to_question
 from ui.screens.form import StepScreen
 from ui.shell.window import KioskWindow
 
 BIRTH = "1.001193.000.00.00.H26"
+CATALOG_BIRTH = load_catalog(procedures_dir()).get(BIRTH)
 SLIP_QR = "https://dichvucong.hanoi.gov.vn/tra-cuu-ho-so?ma=DEMO-K01-261126-0007"
 
 
@@ -216,6 +220,7 @@ def test_id_card_scan_fills_the_identity_step_and_types_nothing(
     qtbot: QtBot, window: KioskWindow, clock: FakeClock
 ) -> None:
     view = to_identity_step(window)
+    to_question(window, CATALOG_BIRTH, "applicant", "applicant_phone", sample_answers(CATALOG_BIRTH))  # its own page
     phone = field(window, "field.applicant_phone")
     phone.setFocus()
     phone.insert("0912")  # typed before the scan: kept

@@ -6,6 +6,7 @@ the single source of truth; `config/schema/procedure.schema.json` is generated f
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 from enum import StrEnum
 from typing import Literal
@@ -75,6 +76,13 @@ class Condition(_Model):
     any_of: list[str] = Field(min_length=1, description="answers that make the condition true")
 
 
+class PrefillFrom(_Model):
+    """Fill a question in from an earlier answer (the applicant who is the mother: her name is the mother's)."""
+
+    field: str = Field(description="id of an earlier field of the same kind")
+    when: Condition | None = Field(default=None, description="only for these answers, e.g. the relationship")
+
+
 class Option(_Model):
     value: str = Field(min_length=1, max_length=64)
     label: Text
@@ -113,9 +121,12 @@ class FormField(_Model):
     validation: Validation = Field(default_factory=Validation)
     show_if: Condition | None = None
     prefill_from_id_card: IdCardPart | None = None
+    prefill_from: PrefillFrom | None = Field(
+        default=None, description="start from an earlier answer (the resident can change it)")
     role: Literal["applicant_name", "applicant_id", "applicant_phone", "applicant_email",
-                  "applicant_address", "quantity", "none"] = Field(
-        default="none", description="what the receipt and the portal take this answer as"
+                  "applicant_address", "quantity", "delivery", "none"] = Field(
+        default="none", description="what the receipt and the portal take this answer as; a 'delivery' "
+                                    "choice takes its options from the procedure's `delivery`"
     )
 
     @property
@@ -253,6 +264,19 @@ class Delivery(StrEnum):
     ONLINE = "online"
 
 
+DELIVERY_LABELS = {
+    Delivery.COUNTER: Text(vi="Nhận tại Trung tâm Phục vụ hành chính công",
+                           en="At the Public Administrative Service Centre"),
+    Delivery.POST: Text(vi="Nhận qua bưu điện", en="By post"),
+    Delivery.ONLINE: Text(vi="Nhận bản điện tử trực tuyến", en="Online, as an electronic copy"),
+}
+
+
+def delivery_options(delivery: list[Delivery]) -> list[Option]:
+    """The answers of a 'delivery' question: the procedure's ways of receiving the result, in its order."""
+    return [Option(value=way.value, label=DELIVERY_LABELS[way]) for way in delivery]
+
+
 class Procedure(_Model):
     schema_version: Literal[1] = 1
     code: str = Field(pattern=r"^[0-9]\.[0-9]{6}(\.[0-9A-Z.]+)?$", description="national procedure code")
@@ -275,6 +299,34 @@ class Procedure(_Model):
     keywords: list[str] = Field(default_factory=list)
     steps: list[Step] = Field(min_length=1)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _delivery_question_follows_delivery(cls, data: object) -> object:
+        """A question with role 'delivery' offers the ways listed in `delivery` (one list for the overview and
+        the form): its options are made from that list; options written in it must be those ways, in order (a
+        procedure served back as JSON carries them)."""
+        if not isinstance(data, dict) or not isinstance(data.get("steps"), list):
+            return data
+        ways = data.get("delivery")
+        if not isinstance(ways, list):
+            return data  # the field `delivery` reports it
+        try:
+            options = [o.model_dump() for o in delivery_options([Delivery(w) for w in ways])]
+        except ValueError:
+            return data  # an unknown way: the field `delivery` reports it
+        data = copy.deepcopy(data)  # the caller's document stays as written
+        for step in data["steps"]:
+            fields = step.get("fields") if isinstance(step, dict) else None
+            for spec in fields if isinstance(fields, list) else []:
+                if not isinstance(spec, dict) or spec.get("role") != "delivery":
+                    continue
+                given = spec.get("options")
+                if given and [o.get("value") if isinstance(o, dict) else o for o in given] != list(ways):
+                    raise ValueError(f"field '{spec.get('id')}' (role delivery) takes its options from the "
+                                     "procedure's 'delivery'; remove its 'options'")
+                spec["options"] = options
+        return data
+
     @model_validator(mode="after")
     def _references_resolve(self) -> Procedure:
         seen: dict[str, FormField] = {}
@@ -293,6 +345,8 @@ class Procedure(_Model):
                     _fail(f"{field_path}.id", f"duplicate field id '{field.id}'")
                 if field.show_if is not None:
                     _check_condition(field.show_if, seen, f"{field_path}.show_if")
+                if field.prefill_from is not None:
+                    _check_prefill(field, field.prefill_from, seen, f"{field_path}.prefill_from")
                 seen[field.id] = field
                 field_paths[field.id] = field_path
         for field_id, field_path in field_paths.items():
@@ -347,6 +401,14 @@ LOCATION_MARK = "@"
 def _fail(path: str, message: str) -> None:
     """Raise a procedure-wide error that still names where it is (the loader reads the path back)."""
     raise ValueError(f"{LOCATION_MARK}{path}: {message}")
+
+
+def _check_prefill(spec: FormField, rule: PrefillFrom, earlier: dict[str, FormField], where: str) -> None:
+    source = earlier.get(rule.field)
+    if source is None or source.kind is not spec.kind:
+        _fail(f"{where}.field", f"'{rule.field}' is not an earlier field of kind {spec.kind.value}")
+    if rule.when is not None:
+        _check_condition(rule.when, earlier, f"{where}.when")
 
 
 def _check_condition(cond: Condition, earlier: dict[str, FormField], where: str) -> None:

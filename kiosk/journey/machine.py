@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from kiosk.answers.idcard import IdCardError, parse_id_card_qr
-from kiosk.answers.validation import Issue, format_date, normalise, validate_step, visible_steps
+from kiosk.answers.validation import Issue, format_date, normalise, visible_steps
 from kiosk.catalog import Catalog, Procedure, Step
 from kiosk.catalog.models import Category, FieldKind, IdCardPart
 from kiosk.journey.dossier import build_payload, rating_payload
@@ -46,6 +46,7 @@ from kiosk.journey.events import (  # re-exported: the journey's public vocabula
     Touch,
     UpdateAnswers,
 )
+from kiosk.journey.pages import Page, first_problem, page_issues, page_of_field, prefill, step_pages
 from kiosk.outbox.store import StoredDossier
 from kiosk.payment.fees import FeeBreakdown, assess
 from kiosk.workdays.clock import Clock, SystemClock
@@ -100,6 +101,7 @@ class Session:
     procedure_code: str | None = None
     answers: dict[str, str] = field(default_factory=dict)
     step_index: int = 0
+    page_index: int = 0  # the question shown, within the step (kiosk.journey.pages)
     errors: dict[str, Issue] = field(default_factory=dict)
     editing_from_review: bool = False
     consent_at: datetime | None = None
@@ -115,7 +117,8 @@ class Session:
     focus_field: str | None = None  # the field to edit, when the resident came from the review
 
     def __repr__(self) -> str:  # keep personal data out of logs and tracebacks
-        return f"Session(lang={self.lang!r}, procedure={self.procedure_code!r}, step={self.step_index})"
+        return (f"Session(lang={self.lang!r}, procedure={self.procedure_code!r}, step={self.step_index}, "
+                f"page={self.page_index})")
 
 
 @dataclass(frozen=True)
@@ -178,6 +181,17 @@ class Journey:
         if not steps:
             return None
         return steps[min(self.session.step_index, len(steps) - 1)]
+
+    def pages(self) -> list[Page]:
+        """The pages (one question each) of the current step for the answers so far."""
+        step = self.current_step()
+        return step_pages(step, self.session.answers) if step is not None else []
+
+    def current_page(self) -> Page | None:
+        pages = self.pages()
+        if not pages:
+            return None
+        return pages[min(self.session.page_index, len(pages) - 1)]
 
     # --- the one transition function ---
 
@@ -270,6 +284,7 @@ class Journey:
         if self.session.procedure_code != event.code:
             self.session.answers = {}
             self.session.step_index = 0
+            self.session.page_index = 0
         self.session.procedure_code = event.code
         self.session.overview_from = self.screen
         return Screen.OVERVIEW
@@ -280,14 +295,14 @@ class Journey:
         self.session.mode = Mode.DO
         if self.session.consent_at is None:
             return Screen.CONSENT
-        self.session.step_index = 0
+        self._go_to(0, 0)
         return Screen.STEP
 
     def _on_GiveConsent(self, event: GiveConsent) -> Screen | None:
         if self.screen is not Screen.CONSENT:
             return None
         self.session.consent_at = self.clock.now()
-        self.session.step_index = 0
+        self._go_to(0, 0)
         self.session.errors = {}
         return Screen.STEP
 
@@ -330,17 +345,38 @@ class Journey:
             return None
         self._store_answers(event.values)
         self.session.focus_field = None
-        issues = validate_step(step, self.session.answers, self.clock.now().date())
-        self.session.errors = issues
-        if issues:
+        today = self.clock.now().date()
+        # The answers given are those of the page shown (the screen sends one page); answers to other
+        # pages of the step (a whole step sent at once) are checked with them, and the form goes on after
+        # the last page answered.
+        pages = self.pages()
+        touched = [min(self.session.page_index, len(pages) - 1)]
+        touched += [p.index for p in pages if p.field_ids & event.values.keys()]
+        end = max(touched)
+        span = pages[min(touched):end + 1]
+        issues = page_issues(frozenset().union(*(p.field_ids for p in span)), step, self.session.answers, today)
+        if issues:  # the first page with a problem is shown, with its messages
+            wrong = next(p for p in span if p.field_ids & issues.keys())
+            self.session.page_index = wrong.index
+            self.session.errors = {key: issue for key, issue in issues.items() if key in wrong.field_ids}
             return Screen.STEP
+        self.session.errors = {}
         self.session.scan_result = None
         steps = self.steps()
         index = steps.index(step)
-        if self.session.editing_from_review or index + 1 >= len(steps):
-            self.session.editing_from_review = False
+        if self.session.editing_from_review:
+            problem = first_problem(self.procedure, self.session.answers, today) if self.procedure else None
+            if problem is None:
+                self.session.editing_from_review = False
+                return Screen.REVIEW
+            self._go_to(problem[0], problem[1])  # an answer changed opened a question still unanswered
+            return Screen.STEP
+        if end + 1 < len(pages):
+            self._go_to(index, end + 1)
+            return Screen.STEP
+        if index + 1 >= len(steps):
             return Screen.REVIEW
-        self.session.step_index = index + 1
+        self._go_to(index + 1, 0)
         return Screen.STEP
 
     def _on_GoBack(self, event: GoBack) -> Screen | None:
@@ -352,12 +388,16 @@ class Journey:
             if self.session.editing_from_review:
                 self.session.editing_from_review = False
                 return Screen.REVIEW
+            page = self.current_page()
+            if page is not None and page.index > 0:
+                self.session.page_index = page.index - 1
+                return Screen.STEP
             if self.session.step_index > 0:
-                self.session.step_index -= 1
+                self._go_to(self.session.step_index - 1, -1)
                 return Screen.STEP
             return Screen.OVERVIEW
         if screen is Screen.REVIEW:
-            self.session.step_index = max(0, len(self.steps()) - 1)
+            self._go_to(len(self.steps()) - 1, -1)
             return Screen.STEP
         if screen is Screen.PROCEDURES:
             self.session.query = ""
@@ -380,11 +420,13 @@ class Journey:
             return None
         for index, step in enumerate(self.steps()):
             if step.id == event.step_id:
+                known = {f.id for f in step.fields}
+                field_id = event.field_id if event.field_id in known else None
                 self.session.step_index = index
+                self.session.page_index = page_of_field(step, self.session.answers, field_id)
                 self.session.editing_from_review = True
                 self.session.errors = {}
-                known = {f.id for f in step.fields}
-                self.session.focus_field = event.field_id if event.field_id in known else None
+                self.session.focus_field = field_id
                 return Screen.STEP
         return None
 
@@ -393,12 +435,11 @@ class Journey:
         if self.screen is not Screen.REVIEW or proc is None or self.session.consent_at is None:
             return None
         today = self.clock.now().date()
-        for index, step in enumerate(self.steps()):
-            issues = validate_step(step, self.session.answers, today)
-            if issues:
-                self.session.step_index = index
-                self.session.errors = issues
-                return Screen.STEP
+        problem = first_problem(proc, self.session.answers, today)
+        if problem is not None:  # fixed, the answer leads back here (or to the next problem)
+            self.session.step_index, self.session.page_index, self.session.errors = problem
+            self.session.editing_from_review = True
+            return Screen.STEP
         now = self.clock.now()
         self.session.pending_payload = build_payload(
             proc, self.session.answers, self.session.consent_at, self.site_id, self.kiosk_id, now, self.session.lang
@@ -441,6 +482,18 @@ class Journey:
         return rating
 
     # --- helpers ---
+
+    def _go_to(self, step_index: int, page_index: int) -> None:
+        """Show page `page_index` of step `step_index` (-1: its last page), filled in from earlier answers
+        where the catalog says so."""
+        steps = self.steps()
+        if not steps:
+            return
+        self.session.step_index = max(0, min(step_index, len(steps) - 1))
+        pages = step_pages(steps[self.session.step_index], self.session.answers)
+        self.session.page_index = len(pages) - 1 if page_index < 0 else min(page_index, max(0, len(pages) - 1))
+        if pages:
+            prefill(pages[self.session.page_index], self.session.answers)
 
     def _store_answers(self, values: Mapping[str, str]) -> None:
         proc = self.procedure

@@ -30,10 +30,10 @@ from desktop import (
 )
 
 from kiosk.answers.sample import SAMPLE_ID_CARD, sample_answers
-from kiosk.answers.validation import visible_fields
 from kiosk.catalog import load_catalog
-from kiosk.catalog.models import FieldKind, Procedure, Step
+from kiosk.catalog.models import FieldKind, FormField, Procedure
 from kiosk.i18n import tr
+from kiosk.journey.pages import Page, step_pages
 from kiosk.sandbox.app import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from kiosk.sandbox.server import SandboxServer
 
@@ -73,20 +73,21 @@ def procedure() -> Procedure:
     return load_catalog(ROOT / "config" / "procedures").get(PROCEDURE)
 
 
-def fill_step(desk: Desktop, step: Step, answers: dict[str, str]) -> None:
-    """Answer one step as a resident does: tap each field, type or choose."""
-    for spec in visible_fields(step, answers):
+def shown_name(spec: FormField) -> str:
+    """The name of a widget the question shows: its first answer card, or its field."""
+    return f"field.{spec.id}.{spec.options[0].value}" if spec.options else f"field.{spec.id}"
+
+
+def fill_page(desk: Desktop, page: Page, answers: dict[str, str]) -> None:
+    """Answer one page as a resident does: tap the field and type, or tap the answer's card."""
+    for spec in page.fields:
         value = answers.get(spec.id, "")
         if not value or spec.prefill_from_id_card is not None:
             continue  # optional, or filled in by the ID card scan
-        if spec.kind is FieldKind.RADIO:
+        if spec.options:
             desk.tap(f"field.{spec.id}.{value}")
         elif spec.kind is FieldKind.CHECKBOX:
             desk.tap(f"field.{spec.id}")
-        elif spec.kind is FieldKind.SELECT:
-            desk.tap(f"field.{spec.id}")
-            index = [option.value for option in spec.options].index(value) + 1  # after "choose…"
-            desk.key(*["Down"] * index, "Return")
         else:
             desk.tap(f"field.{spec.id}")
             desk.type_text(value)
@@ -147,13 +148,15 @@ def test_a_resident_session_on_the_full_screen_kiosk(tmp_path: Path, portal: San
             desk.tap("consent.agree")
 
             for number, step in enumerate(proc.steps, start=6):
-                desk.wait_for("step.next")
-                if step.identity:  # the USB scanner types the card's QR as fast keystrokes and Enter
-                    desk.type_text(SAMPLE_ID_CARD, delay_ms=4)
-                    desk.key("Return")
-                fill_step(desk, step, answers)
-                desk.screenshot(shots / f"{number:02d}-step-{step.id}.png")
-                desk.tap("step.next")
+                for page in step_pages(step, answers):  # one question a page
+                    desk.wait_for(shown_name(page.fields[0]))
+                    if step.identity and page.index == 0:  # the USB scanner types the QR fast, then Enter
+                        desk.type_text(SAMPLE_ID_CARD, delay_ms=4)
+                        desk.key("Return")
+                    fill_page(desk, page, answers)
+                    if page.index == 0:
+                        desk.screenshot(shots / f"{number:02d}-step-{step.id}.png")
+                    desk.tap("step.next")
             desk.wait_for("review.submit")
             desk.screenshot(shots / f"{len(proc.steps) + 6:02d}-review.png")
             desk.tap("review.submit")

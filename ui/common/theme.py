@@ -66,6 +66,15 @@ QPushButton:checked { background: $primary; color: $on_primary; border-color: $p
 QPushButton[role="primary"] { background: $primary; color: $on_primary; border-color: $primary; font-weight: bold; }
 QPushButton[role="tile"] { min-height: ${tile}px; font-size: ${subtitle}px; text-align: left; padding: 16px 24px; }
 QPushButton[role="chip"] { min-height: ${touch}px; border-radius: 24px; }
+QFrame[role="error-summary"] { border: 3px solid $danger; border-radius: 8px; }
+QPushButton[role="error-link"] {
+    background: transparent; border: none; border-radius: 0px; min-height: ${touch}px; padding: 0px; text-align: left;
+}
+QLabel[role="error-link"] { color: $danger; font-weight: bold; text-decoration: underline; }
+QPushButton[role="choice"] { min-height: ${touch}px; padding: 0px; text-align: left; }
+QPushButton[role="choice"]:checked { background: $primary; border-color: $primary; }
+QLabel[role="choice"] { font-size: ${body}px; }
+QLabel[role="choice-on"] { font-size: ${body}px; color: $on_primary; font-weight: bold; }
 /* The display controls keep their size, so the top bar still fits a portrait screen at ×1.5. */
 QPushButton[role="bar"] { min-height: ${touch}px; padding: 2px 12px; font-size: ${body_fixed}px; }
 QLineEdit, QPlainTextEdit, QComboBox {

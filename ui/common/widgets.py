@@ -8,26 +8,24 @@ import shiboken6
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QCheckBox,
-    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QRadioButton,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from kiosk.i18n import tr
-from ui.common.layouts import FlowBox, OptionRow
+from ui.common.layouts import OptionRow
 
 if TYPE_CHECKING:
     from kiosk.catalog.models import FormField
+    from ui.common.choices import ChoiceCards
 
 # The catalog's models (pydantic) and the QR encoder are imported where first used: the attract screen
 # is painted with these building blocks before either is loaded (docs/PERFORMANCE.md).
@@ -143,8 +141,7 @@ class FieldEditor(QFrame):
         self.help = label(help_text, f"help.{spec.id}", "muted")
         layout.addWidget(self.help)  # parent first: a parentless widget shown is a window of its own
         self.help.setVisible(bool(help_text))
-        self._group: QButtonGroup | None = None
-        self._radios: dict[str, QRadioButton] = {}
+        self._cards: ChoiceCards | None = None
         self._check_row: OptionRow | None = None  # a check box's text wraps in a label beside it
         self.input = self._make_input(spec, lang, text)
         layout.addWidget(self._check_row if self._check_row is not None else self.input)
@@ -158,29 +155,16 @@ class FieldEditor(QFrame):
         name = f"field.{spec.id}"
         description = spec.help.get(lang) if spec.help else text
         widget: QWidget
-        if spec.kind is FieldKind.SELECT:
-            combo = QComboBox()
-            combo.addItem(tr("form.choose", lang), "")
-            for option in spec.options:
-                combo.addItem(option.label.get(lang), option.value)
-            combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
-            # Long option texts must not widen the form past the screen.
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(12)
-            widget = combo
-        elif spec.kind is FieldKind.RADIO:
-            box = FlowBox(spacing=16)  # options wrap onto more lines on narrow screens
-            self._group = QButtonGroup(box)
-            for option in spec.options:
-                radio = QRadioButton()
-                radio.setObjectName(f"{name}.{option.value}")
-                radio.setAccessibleName(f"{text}: {option.label.get(lang)}")
-                radio.setAccessibleDescription(description)
-                self._group.addButton(radio)
-                self._radios[option.value] = radio
-                box.add(OptionRow(radio, option.label.get(lang), f"{name}.{option.value}.row"))
-            self._group.buttonToggled.connect(lambda *_: self.changed.emit())
-            widget = box
+        if spec.kind in (FieldKind.SELECT, FieldKind.RADIO):
+            from ui.common.choices import ChoiceCard, ChoiceCards
+
+            cards = ChoiceCards(name)
+            cards.add_all({option.value: ChoiceCard(f"{name}.{option.value}", option.label.get(lang),
+                                                    f"{text}: {option.label.get(lang)}", description)
+                           for option in spec.options})
+            cards.changed.connect(self.changed.emit)
+            self._cards = cards
+            widget = cards
         elif spec.kind is FieldKind.CHECKBOX:
             check = QCheckBox()
             check.toggled.connect(lambda _c: self.changed.emit())
@@ -214,46 +198,33 @@ class FieldEditor(QFrame):
             line.textEdited.connect(lambda _t: self.changed.emit())
             widget = line
         widget.setObjectName(name)
-        if spec.kind is not FieldKind.RADIO:
+        if self._cards is None:
             widget.setAccessibleName(text)
             widget.setAccessibleDescription(description)
         return widget
 
     def value(self) -> str:
         widget = self.input
-        if isinstance(widget, QComboBox):
-            return str(widget.currentData() or "")
+        if self._cards is not None:
+            return self._cards.value()
         if isinstance(widget, QCheckBox):
             return "yes" if widget.isChecked() else ""
         if isinstance(widget, QPlainTextEdit):
             return widget.toPlainText()
         if isinstance(widget, QLineEdit):
             return widget.text()
-        for value, radio in self._radios.items():
-            if radio.isChecked():
-                return value
         return ""
 
     def set_value(self, value: str) -> None:
         widget = self.input
-        if isinstance(widget, QComboBox):
-            index = widget.findData(value)
-            widget.setCurrentIndex(max(0, index))
+        if self._cards is not None:
+            self._cards.set_value(value)
         elif isinstance(widget, QCheckBox):
             widget.setChecked(value == "yes")
         elif isinstance(widget, QPlainTextEdit):
             widget.setPlainText(value)
         elif isinstance(widget, QLineEdit):
             widget.setText(value)
-        elif self._group is not None:
-            radio = self._radios.get(value)
-            if radio is not None:
-                radio.setChecked(True)
-            else:
-                self._group.setExclusive(False)
-                for r in self._radios.values():
-                    r.setChecked(False)
-                self._group.setExclusive(True)
 
     def set_error(self, message: str | None) -> None:
         self.error.setText(message or "")
@@ -266,8 +237,8 @@ class FieldEditor(QFrame):
             target.setAccessibleDescription(message)
 
     def focus_target(self) -> QWidget:
-        if self._radios:
-            return next(iter(self._radios.values()))
+        if self._cards is not None and self._cards.cards:
+            return next(iter(self._cards.cards.values()))
         return self.input
 
 

@@ -1,4 +1,4 @@
-"""The form steps (one topic per screen, with progress) and the review of all answers.
+"""The form, one question per page (with progress through the steps), and the review of all answers.
 
 Both screens keep their widgets between visits and only change what they show: building a form's
 editors or the review's rows costs far more than filling them (Python construction, style polish and
@@ -8,11 +8,13 @@ What a resident typed is emptied from the kept widgets when the session ends (`c
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.answers.validation import visible_fields
 from kiosk.catalog.models import FormField, Step
@@ -23,7 +25,11 @@ from kiosk.payment.fees import assess, breakdown_text
 from ui.common.layouts import MIN_SCROLL_PX, TileButton, breakable, takes_the_rest
 from ui.common.widgets import FieldEditor, button, label, set_button_text
 from ui.screens.base import ScreenContext, ScreenView, scroll_area
+from ui.screens.error_summary import ErrorSummary
 
+TAP_EVENTS = (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.TouchBegin)
+TALL_SCREEN_PX = 1000  # a window this tall keeps the step's title and the error summary above the keyboard
+LONG_TEXT_PX = 140  # the box of a long answer (two thirds of it with the keyboard up)
 MAX_PAGES = 16  # step pages kept (~0.65 MB each), least recently shown dropped first (see StepScreen)
 
 
@@ -106,7 +112,8 @@ class StepPage(QWidget):
 
 
 class StepScreen(ScreenView):
-    """One step of the form. Each step's editors are built once per language and kept (`MAX_PAGES` of
+    """One page of the form: one question of a step (kiosk.journey.pages); the step's other questions are
+    kept hidden on the same `StepPage`. Each step's editors are built once per language and kept (`MAX_PAGES` of
     them, ~0.6 MB each: the demo catalog's 33 distinct steps in two languages are 66 pages); a step shown
     again is only refilled, which makes the change to it several times faster than building it."""
 
@@ -116,8 +123,7 @@ class StepScreen(ScreenView):
         super().__init__(ctx)
         self.progress = label("", "step.progress", "muted")
         self.title = label("", "step.title", "title")
-        self.banner = label("", "step.banner", "banner")
-        self.banner.setVisible(False)
+        self.summary = ErrorSummary("step.errors", self._go_to_field)
         self.help = label("", "step.help", "muted")
         self.scan_hint = label("", "step.scan_hint")
         self.scan_status = label("", "step.scan_status")
@@ -125,7 +131,7 @@ class StepScreen(ScreenView):
         self.form_layout = QVBoxLayout(self.form)
         self.form_layout.setContentsMargins(0, 0, 12, 0)
         self.form_layout.setSpacing(8)
-        for widget in (self.help, self.scan_hint, self.scan_status):
+        for widget in (self.summary, self.help, self.scan_hint, self.scan_status):  # the summary scrolls with the page
             self.form_layout.addWidget(widget)
         self.fields_layout = QVBoxLayout()
         self.fields_layout.setSpacing(0)
@@ -137,10 +143,11 @@ class StepScreen(ScreenView):
         self.next = button("", "step.next", "primary")
         self.back.clicked.connect(lambda: ctx.send(GoBack()))
         self.next.clicked.connect(self._submit)
+        self.next.installEventFilter(self)
         row.addWidget(self.back)
         row.addStretch(1)
         row.addWidget(self.next)
-        for widget in (self.progress, self.title, self.banner):
+        for widget in (self.progress, self.title):
             self.outer.addWidget(widget)
         self.outer.addWidget(self.scroll_box, 1)
         self.outer.addLayout(row)
@@ -150,9 +157,37 @@ class StepScreen(ScreenView):
         self._fields_keys: dict[int, tuple[Step, str]] = {}
         self._step_key: tuple[str, str, str] | None = None
         self.keyboard_open = False
+        self._progress_texts = ("", "")
+        self._position: tuple[str, int, int] | None = None  # the page shown (procedure, step, page)
+        self._taps_from = 0.0  # taps on Next before this (time.monotonic) are ignored
 
     def capture(self) -> dict[str, str]:
-        return {field_id: editor.value() for field_id, editor in self.editors.items()}
+        """The answers of the page shown."""
+        page = self.ctx.journey.current_page()
+        shown = page.field_ids if page is not None else frozenset()
+        return {field_id: editor.value() for field_id, editor in self.editors.items() if field_id in shown}
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        """The keyboard's "Tiếp" (Tab) or Enter in the page's answer goes on, as "Tiếp tục" does: a page asks
+        one question, there is no other field to move to."""
+        if watched is self.next and event.type() in TAP_EVENTS:
+            # A second tap on "Tiếp tục" right after the page changed was meant for the page before: it must
+            # not answer the new question unseen (screen changes have the same guard in the window).
+            return time.monotonic() < self._taps_from
+        if event.type() is QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and self.isVisible():
+            keys = (Qt.Key.Key_Tab,) if isinstance(watched, QPlainTextEdit) else (
+                Qt.Key.Key_Tab, Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            if event.key() in keys and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+                self._submit()
+                return True
+        return super().eventFilter(watched, event)
+
+    def _go_to_field(self, field_id: str) -> None:
+        editor = self.editors.get(field_id)
+        if editor is not None and editor.isVisible():
+            self.scroll_box.ensureWidgetVisible(editor)
+            editor.focus_target().setFocus(Qt.FocusReason.MouseFocusReason)
+            self.scroll_box.ensureWidgetVisible(editor.error if editor.error.isVisible() else editor)
 
     def make_room_for_keyboard(self, keyboard_open: bool) -> None:
         # With the keyboard up, a 768-pixel screen keeps ~340 pixels for the step: the step's help and scan
@@ -166,24 +201,39 @@ class StepScreen(ScreenView):
     def _show_header(self) -> None:
         step = self.ctx.journey.current_step() if self.ctx.journey.screen is Screen.STEP else None
         roomy = not self.keyboard_open
-        self.help.setVisible(roomy and step is not None and step.help is not None)
-        self.scan_hint.setVisible(roomy and step is not None and step.identity)
+        # With the keyboard up on a short screen (768 px) the step's title moves into the progress line, in
+        # smaller text, and the summary gives way: the keyboard is up because the cursor is already in the
+        # question, whose message shows right under it (one question a page); both are back when it goes.
+        # A tall screen (1080 px and more) keeps them.
+        headed = roomy or self.window().height() >= TALL_SCREEN_PX
+        self.progress.setText(self._progress_texts[0 if headed else 1])
+        self.title.setVisible(headed)
+        self.summary.setVisible(headed and self.summary.count > 0)
+        # The step's help introduces the step: on its first page, and not while a problem is to be fixed.
+        page = self.ctx.journey.current_page() if step is not None else None
+        first_page = page is not None and page.index == 0
+        self.help.setVisible(roomy and first_page and step is not None and step.help is not None
+                             and not self.ctx.journey.session.errors)
+        errors = self.ctx.journey.session.errors
+        for field_id, editor in self.editors.items():
+            # With the keyboard up, a question's message takes the place of its help (back with the keyboard
+            # gone), and a long answer's box shrinks: the message stays in view above the keyboard.
+            editor.help.setVisible(bool(editor.help.text()) and (roomy or field_id not in errors))
+            if isinstance(editor.input, QPlainTextEdit):
+                editor.input.setFixedHeight(LONG_TEXT_PX if roomy else LONG_TEXT_PX * 2 // 3)
+        # The scanner hint on the questions a card can answer, while nothing is to be fixed.
+        card_page = page is not None and any(f.prefill_from_id_card is not None for f in page.fields)
+        self.scan_hint.setVisible(roomy and step is not None and step.identity and card_page
+                                  and not self.ctx.journey.session.errors)
         scan = self.ctx.journey.session.scan_result
         self.scan_status.setVisible(step is not None and step.identity and scan is not None)
 
     def _submit(self) -> None:
         self.ctx.send(SubmitStep(self.capture()))
 
-    def _answers_now(self) -> dict[str, str]:
-        answers = dict(self.ctx.journey.session.answers)
-        answers.update(self.capture())
-        return answers
-
     def _update_visibility(self) -> None:
-        step = self.ctx.journey.current_step()
-        if step is None:
-            return
-        shown = {f.id for f in visible_fields(step, self._answers_now())}
+        page = self.ctx.journey.current_page()
+        shown = page.field_ids if page is not None else frozenset()
         for field_id, editor in self.editors.items():
             editor.setVisible(field_id in shown)
 
@@ -196,8 +246,12 @@ class StepScreen(ScreenView):
         session = journey.session
         t, lang = self.ctx.t, self.ctx.lang
         steps = journey.steps()
+        page = journey.current_page()
         position = t("nav.step", n=steps.index(step) + 1, total=len(steps))
-        self.progress.setText(f"{position} · {breakable(proc.name.get(lang))}")
+        if page is not None and page.count > 1:
+            position += " · " + t("form.question", n=page.index + 1, total=page.count)
+        self._progress_texts = (f"{position} · {breakable(proc.name.get(lang))}",
+                                f"{position} · {breakable(step.title.get(lang))}")
         self.title.setText(breakable(step.title.get(lang)))
         self.help.setText(breakable(step.help.get(lang)) if step.help else "")
         self.scan_hint.setText(t("form.scan_hint"))
@@ -207,9 +261,13 @@ class StepScreen(ScreenView):
         if self.scan_status.property("role") != role:
             self.scan_status.setProperty("role", role)
             _repolish(self.scan_status)
-        self._show_header()
         set_button_text(self.back, t("nav.back"))
         set_button_text(self.next, t("nav.next"))
+        position_now = (proc.code, steps.index(step), page.index if page is not None else 0)
+        if position_now != self._position:
+            self._position = position_now
+            self.scroll_box.verticalScrollBar().setValue(0)
+            self._taps_from = time.monotonic() + self.ctx.runtime.settings.kiosk.tap_guard_ms / 1000
         key = (proc.code, step.id, lang)
         if key != self._step_key:
             self._show_page(step, lang)
@@ -221,15 +279,20 @@ class StepScreen(ScreenView):
             issue = session.errors.get(field_id)
             _set_error(editor, tr(issue.key, lang, **issue.params) if issue else None, descriptions.get(field_id, ""))
         self._update_visibility()
-        self.banner.setText(t("form.fix_errors"))
-        self.banner.setVisible(bool(session.errors))
+        problems = [(f, e.spec.label.get(lang), tr(session.errors[f].key, lang, **session.errors[f].params))
+                    for f, e in self.editors.items() if f in session.errors]
+        self.summary.show_problems(t("form.summary"), problems)
+        self._show_header()
         first_error = next((self.editors[f] for f in self.editors if f in session.errors), None)
         chosen = self.editors.get(session.focus_field or "")
-        target = first_error or chosen or next(iter(self.editors.values()), None)
+        asked = next((self.editors[spec.id] for spec in page.fields if spec.id in self.editors), None) if page else None
+        target = first_error or chosen or asked
         if target is not None:
             target.focus_target().setFocus(Qt.FocusReason.OtherFocusReason)
             if first_error is not None or chosen is not None:
                 self.scroll_box.ensureWidgetVisible(target)
+            if first_error is not None:
+                self.scroll_box.ensureWidgetVisible(first_error.error)
 
     def _page_key(self, step: Step, lang: str) -> tuple[str, str]:
         # Steps with the same fields share a page (most procedures open with the same applicant step).
@@ -245,6 +308,9 @@ class StepScreen(ScreenView):
         page = self.pages.get(key)
         if page is None:
             page = StepPage(step.fields, lang, self._update_visibility, self.form)
+            for editor in page.editors.values():
+                if isinstance(editor.input, QLineEdit | QPlainTextEdit):
+                    editor.input.installEventFilter(self)
             page.set_shown(False)
             self.fields_layout.addWidget(page)
             self.pages[key] = page
@@ -279,7 +345,9 @@ class StepScreen(ScreenView):
         # The last page stays shown (in the hidden screen), emptied: the next form often starts with it.
         self.editors = {}
         self._step_key = None
+        self._position = None
         self.scan_status.clear()
+        self.summary.clear()
         # Not ScreenView.clear: it would visit every field of every kept page, and only the pages shown
         # since the last reset can hold answers (emptied above; the window's reset then drops every
         # field's undo history). The scroll position is all that is left.

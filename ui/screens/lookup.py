@@ -37,6 +37,9 @@ def local_time(stamp: str) -> str:
     return when.strftime("%H:%M %d/%m/%Y")
 
 
+LOOKUP_RESULT_PX = 80  # the answer's least height: two lines (more scroll), leaving room for text at ×1.5
+
+
 class LookupScreen(ScreenView):
     kind = Screen.LOOKUP
 
@@ -64,7 +67,7 @@ class LookupScreen(ScreenView):
         for widget in (self.title, self.code_label, self.code, self.phone_label, self.phone):
             self.outer.addWidget(widget)
         # A dossier's timeline can be long: it scrolls instead of pushing the buttons off the screen.
-        self.outer.addWidget(takes_the_rest(scroll_area(self.result, "lookup.scroll")), 1)
+        self.outer.addWidget(takes_the_rest(scroll_area(self.result, "lookup.scroll"), LOOKUP_RESULT_PX), 1)
         self.outer.addLayout(row)
 
     def enter(self) -> None:

@@ -15,7 +15,7 @@ from ui.printing.slip_render import make_receipt
 from ui.screens.base import ScreenContext, ScreenView, scroll_area
 
 PrintStatus = Literal["printing", "printed", "failed"]
-NARROW_PX = 1300  # below this width the next steps go under the QR codes
+NARROW_PX = 1200  # below this width (portrait screens) the next steps go under the QR codes
 QR_SIZE = 240  # large enough for any phone at arm's length, small enough for a 768-pixel-high screen
 
 

@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEventLoop
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
 
 from kiosk.answers.sample import SAMPLE_ID_CARD, sample_answers
-from kiosk.journey.machine import Rate, ScanIdCard, Screen
+from kiosk.i18n import tr
+from kiosk.journey.machine import Rate, Reset, ScanIdCard, Screen
 from kiosk.runtime import Runtime
 from kiosk.settings.config import Settings, site_profiles
 from ui.printing.slip_render import paper_dots, render_slip
@@ -36,6 +37,18 @@ def _wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
             raise TourError("timed out waiting for the kiosk")
         QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
         time.sleep(0.005)
+
+
+def _shrink_png(path: Path) -> None:
+    """Rewrite a screenshot with a palette of 128 colours (flat colours and text stay sharp, the file is a
+    fraction of the size). Needs Pillow, a development dependency."""
+    try:
+        from PIL import Image
+    except ImportError as exc:
+        raise TourError("--compact needs Pillow (pip install pillow)") from exc
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT)
+    small.save(path, optimize=True)
 
 
 def pick_procedure(runtime: Runtime) -> str:
@@ -68,8 +81,9 @@ def with_demo_site(settings: Settings) -> Settings:
 
 # Complex on purpose: the tour is one resident session, screen after screen.
 def run_tour(runtime: Runtime, out: Path, procedure_code: str | None = None,  # noqa: C901
-             size: tuple[int, int] = (1366, 768)) -> dict[str, Any]:
-    """Drive the journey through every screen; write PNGs, receipt.png and summary.json into `out`."""
+             size: tuple[int, int] = (1366, 768), compact: bool = False) -> dict[str, Any]:
+    """Drive the journey through every screen; write PNGs, receipt.png and summary.json into `out` (`compact`:
+    screens with a reduced palette, for the documentation)."""
     out.mkdir(parents=True, exist_ok=True)
     runtime.settings = with_demo_site(runtime.settings)
     install_qt_logging()
@@ -85,6 +99,8 @@ def run_tour(runtime: Runtime, out: Path, procedure_code: str | None = None,  # 
         file = f"{len(screens) + 1:02d}-{name}.png"
         if not window.grab().save(str(out / file)):
             raise TourError(f"could not write {file}")
+        if compact:
+            _shrink_png(out / file)
         screens.append({"name": name, "file": file})
 
     def click(name: str) -> None:
@@ -117,21 +133,28 @@ def run_tour(runtime: Runtime, out: Path, procedure_code: str | None = None,  # 
         shot("consent")
         click("consent.agree")
         expect(Screen.STEP)
-        visited: list[str] = []
+        visited: set[tuple[str, int]] = set()
+        shown_error = False
         while journey.screen is Screen.STEP:
-            step = journey.current_step()
-            if step is None or step.id in visited:
+            step, page = journey.current_step(), journey.current_page()
+            if step is None or page is None or (step.id, page.index) in visited:
                 raise TourError("the form did not move on")
-            visited.append(step.id)
-            if step.identity:
+            visited.add((step.id, page.index))
+            if step.identity and page.index == 0:
                 window.send(ScanIdCard(SAMPLE_ID_CARD))
             view = window.screens[Screen.STEP]
             assert isinstance(view, StepScreen)
-            for field_id, editor in view.editors.items():
-                if field_id in answers and not editor.value():
-                    editor.set_value(answers[field_id])
+            if not shown_error and not step.identity and any(f.required and f.options for f in page.fields):
+                click("step.next")  # a choice not made yet: the page says what is missing
+                shot(f"step-{step.id}-error")
+                shown_error = True
+            for spec in page.fields:
+                editor = view.editors.get(spec.id)
+                if editor is not None and spec.id in answers and not editor.value():
+                    editor.set_value(answers[spec.id])
             app.processEvents()
-            shot(f"step-{step.id}")
+            if page.index == 0:
+                shot(f"step-{step.id}")
             click("step.next")
             if journey.session.errors:
                 raise TourError(f"step {step.id} rejected the sample answers: {sorted(journey.session.errors)}")
@@ -155,6 +178,21 @@ def run_tour(runtime: Runtime, out: Path, procedure_code: str | None = None,  # 
         window.send(Rate(5))
         expect(Screen.ATTRACT)
         shot("attract-after-reset")
+        # The next resident looks the dossier up with the code on the slip and the phone's last four digits.
+        click("attract.start")
+        click("home.lookup")
+        expect(Screen.LOOKUP)
+        for name, text in (("lookup.code", stored.local_ref.lower()),
+                           ("lookup.phone", (answers.get("applicant_phone") or answers.get("applicant_id", ""))[-4:])):
+            field = window.findChild(QLineEdit, name)
+            if field is None:
+                raise TourError(f"no field {name} on the lookup screen")
+            field.setText(text)
+        click("lookup.search")
+        result = window.findChild(QLabel, "lookup.result")
+        _wait_for(lambda: result is not None and result.text() != tr("lookup.searching", journey.session.lang))
+        shot("lookup")
+        window.send(Reset("tour"))
         summary: dict[str, Any] = {
             "screens": screens,
             "procedure": {"code": proc.code, "name": proc.name.vi},
