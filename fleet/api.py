@@ -1,6 +1,6 @@
 """What kiosks call: a token for their client credentials, then batches of reports (answered with commands)."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: FastAPI reads the dependencies of the local route functions.
 
 from typing import Annotated, Any
 from urllib.parse import parse_qs

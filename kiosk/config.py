@@ -220,6 +220,22 @@ class CatalogSettings(_Section):
     path: str | None = Field(default=None, description="procedure directory; default: the bundled catalog")
 
 
+class FleetSettings(_Section):
+    """The district's fleet service, which receives the kiosk's health and usage figures (no personal data)."""
+
+    base_url: str | None = Field(default=None, description="fleet service base URL; none = no fleet reporting")
+    client_id: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9._:\-]*$",
+                           description="this kiosk's id at the fleet service (secret in the keyring); "
+                                       "empty = <site id>-<kiosk id>")
+    heartbeat_seconds: int = Field(default=30, ge=1, le=3600, description="seconds between reports")
+    usage_minutes: int = Field(default=10, ge=1, le=1440, description="minutes between usage figures")
+
+    @field_validator("base_url")
+    @classmethod
+    def _fleet_url(cls, value: str | None) -> str | None:
+        return PortalSettings(base_url=value).base_url  # the portal's rule: https, or http to this machine
+
+
 class Settings(_Section):
     """Every setting of the kiosk. Layers: defaults, site profile, machine file, staff overrides, environment."""
 
@@ -231,6 +247,7 @@ class Settings(_Section):
     printer: PrinterSettings = Field(default_factory=PrinterSettings)
     payment: PaymentSettings = Field(default_factory=PaymentSettings)
     catalog: CatalogSettings = Field(default_factory=CatalogSettings)
+    fleet: FleetSettings = Field(default_factory=FleetSettings)
 
     def outbox_path(self) -> Path:
         return Path(self.outbox.path) if self.outbox.path else paths.data_dir() / "outbox.sqlite3"

@@ -502,6 +502,12 @@ STRINGS: dict[str, tuple[str, str]] = {
                              "thông tin.",
                              "The card's QR holds no permanent address, so nothing was filled in. Please type "
                              "the details."),
+    # fleet service: the kiosk locked for maintenance from the district's dashboard
+    "fleet.locked_title": ("Máy đang được bảo trì", "This kiosk is under maintenance"),
+    "fleet.locked_body": ("Xin lỗi Ông/Bà vì sự bất tiện. Xin mời Ông/Bà quay lại sau ít phút, hoặc liên hệ cán bộ "
+                          "tại bàn tiếp dân để được giúp đỡ.",
+                          "We are sorry for the inconvenience. Please come back in a few minutes, or ask the staff "
+                          "at the reception desk for help."),
 }
 
 

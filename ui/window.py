@@ -254,6 +254,7 @@ class KioskWindow(QWidget):
         from kiosk.staff_auth import StaffAuth
         from kiosk.stats import StatsRecorder, open_stats
         from ui.accessibility import InputAndAccessibility
+        from ui.fleet_service import FleetService
         from ui.lockdown import Lockdown
         from ui.portal_service import PortalService
         from ui.printing import create_print_service
@@ -298,6 +299,7 @@ class KioskWindow(QWidget):
             self.stats_timer.start()
         # Sync, heartbeat and catalog updates; started after the first paint (`portal_service.start()`).
         self.portal_service = PortalService(self)
+        self.fleet_service = FleetService(self)  # health and usage to the district's fleet service, if configured
         attract = self.screens[Screen.ATTRACT]
         assert isinstance(attract, AttractScreen)
         attract.use_context(self.ctx)
@@ -756,6 +758,7 @@ class KioskWindow(QWidget):
                 timer.stop()
             return
         self.portal_service.stop()
+        self.fleet_service.stop()
         if self.console is not None:
             self.console.close_console()
         self.idle_timer.stop()

@@ -1,0 +1,53 @@
+"""A real fleet service for tests: PostgreSQL started by the test session (initdb + pg_ctl), or SQLite."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fleet.postgres import PostgresUnavailableError, TempPostgres, bin_dir
+from fleet.store import FleetStore, migrate, open_engine
+
+KIOSK_ID = "BTX-K01"
+KIOSK_SECRET = "kiosk-test-secret"
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[TempPostgres]:
+    if bin_dir() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("PostgreSQL is missing (Debian: postgresql); .ci/run installs it")
+        pytest.skip("PostgreSQL is not installed")
+    try:
+        with TempPostgres(durable=False) as server:
+            yield server
+    except PostgresUnavailableError as exc:
+        pytest.fail(str(exc))
+
+
+def fresh_store(url: str) -> FleetStore:
+    engine = open_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:  # each test starts from an empty schema
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    migrate(engine)
+    store = FleetStore(engine)
+    store.add_kiosk(KIOSK_ID, "bui-thi-xuan", "Bùi Thị Xuân", "Nhà sinh hoạt cộng đồng tổ 5", KIOSK_SECRET)
+    store.add_kiosk("DT-K01", "dong-tam", "Đồng Tâm", "Nhà sinh hoạt cộng đồng Đồng Tâm", "other-secret")
+    store.add_user("quan", "mat-khau-quan", "district", None, "Phòng Văn hóa quận")
+    store.add_user("buithixuan", "mat-khau-phuong", "ward", "Bùi Thị Xuân", "UBND phường Bùi Thị Xuân")
+    return store
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def fleet_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[FleetStore]:
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres").url
+    else:
+        url = f"sqlite:///{tmp_path / 'fleet.sqlite3'}"
+    store = fresh_store(url)
+    yield store
+    store.engine.dispose()

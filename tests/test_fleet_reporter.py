@@ -1,0 +1,115 @@
+"""The kiosk's side of the fleet: reports survive an outage and arrive once; an outage costs a resident nothing."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from fleet.server import FleetServer
+from fleet.store import FleetStore
+from kiosk.config import FleetSettings, Settings
+from kiosk.events import Touch
+from kiosk.journey import Screen
+from kiosk.portal.models import DailyStatistics
+from kiosk.telemetry.queue import ReportQueue
+from kiosk.telemetry.reporter import FleetClient, FleetUnavailableError, Reporter
+from kiosk.telemetry.wire import CommandName, Heartbeat
+from tests.fleet_fixtures import KIOSK_ID, KIOSK_SECRET
+from tests.qt_helpers import make_runtime
+from tests.screen_walk import dispose
+from ui.app import ensure_app
+from ui.window import KioskWindow
+
+BEAT = Heartbeat(version="1.4.0", uptime_s=60, screen="attract", outbox_depth=0, printer="ready", scanner="ready",
+                 disk_free_pct=50.0)
+
+
+def figures(day: date) -> DailyStatistics:
+    return DailyStatistics(kiosk_id=KIOSK_ID, site_id="bui-thi-xuan", date=day, sessions=3,
+                           procedures={"1.001193": {"started": 2, "completed": 1, "abandoned": 1,
+                                                    "abandoned_at_step": {"applicant": 1}}},
+                           median_duration_s=180.0)
+
+
+@pytest.fixture
+def queue(tmp_path: Path) -> Iterator[ReportQueue]:
+    q = ReportQueue(tmp_path / "fleet-reports.sqlite3")
+    yield q
+    q.close()
+
+
+def test_reports_queued_during_an_outage_arrive_exactly_once(fleet_store: FleetStore, queue: ReportQueue) -> None:
+    server = FleetServer(fleet_store).start()
+    port = server.port
+    server.stop()  # the district's service is down
+    reporter = Reporter(queue, FleetClient(f"http://127.0.0.1:{port}", KIOSK_ID, lambda: KIOSK_SECRET))
+    for _ in range(3):
+        reporter.beat(BEAT)
+        with pytest.raises(FleetUnavailableError):
+            reporter.deliver()
+    assert reporter.queue_usage(figures, date(2026, 12, 5)) == 7  # the last week, each day with sessions
+    assert queue.depth() == {"heartbeat": 3, "usage": 7}
+
+    with FleetServer(fleet_store, port=port):  # back
+        assert reporter.deliver() == []
+        assert queue.depth() == {}
+        assert reporter.queue_usage(figures, date(2026, 12, 5)) == 0  # unchanged figures are not sent again
+        reporter.deliver()
+    counts = fleet_store.counts()
+    assert (counts["heartbeats"], counts["usage"]) == (3, 7)
+    assert fleet_store.kiosk(KIOSK_ID).beat["printer"] == "ready"
+
+
+def test_a_command_runs_once_and_its_result_reaches_the_dashboard(fleet_store: FleetStore,
+                                                                  queue: ReportQueue) -> None:
+    staff = fleet_store.staff("quan")
+    assert staff is not None
+    command_id = fleet_store.add_command(staff, KIOSK_ID, CommandName.REPRINT_LAST)
+    with FleetServer(fleet_store) as server:
+        reporter = Reporter(queue, FleetClient(server.url, KIOSK_ID, lambda: KIOSK_SECRET))
+        [command] = reporter.deliver()
+        assert command.id == command_id
+        assert reporter.deliver() == []  # handed out again (no result yet) but not run twice
+        reporter.result(command, False, "no slip printed today")
+        reporter.deliver()
+    [row] = fleet_store.recent_commands([KIOSK_ID])
+    assert (row.status, row.result) == ("failed", "no slip printed today")
+
+
+def test_a_long_outage_keeps_every_figure_but_only_the_latest_heartbeats(queue: ReportQueue) -> None:
+    queue.max_heartbeats = 5
+    reporter = Reporter(queue, FleetClient("http://127.0.0.1:9", KIOSK_ID, lambda: KIOSK_SECRET))
+    for uptime in range(12):
+        reporter.beat(BEAT.model_copy(update={"uptime_s": uptime}))
+    reporter.queue_usage(figures, date(2026, 12, 5))
+    assert queue.depth() == {"heartbeat": 5, "usage": 7}
+    kept = [r.body["uptime_s"] for r in queue.batch(100) if r.kind.value == "heartbeat"]
+    assert kept == [7, 8, 9, 10, 11]
+
+
+@pytest.mark.gui
+def test_a_fleet_service_that_never_answers_does_not_delay_a_resident(qtbot: QtBot) -> None:
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts connections (backlog), never answers
+    try:
+        settings = Settings(fleet=FleetSettings(base_url=f"http://127.0.0.1:{silent.getsockname()[1]}",
+                                                heartbeat_seconds=1))
+        ensure_app()
+        runtime = make_runtime(settings)
+        win = KioskWindow(runtime)
+        win.resize(1366, 768)
+        win.show()
+        try:
+            qtbot.waitUntil(lambda: win.fleet_service._busy, timeout=10_000)  # a round is stuck on the network
+            win.send(Touch())
+            assert win.journey.screen is Screen.HOME
+            assert win.stack.currentWidget() is win.screens[Screen.HOME]
+            assert win.fleet_service._busy  # the resident went on while the round still waited
+        finally:
+            dispose(win, runtime)
+    finally:
+        silent.close()

@@ -1,0 +1,136 @@
+"""The fleet service over real HTTP on 127.0.0.1, on PostgreSQL and on SQLite."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import requests
+from sqlalchemy import inspect
+
+from fleet.health import assess
+from fleet.schema import metadata
+from fleet.server import FleetServer
+from fleet.store import FleetStore
+from kiosk.telemetry.reporter import FleetClient, FleetUnavailableError
+from kiosk.telemetry.wire import CommandName, Heartbeat, Report, ReportBatch, ReportKind
+from tests.fleet_fixtures import KIOSK_ID, KIOSK_SECRET
+
+
+@pytest.fixture
+def server(fleet_store: FleetStore) -> Iterator[FleetServer]:
+    with FleetServer(fleet_store) as running:
+        yield running
+
+
+def beat(**changes: object) -> Heartbeat:
+    values: dict[str, object] = {"version": "1.4.0", "uptime_s": 3600, "screen": "attract", "outbox_depth": 0,
+                                 "printer": "ready", "scanner": "ready", "disk_free_pct": 61.5,
+                                 "catalog_version": "2026.11"}
+    values.update(changes)
+    return Heartbeat.model_validate(values)
+
+
+def report(kind: ReportKind, body: dict[str, object], created_at: datetime | None = None) -> Report:
+    return Report(id=uuid.uuid4(), kind=kind, created_at=created_at or datetime.now(UTC), body=body)
+
+
+def client(server: FleetServer, secret: str = KIOSK_SECRET) -> FleetClient:
+    return FleetClient(server.url, KIOSK_ID, lambda: secret)
+
+
+def test_migrations_build_exactly_the_declared_schema(fleet_store: FleetStore) -> None:
+    tables = set(inspect(fleet_store.engine).get_table_names()) - {"alembic_version"}
+    assert tables == set(metadata.tables)
+    for table in metadata.sorted_tables:
+        columns = {c["name"] for c in inspect(fleet_store.engine).get_columns(table.name)}
+        assert columns == {c.name for c in table.columns}, table.name
+
+
+def test_a_batch_sent_twice_is_stored_once_and_the_newest_heartbeat_wins(server: FleetServer) -> None:
+    fleet = client(server)
+    older = report(ReportKind.HEARTBEAT, beat(printer="paper_out").model_dump(mode="json"),
+                   datetime.now(UTC) - timedelta(minutes=5))
+    newer = report(ReportKind.HEARTBEAT, beat(printer="ready").model_dump(mode="json"))
+    usage = report(ReportKind.USAGE, {"kiosk_id": KIOSK_ID, "site_id": "bui-thi-xuan", "date": "2026-12-05",
+                                      "sessions": 4, "procedures": {}, "median_duration_s": 200.0})
+    batch = ReportBatch(reports=[newer, older, usage])
+    first = fleet.send(batch)
+    again = fleet.send(batch)  # the answer was lost: the kiosk sends the same batch again
+    assert set(first.accepted) == set(again.accepted) == {newer.id, older.id, usage.id}
+    counts = server.store.counts()
+    assert counts["heartbeats"] == 2
+    assert counts["usage"] == 1
+    assert server.store.kiosk(KIOSK_ID).beat["printer"] == "ready"  # the older one arrived later
+
+
+def test_wrong_secret_and_forged_tokens_are_refused(server: FleetServer) -> None:
+    with pytest.raises(FleetUnavailableError, match="token refused"):
+        client(server, "guessed").send(ReportBatch(reports=[]))
+    answer = requests.post(f"{server.url}/fleet/v1/reports", json={"reports": []},
+                           headers={"Authorization": "Bearer eyJzdWIiOiJCVFgtSzAxIn0.forged"}, timeout=5)
+    assert answer.status_code == 401
+    assert server.store.counts()["heartbeats"] == 0
+
+
+def test_a_kiosk_cannot_send_figures_for_another(server: FleetServer) -> None:
+    other = report(ReportKind.USAGE, {"kiosk_id": "DT-K01", "site_id": "dong-tam", "date": "2026-12-05",
+                                      "sessions": 1, "procedures": {}, "median_duration_s": 10.0})
+    reply = client(server).send(ReportBatch(reports=[other]))
+    assert str(other.id) in reply.rejected
+    assert server.store.counts()["usage"] == 0
+
+
+def test_personal_data_has_no_field_to_go_in() -> None:
+    bad = beat().model_dump(mode="json") | {"full_name": "Nguyễn Văn A", "id_number": "001203004005"}
+    with pytest.raises(ValueError, match="full_name"):
+        Heartbeat.model_validate(bad)
+    forbidden = ("name", "phone", "citizen", "id_number", "address", "birth", "answer", "email")
+    for model in (Heartbeat, *(m for m in (ReportBatch,))):
+        for field in model.model_fields:
+            assert not any(word in field for word in forbidden), field
+
+
+def test_commands_are_handed_out_until_their_result_arrives(server: FleetServer) -> None:
+    store = server.store
+    staff = store.staff("quan")
+    assert staff is not None
+    command_id = store.add_command(staff, KIOSK_ID, CommandName.SYNC_NOW)
+    fleet = client(server)
+    first = fleet.send(ReportBatch(reports=[]))
+    assert [c["id"] for c in first.commands] == [str(command_id)]
+    assert fleet.send(ReportBatch(reports=[])).commands  # still open: handed out again
+    result = report(ReportKind.COMMAND_RESULT, {"command_id": str(command_id), "name": "sync_now", "ok": True,
+                                                "detail": "2 dossiers sent"})
+    fleet.send(ReportBatch(reports=[result]))
+    assert fleet.send(ReportBatch(reports=[])).commands == []
+    rows = store.recent_commands([KIOSK_ID])
+    assert (rows[0].status, rows[0].result) == ("done", "2 dossiers sent")
+    assert [a.action for a in store.audit_log(staff, [KIOSK_ID])] == ["command:sync_now"]
+
+
+def test_health_names_the_reason() -> None:
+    now = datetime.now(UTC)
+    assert assess(beat().model_dump(mode="json"), now, now).level == "green"
+    paper = assess(beat(printer="paper_out").model_dump(mode="json"), now, now)
+    assert (paper.level, paper.texts("vi")) == ("amber", ["Máy in hết giấy"])
+    stale = assess(beat(outbox_depth=3, outbox_oldest_age_s=4000).model_dump(mode="json"), now, now)
+    assert stale.texts("en") == ["Dossiers waiting over an hour"]
+    silent = assess(beat().model_dump(mode="json"), now - timedelta(minutes=12), now)
+    assert (silent.level, silent.texts("vi")) == ("red", ["Mất liên lạc 12 phút"])
+    assert assess(None, None, now).level == "red"
+
+
+def test_usage_of_a_day_is_replaced_by_newer_figures(server: FleetServer) -> None:
+    fleet = client(server)
+    day = date(2026, 12, 5).isoformat()
+    body = {"kiosk_id": KIOSK_ID, "site_id": "bui-thi-xuan", "date": day, "procedures": {},
+            "median_duration_s": 100.0}
+    morning = report(ReportKind.USAGE, body | {"sessions": 2}, datetime.now(UTC) - timedelta(hours=6))
+    evening = report(ReportKind.USAGE, body | {"sessions": 9})
+    fleet.send(ReportBatch(reports=[evening]))
+    fleet.send(ReportBatch(reports=[morning]))  # delayed: must not undo the evening's figures
+    rows = server.store.usage_rows([KIOSK_ID], date(2026, 12, 1))
+    assert [r.body["sessions"] for r in rows] == [9]
