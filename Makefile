@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 DEMO_ENV := PYTHON_KEYRING_BACKEND=$${PYTHON_KEYRING_BACKEND:-kiosk.keystore.LocalFileKeyring}
 
 .PHONY: run test lint typecheck pytest e2e tour bench fuzz soak clean mutation
+.PHONY: fleet-load
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +22,7 @@ run: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check kiosk ui tests bench
+	$(BIN)/ruff check fleet
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
@@ -59,3 +61,8 @@ soak: $(STAMP)
 # of `make test`. `make mutation MODULES="journey fees"` for some of them.
 mutation: $(STAMP)
 	$(BIN)/python -m tests.mutation $(MODULES)
+
+# The fleet service under 1,000 simulated kiosks heartbeating every 30 s (fleet/loadtest.py; docs/FLEET.md).
+# Starts its own PostgreSQL and service processes on 127.0.0.1; a few minutes. Not part of `make test`.
+fleet-load: $(STAMP)
+	$(BIN)/python -m fleet.loadtest $(FLEET_LOAD_ARGS)
