@@ -6,6 +6,7 @@ Sessions are signed cookies (`fleet.security`); forms carry a token tied to the 
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 from html import escape
 from typing import Any
@@ -85,6 +86,27 @@ T: dict[str, tuple[str, str]] = {
     "st_done": ("Đã xong", "Done"),
     "st_failed": ("Không thành công", "Failed"),
     "st_cancelled": ("Đã hủy", "Cancelled"),
+    "rollouts": ("Triển khai phiên bản theo đợt", "Staged rollouts"),
+    "target": ("Loại", "Kind"),
+    "target_catalog": ("Danh mục thủ tục", "Procedure catalog"),
+    "target_settings": ("Cài đặt", "Settings"),
+    "group": ("Nhóm máy", "Kiosk group"),
+    "stage_size": ("Số máy mỗi đợt", "Kiosks per stage"),
+    "content": ("Nội dung (JSON)", "Content (JSON)"),
+    "start_rollout": ("Bắt đầu triển khai", "Start the rollout"),
+    "rollback": ("Quay lui", "Roll back"),
+    "progress": ("Tiến độ", "Progress"),
+    "progress_text": ("{done}/{size} máy đã cài, {failed} lỗi, {open} đang chờ",
+                      "{done}/{size} kiosks done, {failed} failed, {open} waiting"),
+    "ro_active": ("Đang triển khai", "In progress"),
+    "ro_done": ("Hoàn tất", "Finished"),
+    "ro_halted": ("Đã dừng vì có máy báo lỗi", "Halted: a kiosk refused it"),
+    "ro_rolled_back": ("Đã quay lui", "Rolled back"),
+    "bad_json": ("Nội dung không phải JSON hợp lệ (cần một đối tượng { … }).",
+                 "The content is not valid JSON (an object { … } is needed)."),
+    "bad_rollout": ("Vui lòng điền phiên bản, nhóm máy và số máy mỗi đợt (từ 1 trở lên).",
+                    "Please give the version, the group and the kiosks per stage (1 or more)."),
+    "district_only": ("Chỉ cán bộ cấp quận được triển khai phiên bản.", "Only district staff may roll out versions."),
 }
 
 
@@ -244,7 +266,39 @@ def dashboard_router(store: FleetStore) -> APIRouter:
             "commands": f"<table><thead><tr>{command_heads}</tr></thead><tbody>{command_rows}</tbody></table>",
             "audit": f"<table><thead><tr>{audit_heads}</tr></thead><tbody>{audit_rows}</tbody></table>",
             "charts": charts(staff, rows, lang),
+            "rollouts": rollouts_html(staff, lang, csrf),
         }
+
+    def rollouts_html(staff: Staff, lang: str, csrf: str) -> str:
+        if staff.role != "district":
+            return ""
+        items = []
+        for row, states, size in store.rollouts():
+            progress = tr("progress_text", lang).format(
+                done=states.get("done", 0), failed=states.get("failed", 0),
+                open=states.get("queued", 0) + states.get("delivered", 0), size=size)
+            button = (f'<form class="cmd" method="post" action="/rollouts/{row.id}/rollback">'
+                      f'<input type="hidden" name="csrf" value="{csrf}"><button type="submit">'
+                      f'{tr("rollback", lang)}</button></form>' if row.status != "rolled_back" else "")
+            items.append(f'<tr data-rollout="{row.id}" data-status="{escape(row.status)}">'
+                         f'<td>{_when(row.created_at, lang)}</td><td>{tr("target_" + row.target, lang)}</td>'
+                         f'<td>{escape(row.version)}</td>'
+                         f'<td>{escape(row.group_name)}</td><td>{tr("ro_" + row.status, lang)}<br>'
+                         f"<small>{escape(progress)}</small></td><td>{button}</td></tr>")
+        heads = "".join(f"<th>{tr(k, lang)}</th>" for k in ("when", "target", "version", "group", "progress",
+                                                             "actions"))
+        return f"<table><thead><tr>{heads}</tr></thead><tbody>{''.join(items)}</tbody></table>"
+
+    def rollout_form(lang: str, csrf: str) -> str:
+        options = "".join(f'<option value="{t}">{tr("target_" + t, lang)}</option>' for t in ("settings", "catalog"))
+        return (f'<form class="cmd" method="post" action="/rollouts"><input type="hidden" name="csrf" value="{csrf}">'
+                f'<label>{tr("target", lang)} <select name="target">{options}</select></label> '
+                f'<label>{tr("version", lang)} <input name="version" required maxlength="128"></label> '
+                f'<label>{tr("group", lang)} <input name="group" value="default" required maxlength="64"></label> '
+                f'<label>{tr("stage_size", lang)} <input name="stage_size" type="number" min="1" value="1"></label>'
+                f'<br><label>{tr("content", lang)}<br><textarea name="content" rows="4" cols="70">'
+                f'{{"idle.form_seconds": 120}}</textarea></label><br>'
+                f'<button type="submit">{tr("start_rollout", lang)}</button></form>')
 
     def charts(staff: Staff, rows: list[Any], lang: str) -> str:
         today = now_utc().astimezone(VN_TZ).date()
@@ -273,6 +327,9 @@ def dashboard_router(store: FleetStore) -> APIRouter:
                 else tr("role_ward", lang).format(ward=escape(staff.ward or "")))
         sections = "".join(f'<section><h2>{tr(key, lang)}</h2><div id="{key}" aria-live="polite">{parts[key]}</div>'
                            f"</section>" for key in ("kiosks", "alerts", "commands", "audit"))
+        if staff.role == "district":
+            sections += (f'<section><h2>{tr("rollouts", lang)}</h2>{rollout_form(lang, csrf)}'
+                         f'<div id="rollouts">{parts["rollouts"]}</div></section>')
         body = (f'<header><h1>{tr("title", lang)}</h1><p>{escape(staff.display_name)} · {role}</p>'
                 f'<a href="/?lang={other}">{tr("other_lang", lang)}</a><form method="post" action="/logout">'
                 f'<button type="submit">{tr("logout", lang)}</button></form></header>'
@@ -293,27 +350,74 @@ def dashboard_router(store: FleetStore) -> APIRouter:
     @router.post("/kiosks/{kiosk_id}/commands")
     async def send_command(kiosk_id: str, request: Request) -> Response:
         lang = lang_of(request)
-        staff = await run_in_threadpool(staff_of, request)
+        staff, form, refused = await checked_form(request, lang)
         if staff is None:
-            return RedirectResponse("/login", status_code=303)
-        form = await form_of(request)
-        if form.get("csrf") != csrf_token(store.signing_key(), request.cookies[COOKIE]):
-            return Response(tr("bad_form", lang), status_code=403, media_type="text/plain; charset=utf-8")
+            assert refused is not None
+            return refused
         kiosk = await run_in_threadpool(store.kiosk, kiosk_id)
         if kiosk is None or not staff.sees(kiosk.ward):
-            return Response(tr("forbidden", lang), status_code=403, media_type="text/plain; charset=utf-8")
-        try:
-            name = CommandName(form.get("name", ""))
-        except ValueError:
-            return Response(tr("bad_form", lang), status_code=400, media_type="text/plain; charset=utf-8")
-        if name not in BUTTONS:
-            return Response(tr("bad_form", lang), status_code=400, media_type="text/plain; charset=utf-8")
+            return _text(tr("forbidden", lang), 403)
+        name = next((b for b in BUTTONS if b.value == form.get("name")), None)
+        if name is None:
+            return _text(tr("bad_form", lang), 400)
         await run_in_threadpool(store.add_command, staff, kiosk_id, name)
-        if request.headers.get("X-Requested-With") == "fetch":
-            return Response(status_code=204)
-        return RedirectResponse("/", status_code=303)
+        return _done(request)
+
+    async def checked_form(request: Request, lang: str, district: bool = False
+                           ) -> tuple[Staff | None, dict[str, str], Response | None]:
+        """The signed-in staff and the form, or the answer refusing it (not signed in, forged, not allowed)."""
+        staff = await run_in_threadpool(staff_of, request)
+        if staff is None:
+            return None, {}, RedirectResponse("/login", status_code=303)
+        form = await form_of(request)
+        if form.get("csrf") != csrf_token(store.signing_key(), request.cookies[COOKIE]):
+            return None, {}, _text(tr("bad_form", lang), 403)
+        if district and staff.role != "district":
+            return None, {}, _text(tr("district_only", lang), 403)
+        return staff, form, None
+
+    @router.post("/rollouts")
+    async def start_rollout(request: Request) -> Response:
+        lang = lang_of(request)
+        staff, form, refused = await checked_form(request, lang, district=True)
+        if staff is None:
+            assert refused is not None
+            return refused
+        try:
+            content = json.loads(form.get("content", ""))
+        except ValueError:
+            content = None
+        if not isinstance(content, dict):
+            return _text(tr("bad_json", lang), 400)
+        version, group = form.get("version", "").strip()[:128], form.get("group", "").strip()[:64]
+        stage = form.get("stage_size", "")
+        target = form.get("target", "")
+        if not version or not group or not stage.isdigit() or int(stage) < 1 or target not in ("catalog", "settings"):
+            return _text(tr("bad_rollout", lang), 400)
+        await run_in_threadpool(store.start_rollout, staff, target, version, content, group, int(stage))
+        return _done(request)
+
+    @router.post("/rollouts/{rollout_id}/rollback")
+    async def roll_back(rollout_id: int, request: Request) -> Response:
+        lang = lang_of(request)
+        staff, _form, refused = await checked_form(request, lang, district=True)
+        if staff is None:
+            assert refused is not None
+            return refused
+        await run_in_threadpool(store.roll_back, staff, rollout_id)
+        return _done(request)
 
     return router
+
+
+def _text(message: str, status: int) -> Response:
+    return Response(message, status_code=status, media_type="text/plain; charset=utf-8")
+
+
+def _done(request: Request) -> Response:
+    if request.headers.get("X-Requested-With") == "fetch":
+        return Response(status_code=204)
+    return RedirectResponse("/", status_code=303)
 
 
 __all__ = ["T", "dashboard_router", "date", "tr"]

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, func, select, u
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from fleet.schema import audit, commands, heartbeats, kiosks, metadata, service_keys, usage, users
+from fleet.schema import audit, commands, heartbeats, kiosks, metadata, rollouts, service_keys, usage, users
 from fleet.security import Staff, check_secret, hash_secret
 from kiosk.portal.models import DailyStatistics
 from kiosk.telemetry.wire import CommandName, CommandResult, Heartbeat, Report, ReportKind
@@ -184,11 +184,94 @@ class FleetStore:
 
     def _store_result(self, conn: Connection, kiosk_id: str, report: Report, body: CommandResult,
                       now: datetime) -> None:
-        conn.execute(update(commands)
-                     .where(commands.c.id == body.command_id, commands.c.kiosk_id == kiosk_id,
-                            commands.c.status.in_(OPEN_COMMANDS))
-                     .values(status="done" if body.ok else "failed", finished_at=now, result=body.detail,
-                             result_report_id=report.id))
+        changed = conn.execute(update(commands)
+                               .where(commands.c.id == body.command_id, commands.c.kiosk_id == kiosk_id,
+                                      commands.c.status.in_(OPEN_COMMANDS))
+                               .values(status="done" if body.ok else "failed", finished_at=now, result=body.detail,
+                                       result_report_id=report.id)).rowcount
+        if changed:
+            rollout_id = conn.execute(select(commands.c.rollout_id)
+                                      .where(commands.c.id == body.command_id)).scalar()
+            if rollout_id is not None:
+                self._advance(conn, rollout_id)
+
+    # --- staged rollouts of catalog and settings versions ---
+
+    def start_rollout(self, staff: Staff, target: str, version: str, content: dict[str, Any], group: str,
+                      stage_size: int) -> int:
+        """Send `version` to the first `stage_size` kiosks of `group`; the next stage starts when every kiosk of
+        this one applied it, and a kiosk that refuses it halts the rollout."""
+        if target not in ("catalog", "settings") or stage_size < 1:
+            raise ValueError("target is catalog or settings; stages have at least one kiosk")
+        with self.engine.begin() as conn:
+            key = conn.execute(rollouts.insert().values(
+                target=target, version=version, content=content, group_name=group, stage_size=stage_size,
+                status="active", created_by=staff.username, created_at=now_utc())).inserted_primary_key
+            assert key is not None
+            rollout_id = int(key[0])
+            conn.execute(audit.insert().values(at=now_utc(), username=staff.username, action="rollout:start",
+                                               detail=f"{target} {version} to {group}, {stage_size} at a time"))
+            self._advance(conn, rollout_id)
+        return rollout_id
+
+    def _advance(self, conn: Connection, rollout_id: int) -> None:
+        rollout = conn.execute(select(rollouts).where(rollouts.c.id == rollout_id)).first()
+        if rollout is None or rollout.status != "active":
+            return
+        sent = conn.execute(select(commands.c.kiosk_id, commands.c.status)
+                            .where(commands.c.rollout_id == rollout_id)).all()
+        if any(row.status == "failed" for row in sent):
+            conn.execute(update(rollouts).where(rollouts.c.id == rollout_id).values(status="halted"))
+            conn.execute(update(commands).where(commands.c.rollout_id == rollout_id, commands.c.status == "queued")
+                         .values(status="cancelled"))
+            return
+        if any(row.status in OPEN_COMMANDS for row in sent):
+            return  # this stage is still going
+        done = {row.kiosk_id for row in sent}
+        group = conn.execute(select(kiosks.c.id).where(kiosks.c.group_name == rollout.group_name)
+                             .order_by(kiosks.c.id)).scalars().all()
+        stage = [k for k in group if k not in done][: rollout.stage_size]
+        if not stage:
+            conn.execute(update(rollouts).where(rollouts.c.id == rollout_id).values(status="done"))
+            return
+        system = Staff(rollout.created_by, "district", None, "")
+        for kiosk_id in stage:
+            self.add_command(system, kiosk_id, CommandName.APPLY_VERSION,
+                             {"target": rollout.target, "version": rollout.version, "content": rollout.content},
+                             rollout_id=rollout_id, conn=conn)
+
+    def roll_back(self, staff: Staff, rollout_id: int) -> int:
+        """Stop the rollout and send every kiosk that applied it back to its previous version; how many."""
+        with self.engine.begin() as conn:
+            rollout = conn.execute(select(rollouts).where(rollouts.c.id == rollout_id)).first()
+            if rollout is None or rollout.status == "rolled_back":
+                return 0
+            conn.execute(update(rollouts).where(rollouts.c.id == rollout_id).values(status="rolled_back"))
+            conn.execute(update(commands).where(commands.c.rollout_id == rollout_id, commands.c.status == "queued")
+                         .values(status="cancelled"))
+            applied = conn.execute(select(commands.c.kiosk_id).where(
+                commands.c.rollout_id == rollout_id, commands.c.name == CommandName.APPLY_VERSION.value,
+                commands.c.status.in_(("done", "delivered")))).scalars().all()
+            for kiosk_id in sorted(set(applied)):
+                self.add_command(staff, kiosk_id, CommandName.APPLY_VERSION,
+                                 {"target": rollout.target, "version": rollout.version, "rollback": True},
+                                 conn=conn)
+            conn.execute(audit.insert().values(at=now_utc(), username=staff.username, action="rollout:rollback",
+                                               detail=f"{rollout.target} {rollout.version}: {len(set(applied))}"))
+        return len(set(applied))
+
+    def rollouts(self, limit: int = 10) -> list[Any]:
+        """Recent rollouts with their progress (kiosks done, failed, open; kiosks in the group)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(rollouts).order_by(rollouts.c.id.desc()).limit(limit)).all()
+            result: list[Any] = []
+            for row in rows:
+                states = conn.execute(select(commands.c.status, func.count()).where(commands.c.rollout_id == row.id)
+                                      .group_by(commands.c.status)).all()
+                size = conn.execute(select(func.count()).select_from(kiosks)
+                                    .where(kiosks.c.group_name == row.group_name)).scalar_one()
+                result.append((row, dict(states), size))
+        return result
 
     # --- commands and the audit log ---
 

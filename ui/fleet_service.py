@@ -9,6 +9,7 @@ for the attract screen.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shutil
 import time
@@ -56,6 +57,8 @@ class FleetService(QObject):
         self._busy = False
         self._rounds = 0
         self._cover: QLabel | None = None
+        self.settings_version = ""
+        self.previous: dict[str, tuple[str, Any]] = {}  # target: (version, what to restore)
         fleet = self.settings.fleet
         self.timer = named_timer(self, "fleet-report", fleet.heartbeat_seconds * 1000)
         self.timer.timeout.connect(self.report)
@@ -111,6 +114,7 @@ class FleetService(QObject):
             "version": __version__, "uptime_s": int(time.monotonic() - self.started),
             "screen": self.window.journey.screen.value, "catalog_version": self.window.runtime.catalog.version,
             "printer": self.window.portal_service.printer_state(), "locked": self.locked,
+            "settings_version": self.settings_version,
         }
         usage_due = self._rounds % max(1, self.settings.fleet.usage_minutes * 60
                                        // self.settings.fleet.heartbeat_seconds) == 0
@@ -181,8 +185,66 @@ class FleetService(QObject):
         elif name is CommandName.UNLOCK:
             self._set_locked(False)
             self.finish(command, True, "unlocked")
+        elif name is CommandName.APPLY_VERSION:
+            self._apply_version(command)
         else:
             self.finish(command, False, f"{name.value} is not supported by this kiosk version")
+
+    # --- catalog and settings versions (staged rollouts): checked whole before use; rollback to the last ---
+
+    def _apply_version(self, command: Command) -> None:
+        from kiosk.telemetry.versions import VersionRefusedError, check_catalog, check_settings
+
+        args = command.args
+        target, version = args.get("target"), str(args.get("version", ""))[:128]
+        if target not in ("catalog", "settings"):
+            self.finish(command, False, "unknown version target")
+            return
+        if args.get("rollback"):
+            self._roll_back(command, target)
+            return
+        content = args.get("content")
+        if not isinstance(content, dict):
+            self.finish(command, False, "the version has no content")
+            return
+        if target == "settings":
+            policy = self.window.runtime.idle_policy
+            current = self.settings.idle.model_dump() | dataclasses.asdict(policy)
+            try:
+                changes = check_settings(content, current)
+            except VersionRefusedError as exc:
+                self.finish(command, False, f"settings {version} refused: {exc}")
+                return
+            self.previous["settings"] = (self.settings_version,
+                                         {f"idle.{key}": getattr(policy, key) for key in changes})
+            self.window.portal_service.apply_settings(content)
+            self.settings_version = version
+            self.finish(command, True, f"settings {version} applied")
+            return
+
+        def checked(catalog: Any) -> None:
+            self.previous["catalog"] = (self.window.runtime.catalog.version, self.window.runtime.catalog)
+            self.window.portal_service._catalog_fetched(catalog)  # now, or when the session in progress ends
+            self.finish(command, True, f"catalog {version} applied ({len(catalog)} procedures)")
+
+        def refused(error: BaseException) -> None:
+            reason = str(error) if isinstance(error, VersionRefusedError) else type(error).__name__
+            self.finish(command, False, f"catalog {version} refused: {reason}")
+
+        self.runner.submit(lambda: check_catalog(content, version), checked, refused)
+
+    def _roll_back(self, command: Command, target: str) -> None:
+        previous = self.previous.pop(target, None)
+        if previous is None:
+            self.finish(command, False, f"no earlier {target} version to go back to")
+            return
+        version, content = previous
+        if target == "settings":
+            self.window.portal_service.apply_settings(content)
+            self.settings_version = version
+        else:
+            self.window.portal_service._catalog_fetched(content)
+        self.finish(command, True, f"{target} back to {version or 'the local version'}")
 
     def _sync_now(self, command: Command) -> None:
         service = self.window.portal_service

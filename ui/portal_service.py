@@ -18,6 +18,7 @@ from kiosk.catalog import Catalog
 from kiosk.clock import VN_TZ
 from kiosk.journey import Reset, Screen
 from kiosk.status import record_sync
+from kiosk.telemetry.versions import REMOTE_SETTINGS
 from ui.timers import named_timer
 from ui.workers import TaskRunner
 
@@ -27,8 +28,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HEARTBEAT_MS = 60_000
-# Settings the portal may change remotely; anything else in a command is logged and ignored.
-REMOTE_SETTINGS = {"idle.form_seconds", "idle.menu_seconds", "idle.receipt_seconds", "idle.warning_seconds"}
 
 
 class PortalService(QObject):

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from kiosk.portal.models import Count, DailyStatistics, JsonFloat, Timestamp
 
 StateWord = Annotated[str, Field(pattern=r"^[a-z_]{1,32}$")]
-Version = Annotated[str, Field(max_length=128, pattern=r"^[A-Za-z0-9._:+\-]*$")]
+Version = Annotated[str, Field(max_length=128)]
 MAX_BATCH = 500
 MAX_ERRORS = 10
 

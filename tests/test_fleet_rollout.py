@@ -1,0 +1,117 @@
+"""Staged rollouts: a version goes to a group a few kiosks at a time; a refusal halts it; rollback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from fleet.server import FleetServer
+from fleet.store import FleetStore
+from kiosk.config import FleetSettings, Settings
+from kiosk.secrets import FLEET_SECRET, set_secret
+from kiosk.telemetry.queue import ReportQueue
+from kiosk.telemetry.reporter import FleetClient, Reporter
+from kiosk.telemetry.versions import VersionRefusedError, check_catalog, check_settings
+from tests.fleet_fixtures import KIOSK_ID, KIOSK_SECRET
+from tests.qt_helpers import make_runtime
+from tests.screen_walk import dispose
+from ui.app import ensure_app
+from ui.window import KioskWindow
+
+IDLE = {"form_seconds": 90, "menu_seconds": 45, "receipt_seconds": 90, "warning_seconds": 15, "console_seconds": 120}
+
+
+def test_a_version_is_checked_whole_before_use() -> None:
+    assert check_settings({"idle.form_seconds": 120}, IDLE) == {"form_seconds": 120}
+    with pytest.raises(VersionRefusedError, match=r"cannot be changed remotely: portal\.base_url"):
+        check_settings({"idle.form_seconds": 120, "portal.base_url": "https://elsewhere.example"}, IDLE)
+    with pytest.raises(VersionRefusedError, match=r"idle\.form_seconds"):
+        check_settings({"idle.form_seconds": 2}, IDLE)
+    with pytest.raises(VersionRefusedError, match="no procedures"):
+        check_catalog({"procedures": []}, "2026.12")
+    with pytest.raises(VersionRefusedError, match="invalid catalog"):
+        check_catalog({"procedures": [{"code": "1.0", "title": "half a procedure"}]}, "2026.12")
+
+
+def kiosk_reporter(server: FleetServer, tmp_path: Path, kiosk_id: str, secret: str) -> Reporter:
+    return Reporter(ReportQueue(tmp_path / f"{kiosk_id}.sqlite3"), FleetClient(server.url, kiosk_id, lambda: secret))
+
+
+def test_stages_follow_each_other_a_refusal_halts_and_rollback_reverts(fleet_store: FleetStore,
+                                                                      tmp_path: Path) -> None:
+    district = fleet_store.staff("quan")
+    assert district is not None
+    with FleetServer(fleet_store) as server:
+        first = kiosk_reporter(server, tmp_path, "BTX-K01", KIOSK_SECRET)  # ids sort: BTX-K01 before DT-K01
+        second = kiosk_reporter(server, tmp_path, "DT-K01", "other-secret")
+        rollout = fleet_store.start_rollout(district, "settings", "idle-2026.12", {"idle.form_seconds": 120},
+                                            "default", stage_size=1)
+        assert second.deliver() == []  # not in the first stage
+        [command] = first.deliver()
+        assert command.args["version"] == "idle-2026.12"
+        first.result(command, True, "settings idle-2026.12 applied")
+        first.deliver()
+        [command] = second.deliver()  # the next stage started when the first kiosk had applied it
+        second.result(command, False, "settings idle-2026.12 refused: idle.form_seconds: too long")
+        second.deliver()
+        [(row, states, size)] = fleet_store.rollouts()
+        assert (row.id, row.status, states, size) == (rollout, "halted", {"done": 1, "failed": 1}, 2)
+
+        assert fleet_store.roll_back(district, rollout) == 1
+        [back] = first.deliver()
+        assert back.args == {"target": "settings", "version": "idle-2026.12", "rollback": True}
+        assert second.deliver() == []
+        first.queue.close()
+        second.queue.close()
+    assert [a.action for a in fleet_store.audit_log(district, [])][:2] == ["rollout:rollback", "command:apply_version"]
+
+
+@pytest.fixture
+def reporting_window(qtbot: QtBot, fleet_store: FleetStore) -> Iterator[tuple[KioskWindow, FleetServer]]:
+    set_secret(FLEET_SECRET, KIOSK_SECRET)
+    with FleetServer(fleet_store) as server:
+        settings = Settings(fleet=FleetSettings(base_url=server.url, client_id=KIOSK_ID, heartbeat_seconds=3600))
+        ensure_app()
+        runtime = make_runtime(settings)
+        win = KioskWindow(runtime)
+        try:
+            qtbot.waitUntil(lambda: win.fleet_service.reporter is not None and not win.fleet_service._busy,
+                            timeout=20_000)
+            yield win, server
+        finally:
+            dispose(win, runtime)
+
+
+def round_trip(qtbot: QtBot, win: KioskWindow) -> None:
+    """One report round, then the one that carries the results of the commands it brought."""
+    for _ in range(2):
+        win.fleet_service.report()
+        qtbot.waitUntil(lambda: not win.fleet_service._busy and not win.fleet_service.runner.busy(), timeout=20_000)
+
+
+@pytest.mark.gui
+def test_the_kiosk_applies_a_valid_version_refuses_a_bad_one_and_rolls_back(
+        qtbot: QtBot, reporting_window: tuple[KioskWindow, FleetServer]) -> None:
+    win, server = reporting_window
+    store = server.store
+    district = store.staff("quan")
+    assert district is not None
+    good = store.start_rollout(district, "settings", "idle-2026.12", {"idle.form_seconds": 120}, "default", 1)
+    round_trip(qtbot, win)
+    assert win.runtime.idle_policy.form_seconds == 120
+    assert win.tracker.policy.form_seconds == 120
+    assert store.kiosk(KIOSK_ID).beat["settings_version"] == "idle-2026.12"  # the dashboard sees it
+    store.start_rollout(district, "settings", "idle-bad", {"idle.form_seconds": 120, "portal.base_url": "x"},
+                        "default", 1)
+    round_trip(qtbot, win)
+    assert win.runtime.idle_policy.form_seconds == 120  # nothing of the refused version was used
+    refused = [c for c in store.recent_commands([KIOSK_ID]) if c.args.get("version") == "idle-bad"]
+    assert [(c.status, c.result) for c in refused] == [
+        ("failed", "settings idle-bad refused: settings that cannot be changed remotely: portal.base_url")]
+    assert store.roll_back(district, good) == 1
+    round_trip(qtbot, win)
+    assert win.runtime.idle_policy.form_seconds == 90
+    assert store.recent_commands([KIOSK_ID])[0].result == "settings back to the local version"
