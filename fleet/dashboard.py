@@ -225,7 +225,7 @@ def dashboard_router(store: FleetStore) -> APIRouter:
         ids = [row.id for row in rows]
         table, alerts = [], []
         for row in rows:
-            health = assess(row.beat, _aware(row.last_seen), now)
+            health = assess(row.beat, row.last_seen, now)
             beat = row.beat or {}
             reasons = health.texts(lang)
             buttons = "".join(

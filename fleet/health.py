@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 SILENT_AFTER_S = 300  # ten missed heartbeats at the default 30 s
@@ -42,6 +42,8 @@ def assess(beat: dict[str, Any] | None, last_seen: datetime | None, now: datetim
     if beat is None or last_seen is None:
         return Health(RED, [("never", {})])
     found: list[tuple[str, str, dict[str, Any]]] = []
+    if last_seen.tzinfo is None:  # SQLite hands back naive datetimes; everything stored is UTC
+        last_seen = last_seen.replace(tzinfo=UTC)
     silent_s = (now - last_seen).total_seconds()
     if silent_s > SILENT_AFTER_S:
         found.append((RED, "silent", {"minutes": int(silent_s // 60)}))

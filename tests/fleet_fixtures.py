@@ -1,4 +1,5 @@
-"""A real fleet service for tests: PostgreSQL started by the test session (initdb + pg_ctl), or SQLite."""
+"""A real fleet service for tests: PostgreSQL started by the test session (initdb + pg_ctl), or SQLite; and a
+kiosk window reporting to it."""
 
 from __future__ import annotations
 
@@ -7,9 +8,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from fleet.postgres import PostgresUnavailableError, TempPostgres, bin_dir
+from fleet.server import FleetServer
 from fleet.store import FleetStore, migrate, open_engine
+from kiosk.config import FleetSettings, Settings
+from kiosk.secrets import FLEET_SECRET, set_secret
+from tests.qt_helpers import make_runtime
+from tests.screen_walk import dispose
+from ui.app import ensure_app
+from ui.window import KioskWindow
 
 KIOSK_ID = "BTX-K01"
 KIOSK_SECRET = "kiosk-test-secret"
@@ -51,3 +60,30 @@ def fleet_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flee
     store = fresh_store(url)
     yield store
     store.engine.dispose()
+
+
+@pytest.fixture
+def reporting_window(qtbot: QtBot, fleet_store: FleetStore) -> Iterator[tuple[KioskWindow, FleetServer]]:
+    set_secret(FLEET_SECRET, KIOSK_SECRET)
+    with FleetServer(fleet_store) as server:
+        # Rounds only when a test asks (`report()`), usage figures with each.
+        settings = Settings(fleet=FleetSettings(base_url=server.url, client_id=KIOSK_ID, heartbeat_seconds=3600,
+                                                usage_minutes=1))
+        ensure_app()
+        runtime = make_runtime(settings)
+        win = KioskWindow(runtime)
+        win.resize(1366, 768)
+        win.show()
+        try:
+            qtbot.waitUntil(lambda: win.fleet_service.reporter is not None and not win.fleet_service._busy,
+                            timeout=20_000)
+            yield win, server
+        finally:
+            dispose(win, runtime)
+
+
+def round_trip(qtbot: QtBot, win: KioskWindow) -> None:
+    """One report round, then the one that carries the results of the commands it brought."""
+    for _ in range(2):
+        win.fleet_service.report()
+        qtbot.waitUntil(lambda: not win.fleet_service._busy and not win.fleet_service.runner.busy(), timeout=20_000)

@@ -8,6 +8,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from fleet.server import FleetServer
@@ -19,7 +21,7 @@ from kiosk.portal.models import DailyStatistics
 from kiosk.telemetry.queue import ReportQueue
 from kiosk.telemetry.reporter import FleetClient, FleetUnavailableError, Reporter
 from kiosk.telemetry.wire import CommandName, Heartbeat
-from tests.fleet_fixtures import KIOSK_ID, KIOSK_SECRET
+from tests.fleet_fixtures import KIOSK_ID, KIOSK_SECRET, round_trip
 from tests.qt_helpers import make_runtime
 from tests.screen_walk import dispose
 from ui.app import ensure_app
@@ -113,3 +115,58 @@ def test_a_fleet_service_that_never_answers_does_not_delay_a_resident(qtbot: QtB
             dispose(win, runtime)
     finally:
         silent.close()
+
+
+@pytest.mark.gui
+def test_after_a_resident_session_the_fleet_holds_figures_and_nothing_personal(
+        qtbot: QtBot, reporting_window: tuple[KioskWindow, FleetServer]) -> None:
+    from kiosk.sample import sample_answers
+    from tests.screen_walk import walk_procedure
+
+    win, server = reporting_window
+    runtime = win.runtime
+    code = runtime.catalog.procedures[0].code
+    answers = sample_answers(runtime.catalog.get(code), runtime.clock.now().date())
+    for _ in walk_procedure(win, qtbot, code, submit=True):
+        pass
+    round_trip(qtbot, win)
+    queue_file = (runtime.settings.outbox_path().parent / "fleet-reports.sqlite3").read_bytes()
+    [usage] = server.store.usage_rows([KIOSK_ID], runtime.clock.now().date())
+    assert usage.body["sessions"] == 1 and usage.body["procedures"][code]["completed"] == 1
+    stored = repr([usage.body, server.store.kiosk(KIOSK_ID).beat])
+    personal = [str(v) for v in answers.values() if isinstance(v, str) and len(v) >= 4]
+    assert personal  # the session did type names, numbers and addresses
+    assert [v for v in personal if v in stored or v.encode() in queue_file] == []
+
+
+@pytest.mark.gui
+def test_lock_waits_for_the_resident_then_covers_the_screen_until_unlocked(
+        qtbot: QtBot, reporting_window: tuple[KioskWindow, FleetServer]) -> None:
+    from fleet.health import assess
+    from fleet.store import now_utc
+    from kiosk.i18n import tr
+    from tests.qt_helpers import visible_texts
+
+    win, server = reporting_window
+    store = server.store
+    staff = store.staff("buithixuan")
+    assert staff is not None
+    win.send(Touch())  # a resident is at the kiosk
+    store.add_command(staff, KIOSK_ID, CommandName.LOCK)
+    round_trip(qtbot, win)
+    assert not win.fleet_service.locked
+    assert store.recent_commands([KIOSK_ID])[0].status == "delivered"
+    win.reset("test")  # the resident is done
+    assert win.fleet_service.locked
+    cover = win.findChild(QLabel, "fleet-maintenance")
+    assert cover is not None and cover.isVisible()
+    assert tr("fleet.locked_title", "vi") in "".join(visible_texts(win))
+    qtbot.mouseClick(cover, Qt.MouseButton.LeftButton)
+    assert win.journey.screen is Screen.ATTRACT  # a touch on the cover starts no session
+    round_trip(qtbot, win)
+    row = store.kiosk(KIOSK_ID)
+    assert assess(row.beat, row.last_seen, now_utc()).texts("vi") == ["Đang khóa để bảo trì"]
+    assert store.recent_commands([KIOSK_ID])[0].status == "done"
+    store.add_command(staff, KIOSK_ID, CommandName.UNLOCK)
+    round_trip(qtbot, win)
+    assert not cover.isVisible()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,15 +9,10 @@ from pytestqt.qtbot import QtBot
 
 from fleet.server import FleetServer
 from fleet.store import FleetStore
-from kiosk.config import FleetSettings, Settings
-from kiosk.secrets import FLEET_SECRET, set_secret
 from kiosk.telemetry.queue import ReportQueue
 from kiosk.telemetry.reporter import FleetClient, Reporter
 from kiosk.telemetry.versions import VersionRefusedError, check_catalog, check_settings
-from tests.fleet_fixtures import KIOSK_ID, KIOSK_SECRET
-from tests.qt_helpers import make_runtime
-from tests.screen_walk import dispose
-from ui.app import ensure_app
+from tests.fleet_fixtures import KIOSK_ID, KIOSK_SECRET, round_trip
 from ui.window import KioskWindow
 
 IDLE = {"form_seconds": 90, "menu_seconds": 45, "receipt_seconds": 90, "warning_seconds": 15, "console_seconds": 120}
@@ -67,29 +61,6 @@ def test_stages_follow_each_other_a_refusal_halts_and_rollback_reverts(fleet_sto
         first.queue.close()
         second.queue.close()
     assert [a.action for a in fleet_store.audit_log(district, [])][:2] == ["rollout:rollback", "command:apply_version"]
-
-
-@pytest.fixture
-def reporting_window(qtbot: QtBot, fleet_store: FleetStore) -> Iterator[tuple[KioskWindow, FleetServer]]:
-    set_secret(FLEET_SECRET, KIOSK_SECRET)
-    with FleetServer(fleet_store) as server:
-        settings = Settings(fleet=FleetSettings(base_url=server.url, client_id=KIOSK_ID, heartbeat_seconds=3600))
-        ensure_app()
-        runtime = make_runtime(settings)
-        win = KioskWindow(runtime)
-        try:
-            qtbot.waitUntil(lambda: win.fleet_service.reporter is not None and not win.fleet_service._busy,
-                            timeout=20_000)
-            yield win, server
-        finally:
-            dispose(win, runtime)
-
-
-def round_trip(qtbot: QtBot, win: KioskWindow) -> None:
-    """One report round, then the one that carries the results of the commands it brought."""
-    for _ in range(2):
-        win.fleet_service.report()
-        qtbot.waitUntil(lambda: not win.fleet_service._busy and not win.fleet_service.runner.busy(), timeout=20_000)
 
 
 @pytest.mark.gui

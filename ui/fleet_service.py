@@ -121,6 +121,7 @@ class FleetService(QObject):
         self._rounds += 1
         stats, outbox, settings, client_id = self.window.stats_store, self.window.runtime.outbox, self.settings, \
             self.client_id
+        today = self.window.runtime.clock.now().date()
 
         def work() -> list[Command]:
             from kiosk.portal.models import DailyStatistics
@@ -129,7 +130,7 @@ class FleetService(QObject):
             if usage_due and stats is not None:
                 stats.flush()
                 reporter.queue_usage(lambda day: DailyStatistics.model_validate(
-                    stats.daily_payload(day, client_id, settings.site.id)), datetime.now(VN_TZ).date())
+                    stats.daily_payload(day, client_id, settings.site.id)), today)
             return reporter.deliver()
 
         self.runner.submit(work, self._commands, self._failed)
