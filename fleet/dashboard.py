@@ -20,8 +20,8 @@ from fleet.charts import funnel_svgs, weekly_svg
 from fleet.health import assess
 from fleet.security import SESSION_TTL_S, Staff, csrf_token, sign, verify
 from fleet.store import FleetStore, _aware, now_utc
-from kiosk.clock import VN_TZ
 from kiosk.telemetry.wire import CommandName
+from kiosk.workdays.clock import VN_TZ
 
 COOKIE = "fleet_session"
 LANG_COOKIE = "fleet_lang"

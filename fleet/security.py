@@ -2,7 +2,7 @@
 
 Both are `payload.signature` with HMAC-SHA256 under the key in the database's `service_keys` table, so any
 service process can check what another issued; nothing is kept in memory between requests. Secrets and
-passwords are stored as scrypt hashes (the kiosk's PIN hashing, `kiosk.staff_auth`).
+passwords are stored as scrypt hashes (the kiosk's PIN hashing, `kiosk.security.staff_auth`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.staff_auth import check_pin, hash_pin
+from kiosk.security.staff_auth import check_pin, hash_pin
 
 TOKEN_TTL_S = 3600
 SESSION_TTL_S = 8 * 3600

@@ -13,12 +13,12 @@ from pytestqt.qtbot import QtBot
 from fleet.postgres import PostgresUnavailableError, TempPostgres, bin_dir
 from fleet.server import FleetServer
 from fleet.store import FleetStore, migrate, open_engine
-from kiosk.config import FleetSettings, Settings
-from kiosk.secrets import FLEET_SECRET, set_secret
+from kiosk.security.secrets import FLEET_SECRET, set_secret
+from kiosk.settings.config import FleetSettings, Settings
 from tests.qt_helpers import make_runtime
 from tests.screen_walk import dispose
-from ui.app import ensure_app
-from ui.window import KioskWindow
+from ui.shell.app import ensure_app
+from ui.shell.window import KioskWindow
 
 KIOSK_ID = "BTX-K01"
 KIOSK_SECRET = "kiosk-test-secret"

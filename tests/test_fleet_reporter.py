@@ -14,18 +14,18 @@ from pytestqt.qtbot import QtBot
 
 from fleet.server import FleetServer
 from fleet.store import FleetStore
-from kiosk.config import FleetSettings, Settings
-from kiosk.events import Touch
-from kiosk.journey import Screen
+from kiosk.journey.events import Touch
+from kiosk.journey.machine import Screen
 from kiosk.portal.models import DailyStatistics
+from kiosk.settings.config import FleetSettings, Settings
 from kiosk.telemetry.queue import ReportQueue
 from kiosk.telemetry.reporter import FleetClient, FleetUnavailableError, Reporter
 from kiosk.telemetry.wire import CommandName, Heartbeat
 from tests.fleet_fixtures import KIOSK_ID, KIOSK_SECRET, round_trip
 from tests.qt_helpers import make_runtime
 from tests.screen_walk import dispose
-from ui.app import ensure_app
-from ui.window import KioskWindow
+from ui.shell.app import ensure_app
+from ui.shell.window import KioskWindow
 
 BEAT = Heartbeat(version="1.4.0", uptime_s=60, screen="attract", outbox_depth=0, printer="ready", scanner="ready",
                  disk_free_pct=50.0)
@@ -120,7 +120,7 @@ def test_a_fleet_service_that_never_answers_does_not_delay_a_resident(qtbot: QtB
 @pytest.mark.gui
 def test_after_a_resident_session_the_fleet_holds_figures_and_nothing_personal(
         qtbot: QtBot, reporting_window: tuple[KioskWindow, FleetServer]) -> None:
-    from kiosk.sample import sample_answers
+    from kiosk.answers.sample import sample_answers
     from tests.screen_walk import walk_procedure
 
     win, server = reporting_window

@@ -13,7 +13,7 @@ from kiosk.telemetry.queue import ReportQueue
 from kiosk.telemetry.reporter import FleetClient, Reporter
 from kiosk.telemetry.versions import VersionRefusedError, check_catalog, check_settings
 from tests.fleet_fixtures import KIOSK_ID, KIOSK_SECRET, round_trip
-from ui.window import KioskWindow
+from ui.shell.window import KioskWindow
 
 IDLE = {"form_seconds": 90, "menu_seconds": 45, "receipt_seconds": 90, "warning_seconds": 15, "console_seconds": 120}
 

@@ -102,7 +102,7 @@ class FleetClient:
 class Reporter:
     def __init__(self, queue: ReportQueue, client: FleetClient, *, max_batches: int = 20,
                  now: Callable[[], datetime] | None = None) -> None:
-        from kiosk.clock import VN_TZ
+        from kiosk.workdays.clock import VN_TZ
 
         self.queue = queue
         self.client = client

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from kiosk.catalog import Catalog, CatalogError
 from kiosk.catalog.loader import parse_procedure
-from kiosk.config import IdleSettings
+from kiosk.settings.config import IdleSettings
 
 # Settings the fleet service (and the portal's apply_settings command) may change.
 REMOTE_SETTINGS = frozenset({"idle.form_seconds", "idle.menu_seconds", "idle.receipt_seconds",
