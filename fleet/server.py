@@ -1,19 +1,16 @@
-"""Running the fleet service: uvicorn in a background thread (tests, `kiosk demo`) or in the foreground."""
+"""The fleet service in a background thread (tests, `kiosk demo`); `kiosk-fleet serve` runs it in the foreground."""
 
 from __future__ import annotations
 
 import socket
 import threading
-import time
 from types import TracebackType
 
 import uvicorn
 
 from fleet.app import create_app
 from fleet.store import FleetStore
-from kiosk.sandbox.server import loopback_address
-
-_START_TIMEOUT_S = 10.0
+from kiosk.sandbox.server import loopback_address, serve_in_thread
 
 
 class FleetServer:
@@ -42,15 +39,11 @@ class FleetServer:
         config = uvicorn.Config(self.app, lifespan="off", log_config=None, log_level="warning", access_log=False,
                                 timeout_graceful_shutdown=2)
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
-                                        name=f"fleet-service:{self.port}", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + _START_TIMEOUT_S
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("the fleet service did not start")
-            time.sleep(0.005)
+        try:
+            self._thread = serve_in_thread(self._server, sock, f"fleet-service:{self.port}")
+        except RuntimeError:
+            self.stop()
+            raise
         return self
 
     def stop(self) -> None:

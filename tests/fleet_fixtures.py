@@ -3,6 +3,7 @@ kiosk window reporting to it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,24 +63,31 @@ def fleet_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flee
     store.engine.dispose()
 
 
+@contextlib.contextmanager
+def kiosk_window(qtbot: QtBot, settings: Settings) -> Iterator[KioskWindow]:
+    """A shown kiosk window on `settings`, deleted afterwards."""
+    ensure_app()
+    runtime = make_runtime(settings)
+    win = KioskWindow(runtime)
+    win.resize(1366, 768)
+    win.show()
+    try:
+        yield win
+    finally:
+        dispose(win, runtime)
+
+
 @pytest.fixture
 def reporting_window(qtbot: QtBot, fleet_store: FleetStore) -> Iterator[tuple[KioskWindow, FleetServer]]:
+    """A kiosk reporting to a real fleet service; rounds only when a test asks (`report()`), usage with each."""
     set_secret(FLEET_SECRET, KIOSK_SECRET)
     with FleetServer(fleet_store) as server:
-        # Rounds only when a test asks (`report()`), usage figures with each.
         settings = Settings(fleet=FleetSettings(base_url=server.url, client_id=KIOSK_ID, heartbeat_seconds=3600,
                                                 usage_minutes=1))
-        ensure_app()
-        runtime = make_runtime(settings)
-        win = KioskWindow(runtime)
-        win.resize(1366, 768)
-        win.show()
-        try:
+        with kiosk_window(qtbot, settings) as win:
             qtbot.waitUntil(lambda: win.fleet_service.reporter is not None and not win.fleet_service._busy,
                             timeout=20_000)
             yield win, server
-        finally:
-            dispose(win, runtime)
 
 
 def round_trip(qtbot: QtBot, win: KioskWindow) -> None:

@@ -21,10 +21,7 @@ from kiosk.settings.config import FleetSettings, Settings
 from kiosk.telemetry.queue import ReportQueue
 from kiosk.telemetry.reporter import FleetClient, FleetUnavailableError, Reporter
 from kiosk.telemetry.wire import CommandName, Heartbeat
-from tests.fleet_fixtures import KIOSK_ID, KIOSK_SECRET, round_trip
-from tests.qt_helpers import make_runtime
-from tests.screen_walk import dispose
-from ui.shell.app import ensure_app
+from tests.fleet_fixtures import KIOSK_ID, KIOSK_SECRET, kiosk_window, round_trip
 from ui.shell.window import KioskWindow
 
 BEAT = Heartbeat(version="1.4.0", uptime_s=60, screen="attract", outbox_depth=0, printer="ready", scanner="ready",
@@ -100,19 +97,12 @@ def test_a_fleet_service_that_never_answers_does_not_delay_a_resident(qtbot: QtB
     try:
         settings = Settings(fleet=FleetSettings(base_url=f"http://127.0.0.1:{silent.getsockname()[1]}",
                                                 heartbeat_seconds=1))
-        ensure_app()
-        runtime = make_runtime(settings)
-        win = KioskWindow(runtime)
-        win.resize(1366, 768)
-        win.show()
-        try:
+        with kiosk_window(qtbot, settings) as win:
             qtbot.waitUntil(lambda: win.fleet_service._busy, timeout=10_000)  # a round is stuck on the network
             win.send(Touch())
             assert win.journey.screen is Screen.HOME
             assert win.stack.currentWidget() is win.screens[Screen.HOME]
             assert win.fleet_service._busy  # the resident went on while the round still waited
-        finally:
-            dispose(win, runtime)
     finally:
         silent.close()
 
