@@ -51,6 +51,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8780)
     serve.add_argument("--workers", type=int, default=1, help="service processes sharing the database")
     sub.add_parser("migrate", help="bring the database schema up to date")
+    prune = sub.add_parser("prune", help="drop heartbeats older than --keep-days (run daily, e.g. by a timer)")
+    prune.add_argument("--keep-days", type=int, default=14)
     kiosk = sub.add_parser("add-kiosk", help="register a kiosk (its client secret from stdin)")
     kiosk.add_argument("kiosk_id")
     kiosk.add_argument("--site", required=True)
@@ -66,21 +68,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.db:
         parser.error(f"name the database with --db or ${DB_ENV}")
     store = _store(args)
-    if args.command == "serve":
-        import uvicorn
+    try:
+        if args.command == "serve":
+            import uvicorn
 
-        os.environ[DB_ENV] = args.db
-        uvicorn.run("fleet.cli:app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers,
-                    log_level="warning", access_log=False)
-    elif args.command == "add-kiosk":
-        store.add_kiosk(args.kiosk_id, args.site, args.ward, args.name,
-                        _read_secret("client secret:"), args.group)
-    elif args.command == "add-user":
-        try:
-            store.add_user(args.username, _read_secret("password:"), args.role,
-                           args.ward, args.display_name)
-        except ValueError as exc:
-            parser.error(str(exc))
+            os.environ[DB_ENV] = args.db
+            uvicorn.run("fleet.cli:app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers,
+                        log_level="warning", access_log=False)
+        elif args.command == "prune":
+            print(f"{store.prune_heartbeats(args.keep_days)} heartbeat(s) older than {args.keep_days} days dropped")
+        elif args.command == "add-kiosk":
+            store.add_kiosk(args.kiosk_id, args.site, args.ward, args.name,
+                            _read_secret("client secret:"), args.group)
+        elif args.command == "add-user":
+            try:
+                store.add_user(args.username, _read_secret("password:"), args.role,
+                               args.ward, args.display_name)
+            except ValueError as exc:
+                parser.error(str(exc))
+    finally:
+        store.engine.dispose()
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import requests
@@ -190,3 +191,16 @@ def test_the_funnel_and_weekly_usage_are_drawn_from_the_kiosks_figures(server: F
         assert label in charts
     assert ">3</text>" in charts and ">6</text>" in charts and ">10</text>" in charts
     assert "bui-thi-xuan" in charts  # the weekly chart's legend names the site
+
+
+def test_old_heartbeats_are_pruned_and_the_latest_state_stays(server: FleetServer, tmp_path: Path) -> None:
+    from fleet.cli import main
+
+    old = report(ReportKind.HEARTBEAT, beat(uptime_s=1).model_dump(mode="json"),
+                 datetime.now(UTC) - timedelta(days=20))
+    new = report(ReportKind.HEARTBEAT, beat(uptime_s=2).model_dump(mode="json"))
+    client(server).send(ReportBatch(reports=[old, new]))
+    url = server.store.engine.url.render_as_string(hide_password=False)
+    assert main(["--db", url, "prune", "--keep-days", "14"]) == 0
+    assert server.store.counts()["heartbeats"] == 1
+    assert server.store.kiosk(KIOSK_ID).beat["uptime_s"] == 2
