@@ -66,3 +66,15 @@ def assess(beat: dict[str, Any] | None, last_seen: datetime | None, now: datetim
         found.append((AMBER, "errors", {}))
     level = max((lvl for lvl, _, _ in found), key=_RANK.__getitem__, default=GREEN)
     return Health(level, [(key, values) for _, key, values in found])
+
+
+def signature(beat: dict[str, Any] | None) -> tuple[Any, ...]:
+    """What of a heartbeat the history keeps a row for when it changes (not the uptime or the screen)."""
+    if beat is None:
+        return ()
+    age = beat.get("outbox_oldest_age_s")
+    disk = beat.get("disk_free_pct")
+    return (beat.get("printer"), beat.get("scanner"), bool(beat.get("locked")), bool(beat.get("sync_error")),
+            bool(beat.get("outbox_depth")), isinstance(age, int) and age > OUTBOX_STALE_S,
+            isinstance(disk, int | float) and disk < DISK_LOW_PCT, tuple(beat.get("errors") or ()),
+            beat.get("version"), beat.get("catalog_version"), beat.get("settings_version"))

@@ -2,9 +2,10 @@
 
 Starts a temporary PostgreSQL server (durable writes, as in production) and the service in its own worker
 processes, registers the kiosks, then has each one send a heartbeat every `--interval` seconds (phases
-spread evenly) and its usage figures every `--usage-every` heartbeats, for `--duration` seconds. Prints the
-latency of the heartbeat exchanges (p50, p95, p99), the errors, the load average, and the database's growth
-extrapolated to a month. The simulated kiosks get their tokens signed with the service's key directly (the
+spread evenly) and its usage figures with every `--usage-every`th heartbeat, for `--duration` seconds. A
+kiosk's printer or outbox changes in one heartbeat of a hundred. Prints the latency of the exchanges (p50, p95,
+p99), the errors, the load average, and the database's growth per month, from the measured size of a stored
+row and the rows a month brings (the history keeps changes and one heartbeat per kiosk and hour). The simulated kiosks get their tokens signed with the service's key directly (the
 token endpoint runs scrypt once per kiosk and hour; its latency is measured on a sample).
 """
 
@@ -33,13 +34,19 @@ from fleet.store import FleetStore, migrate, open_engine
 
 SECRET = "load-test-secret"
 MONTH_S = 30 * 86400
+CHANGE = 0.01  # a printer or outbox change in one heartbeat of a hundred: a few state changes per kiosk and hour
 
 
-def _beat(uptime: int) -> dict[str, Any]:
+def _beat(uptime: int, state: dict[str, Any]) -> dict[str, Any]:
+    """A kiosk's heartbeat; its printer and outbox change now and then (`CHANGE` of the heartbeats)."""
+    if random.random() < CHANGE:
+        state["printer"] = random.choice(["ready", "ready", "paper_low", "paper_out"])
+    if random.random() < CHANGE:
+        state["outbox_depth"] = random.choice([0, 0, 1, 2])
     return {"version": "1.4.0", "uptime_s": uptime, "screen": random.choice(["attract", "home", "step"]),
-            "outbox_depth": random.choice([0, 0, 0, 1]), "outbox_oldest_age_s": None,
-            "printer": random.choice(["ready"] * 20 + ["paper_low", "paper_out"]), "scanner": "ready",
-            "disk_free_pct": 60.0, "last_sync": datetime.now(UTC).isoformat(), "catalog_version": "2026.11"}
+            "outbox_depth": state["outbox_depth"], "outbox_oldest_age_s": 40 if state["outbox_depth"] else None,
+            "printer": state["printer"], "scanner": "ready", "disk_free_pct": 60.0,
+            "last_sync": datetime.now(UTC).isoformat(), "catalog_version": "2026.11"}
 
 
 def _usage(kiosk_id: str) -> dict[str, Any]:
@@ -55,15 +62,16 @@ def _report(kind: str, body: dict[str, Any]) -> dict[str, Any]:
     return {"id": str(uuid.uuid4()), "kind": kind, "created_at": datetime.now(UTC).isoformat(), "body": body}
 
 
-async def _kiosk(client: httpx.AsyncClient, kiosk_id: str, token: str, phase: float, args: argparse.Namespace,
+async def _kiosk(client: httpx.AsyncClient, kiosk_id: str, token: str, index: int, args: argparse.Namespace,
                  stop_at: float, beats: list[float], others: list[float], errors: list[str]) -> None:
-    await asyncio.sleep(phase)
+    await asyncio.sleep(args.interval * index / args.kiosks)  # phases spread evenly over the interval
     n = 0
     headers = {"Authorization": f"Bearer {token}"}
+    state: dict[str, Any] = {"printer": "ready", "outbox_depth": 0}
     while time.monotonic() < stop_at:
         started = time.monotonic()
-        reports = [_report("heartbeat", _beat(n * args.interval))]
-        with_usage = n % args.usage_every == args.usage_every - 1
+        reports = [_report("heartbeat", _beat(int(n * args.interval), state))]
+        with_usage = (n + index) % args.usage_every == 0  # each kiosk's figures on its own beat
         if with_usage:
             reports.append(_report("usage", _usage(kiosk_id)))
         try:
@@ -101,7 +109,7 @@ async def _run(url: str, tokens: dict[str, str], args: argparse.Namespace) -> di
                 errors.append(f"token {answer.status_code}")
         stop_at = time.monotonic() + args.duration
         await asyncio.gather(*(
-            _kiosk(client, kiosk_id, token, args.interval * i / len(tokens), args, stop_at, beats, others, errors)
+            _kiosk(client, kiosk_id, token, i, args, stop_at, beats, others, errors)
             for i, (kiosk_id, token) in enumerate(tokens.items())))
     return {"heartbeats": len(beats), "with_usage": len(others), "errors": len(errors),
             "error_kinds": sorted(set(errors))[:5],
@@ -133,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
                                            "name": k, "secret_hash": shared_hash} for k in ids])
         key = store.signing_key()
         tokens = {k: sign(key, "kiosk", {"sub": k}, TOKEN_TTL_S + int(args.duration)) for k in ids}
-        size_before = pg.size_bytes()
+        size_before = pg.sizes()["database"]
         port = args.port or pg.port + 1
         env = dict(os.environ, FLEET_DATABASE_URL=pg.url)
         server = subprocess.Popen([sys.executable, "-m", "fleet.cli", "serve", "--port", str(port),
@@ -157,19 +165,28 @@ def main(argv: list[str] | None = None) -> int:
             server.terminate()
             server.wait(timeout=30)
         engine.dispose()
-        size_after = pg.size_bytes()
-        counts = FleetStore(open_engine(pg.url)).counts()
-    stored = max(1, counts["heartbeats"])
-    per_beat = (size_after - size_before) / stored
-    beats_per_month = args.kiosks * MONTH_S / args.interval
+        sizes = pg.sizes("heartbeats", "usage")
+        counted = FleetStore(open_engine(pg.url))
+        counts = counted.counts()
+        counted.engine.dispose()
+    sent = result["heartbeats"] + result["with_usage"]
+    per_beat_row = sizes["heartbeats"] / max(1, counts["heartbeats"])
+    per_usage_row = sizes["usage"] / max(1, counts["usage"])
+    # The history keeps one row per kiosk and hour plus one per change of state (two kinds of change, each in
+    # CHANGE of the heartbeats); usage is one row per kiosk and day.
+    history_rows = args.kiosks * (1 + 2 * CHANGE * 3600 / args.interval) * MONTH_S / 3600
+    usage_rows = args.kiosks * MONTH_S / 86400
     result.update({
         "kiosks": args.kiosks, "interval_s": args.interval, "duration_s": args.duration, "workers": args.workers,
-        "rate_per_s": round(args.kiosks / args.interval, 1), "stored_heartbeats": counts["heartbeats"],
+        "rate_per_s": round(args.kiosks / args.interval, 1), "heartbeats_sent": sent,
+        "history_rows_stored": counts["heartbeats"], "usage_rows": counts["usage"],
         "loadavg_before": [round(x, 2) for x in load_before], "loadavg_after": [round(x, 2) for x in load_after],
-        "cpus": os.cpu_count(), "db_growth_bytes": size_after - size_before,
-        "bytes_per_heartbeat": round(per_beat),
-        "db_per_month_gb_all_heartbeats": round(per_beat * beats_per_month / 1e9, 1),
-        "db_steady_gb_14_day_retention": round(per_beat * beats_per_month * 14 / 30 / 1e9, 1),
+        "cpus": os.cpu_count(), "db_growth_bytes": sizes["database"] - size_before,
+        "bytes_per_history_row": round(per_beat_row), "bytes_per_usage_row": round(per_usage_row),
+        "history_rows_per_month": round(history_rows),
+        "db_growth_per_month_gb": round((per_beat_row * history_rows + per_usage_row * usage_rows) / 1e9, 2),
+        "db_per_month_gb_if_every_heartbeat_were_kept": round(per_beat_row * args.kiosks * MONTH_S / args.interval
+                                                              / 1e9, 1),
     })
     print(json.dumps(result, indent=2))
     return 0 if result["errors"] == 0 else 1

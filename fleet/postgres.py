@@ -90,13 +90,16 @@ class TempPostgres:
             raise
         return self
 
-    def size_bytes(self) -> int:
-        """The database's size on disk as PostgreSQL counts it."""
+    def sizes(self, *tables: str) -> dict[str, int]:
+        """Bytes on disk of the whole database ("database") and of each table with its indexes."""
         import psycopg
 
         with psycopg.connect(f"host=127.0.0.1 port={self.port} user=fleet dbname=postgres") as conn:
-            row = conn.execute("SELECT pg_database_size('postgres')").fetchone()
-        return int(row[0]) if row else 0
+            sizes = {"database": conn.execute("SELECT pg_database_size('postgres')").fetchone()[0]}  # type: ignore[index]
+            for table in tables:
+                row = conn.execute("SELECT pg_total_relation_size(%s::regclass)", (table,)).fetchone()
+                sizes[table] = row[0] if row else 0
+        return {name: int(value) for name, value in sizes.items()}
 
     def stop(self) -> None:
         if self.root is None:

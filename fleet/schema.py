@@ -33,7 +33,8 @@ kiosks = Table(
     Column("beat", JSON),
 )
 
-# Every heartbeat received, by the id the kiosk gave it (a report sent twice is kept once).
+# The heartbeats worth keeping (a change of state, else one an hour: fleet.store), by the id the kiosk gave it
+# (a report sent twice is kept once).
 heartbeats = Table(
     "heartbeats", metadata,
     Column("id", Uuid, primary_key=True),

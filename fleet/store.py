@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, func, select, u
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from fleet.health import signature
 from fleet.schema import audit, commands, heartbeats, kiosks, metadata, rollouts, service_keys, usage, users
 from fleet.security import Staff, check_secret, hash_secret
 from kiosk.portal.models import DailyStatistics
@@ -28,6 +29,7 @@ from kiosk.telemetry.wire import CommandName, CommandResult, Heartbeat, Report, 
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 OPEN_COMMANDS = ("queued", "delivered")
+HISTORY_SAMPLE = timedelta(hours=1)
 ROLES = ("district", "ward")
 
 
@@ -133,7 +135,7 @@ class FleetStore:
         accepted: list[uuid.UUID] = []
         rejected: dict[str, str] = {}
         with self.engine.begin() as conn:
-            newest: tuple[datetime, dict[str, Any]] | None = None
+            beats: list[tuple[Report, dict[str, Any]]] = []
             for report in reports:
                 try:
                     body = report.parsed()
@@ -141,12 +143,7 @@ class FleetStore:
                     rejected[str(report.id)] = f"{report.kind.value} body invalid: {exc.error_count()} error(s)"
                     continue
                 if isinstance(body, Heartbeat):
-                    data = body.model_dump(mode="json")
-                    conn.execute(_insert(conn, heartbeats).values(
-                        id=report.id, kiosk_id=kiosk_id, created_at=report.created_at, received_at=now, body=data,
-                    ).on_conflict_do_nothing())
-                    if newest is None or report.created_at > newest[0]:
-                        newest = (report.created_at, data)
+                    beats.append((report, body.model_dump(mode="json")))
                 elif isinstance(body, DailyStatistics):
                     if body.kiosk_id != kiosk_id:
                         rejected[str(report.id)] = "figures of another kiosk"
@@ -156,10 +153,8 @@ class FleetStore:
                     self._store_result(conn, kiosk_id, report, body, now)
                 accepted.append(report.id)
             conn.execute(update(kiosks).where(kiosks.c.id == kiosk_id).values(last_seen=now))
-            if newest is not None:
-                conn.execute(update(kiosks).where(kiosks.c.id == kiosk_id)
-                             .where((kiosks.c.beat_at.is_(None)) | (kiosks.c.beat_at < newest[0]))
-                             .values(beat_at=newest[0], beat=newest[1]))
+            if beats:
+                self._store_heartbeats(conn, kiosk_id, beats, now)
             pending = conn.execute(select(commands.c.id, commands.c.name, commands.c.args)
                                    .where(commands.c.kiosk_id == kiosk_id, commands.c.status.in_(OPEN_COMMANDS))
                                    .order_by(commands.c.created_at)).all()
@@ -167,6 +162,28 @@ class FleetStore:
                          .values(status="delivered", delivered_at=now))
         handed = [{"id": str(row.id), "name": row.name, "args": row.args} for row in pending]
         return BatchOutcome(accepted, rejected, handed)
+
+    def _store_heartbeats(self, conn: Connection, kiosk_id: str, beats: list[tuple[Report, dict[str, Any]]],
+                          now: datetime) -> None:
+        """The newest heartbeat becomes the kiosk's state; the history keeps a heartbeat when something that
+        matters changed (`health.signature`) and otherwise one an hour, so it grows with events, not time."""
+        beats.sort(key=lambda item: item[0].created_at)
+        current = conn.execute(select(kiosks.c.beat).where(kiosks.c.id == kiosk_id)).scalar()
+        last = _aware(conn.execute(select(func.max(heartbeats.c.created_at))
+                                   .where(heartbeats.c.kiosk_id == kiosk_id)).scalar())
+        previous = signature(current)
+        for report, data in beats:
+            changed = signature(data) != previous
+            if changed or last is None or report.created_at - last >= HISTORY_SAMPLE:
+                conn.execute(_insert(conn, heartbeats).values(
+                    id=report.id, kiosk_id=kiosk_id, created_at=report.created_at, received_at=now, body=data,
+                ).on_conflict_do_nothing())
+                last = report.created_at
+            previous = signature(data)
+        newest, data = beats[-1]
+        conn.execute(update(kiosks).where(kiosks.c.id == kiosk_id)
+                     .where((kiosks.c.beat_at.is_(None)) | (kiosks.c.beat_at < newest.created_at))
+                     .values(beat_at=newest.created_at, beat=data))
 
     def _store_usage(self, conn: Connection, kiosk_id: str, report: Report, body: DailyStatistics) -> None:
         values = {"report_id": report.id, "created_at": report.created_at, "sessions": body.sessions,

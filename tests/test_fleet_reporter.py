@@ -47,8 +47,8 @@ def test_reports_queued_during_an_outage_arrive_exactly_once(fleet_store: FleetS
     port = server.port
     server.stop()  # the district's service is down
     reporter = Reporter(queue, FleetClient(f"http://127.0.0.1:{port}", KIOSK_ID, lambda: KIOSK_SECRET))
-    for _ in range(3):
-        reporter.beat(BEAT)
+    for printer in ("ready", "paper_low", "paper_out"):  # the roll runs out while the service is down
+        reporter.beat(BEAT.model_copy(update={"printer": printer}))
         with pytest.raises(FleetUnavailableError):
             reporter.deliver()
     assert reporter.queue_usage(figures, date(2026, 12, 5)) == 7  # the last week, each day with sessions
@@ -61,7 +61,7 @@ def test_reports_queued_during_an_outage_arrive_exactly_once(fleet_store: FleetS
         reporter.deliver()
     counts = fleet_store.counts()
     assert (counts["heartbeats"], counts["usage"]) == (3, 7)
-    assert fleet_store.kiosk(KIOSK_ID).beat["printer"] == "ready"
+    assert fleet_store.kiosk(KIOSK_ID).beat["printer"] == "paper_out"
 
 
 def test_a_command_runs_once_and_its_result_reaches_the_dashboard(fleet_store: FleetStore,

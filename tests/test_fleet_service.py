@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
 from fleet.health import assess
-from fleet.schema import metadata
+from fleet.schema import heartbeats, metadata
 from fleet.server import FleetServer
 from fleet.store import FleetStore
 from kiosk.portal.models import DailyStatistics, ProcedureStatistics
@@ -204,3 +204,17 @@ def test_old_heartbeats_are_pruned_and_the_latest_state_stays(server: FleetServe
     assert main(["--db", url, "prune", "--keep-days", "14"]) == 0
     assert server.store.counts()["heartbeats"] == 1
     assert server.store.kiosk(KIOSK_ID).beat["uptime_s"] == 2
+
+
+def test_the_history_keeps_changes_and_an_hourly_sample_not_every_heartbeat(server: FleetServer) -> None:
+    start = datetime.now(UTC) - timedelta(hours=3)
+    steady = [report(ReportKind.HEARTBEAT, beat(uptime_s=30 * i).model_dump(mode="json"),
+                     start + timedelta(seconds=30 * i)) for i in range(240)]  # two hours, all well
+    paper = report(ReportKind.HEARTBEAT, beat(printer="paper_out", uptime_s=7260).model_dump(mode="json"),
+                   start + timedelta(minutes=121))
+    client(server).send(ReportBatch(reports=[*steady, paper]))
+    with server.store.engine.connect() as conn:
+        kept = conn.execute(select(heartbeats.c.created_at, heartbeats.c.body).order_by(heartbeats.c.created_at)).all()
+    assert [(row.body["uptime_s"], row.body["printer"]) for row in kept] == [
+        (0, "ready"), (3600, "ready"), (7260, "paper_out")]
+    assert server.store.kiosk(KIOSK_ID).beat["printer"] == "paper_out"
