@@ -1,6 +1,6 @@
 """The staff dashboard: server-rendered HTML, Vietnamese first, refreshed in place by a small poll.
 
-District staff see every kiosk; ward staff the kiosks of their ward, and only those they may command.
+City staff see every kiosk; ward staff the kiosks of their ward, and only those they may command.
 Sessions are signed cookies (`fleet.security`); forms carry a token tied to the session.
 """
 
@@ -71,8 +71,8 @@ T: dict[str, tuple[str, str]] = {
     "red": ("Sự cố", "Fault"),
     "never": ("chưa bao giờ", "never"),
     "other_lang": ("English", "Tiếng Việt"),
-    "role_district": ("Cấp quận: tất cả các máy", "District: every kiosk"),
-    "role_ward": ("Cấp phường: các máy của phường {ward}", "Ward: the kiosks of {ward}"),
+    "role_city": ("Cấp thành phố: tất cả các máy", "City: every kiosk"),
+    "role_ward": ("Cấp phường: các máy của {ward}", "Ward: the kiosks of {ward}"),
     "forbidden": ("Tài khoản này không được điều khiển máy này.", "This account may not command this kiosk."),
     "bad_form": ("Phiên làm việc đã hết hạn. Vui lòng tải lại trang.", "Your session expired. Please reload."),
     "cmd_sync_now": ("Đồng bộ ngay", "Sync now"),
@@ -106,7 +106,7 @@ T: dict[str, tuple[str, str]] = {
                  "The content is not valid JSON (an object { … } is needed)."),
     "bad_rollout": ("Vui lòng điền phiên bản, nhóm máy và số máy mỗi đợt (từ 1 trở lên).",
                     "Please give the version, the group and the kiosks per stage (1 or more)."),
-    "district_only": ("Chỉ cán bộ cấp quận được triển khai phiên bản.", "Only district staff may roll out versions."),
+    "city_only": ("Chỉ cán bộ cấp thành phố được triển khai phiên bản.", "Only city staff may roll out versions."),
 }
 
 
@@ -270,7 +270,7 @@ def dashboard_router(store: FleetStore) -> APIRouter:
         }
 
     def rollouts_html(staff: Staff, lang: str, csrf: str) -> str:
-        if staff.role != "district":
+        if staff.role != "city":
             return ""
         items = []
         for row, states, size in store.rollouts():
@@ -323,11 +323,11 @@ def dashboard_router(store: FleetStore) -> APIRouter:
         csrf = csrf_token(store.signing_key(), request.cookies[COOKIE])
         parts = live_parts(staff, lang, csrf)
         other = "en" if lang == "vi" else "vi"
-        role = (tr("role_district", lang) if staff.role == "district"
+        role = (tr("role_city", lang) if staff.role == "city"
                 else tr("role_ward", lang).format(ward=escape(staff.ward or "")))
         sections = "".join(f'<section><h2>{tr(key, lang)}</h2><div id="{key}" aria-live="polite">{parts[key]}</div>'
                            f"</section>" for key in ("kiosks", "alerts", "commands", "audit"))
-        if staff.role == "district":
+        if staff.role == "city":
             sections += (f'<section><h2>{tr("rollouts", lang)}</h2>{rollout_form(lang, csrf)}'
                          f'<div id="rollouts">{parts["rollouts"]}</div></section>')
         body = (f'<header><h1>{tr("title", lang)}</h1><p>{escape(staff.display_name)} · {role}</p>'
@@ -363,7 +363,7 @@ def dashboard_router(store: FleetStore) -> APIRouter:
         await run_in_threadpool(store.add_command, staff, kiosk_id, name)
         return _done(request)
 
-    async def checked_form(request: Request, lang: str, district: bool = False
+    async def checked_form(request: Request, lang: str, city_only: bool = False
                            ) -> tuple[Staff | None, dict[str, str], Response | None]:
         """The signed-in staff and the form, or the answer refusing it (not signed in, forged, not allowed)."""
         staff = await run_in_threadpool(staff_of, request)
@@ -372,14 +372,14 @@ def dashboard_router(store: FleetStore) -> APIRouter:
         form = await form_of(request)
         if form.get("csrf") != csrf_token(store.signing_key(), request.cookies[COOKIE]):
             return None, {}, _text(tr("bad_form", lang), 403)
-        if district and staff.role != "district":
-            return None, {}, _text(tr("district_only", lang), 403)
+        if city_only and staff.role != "city":
+            return None, {}, _text(tr("city_only", lang), 403)
         return staff, form, None
 
     @router.post("/rollouts")
     async def start_rollout(request: Request) -> Response:
         lang = lang_of(request)
-        staff, form, refused = await checked_form(request, lang, district=True)
+        staff, form, refused = await checked_form(request, lang, city_only=True)
         if staff is None:
             assert refused is not None
             return refused
@@ -400,7 +400,7 @@ def dashboard_router(store: FleetStore) -> APIRouter:
     @router.post("/rollouts/{rollout_id}/rollback")
     async def roll_back(rollout_id: int, request: Request) -> Response:
         lang = lang_of(request)
-        staff, _form, refused = await checked_form(request, lang, district=True)
+        staff, _form, refused = await checked_form(request, lang, city_only=True)
         if staff is None:
             assert refused is not None
             return refused

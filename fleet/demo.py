@@ -21,10 +21,10 @@ log = logging.getLogger(__name__)
 
 DEMO_KIOSK_ID = "demo-kiosk"
 DEMO_KIOSK_SECRET = "demo-fleet-secret"
-DEMO_WARD = "Bùi Thị Xuân"
+DEMO_WARD = "phường Hai Bà Trưng"
 DEMO_PASSWORD = "demo"
-DEMO_USERS = (("quan", "district", None, "Phòng Văn hóa - Thông tin quận Hai Bà Trưng"),
-              ("phuong", "ward", DEMO_WARD, "UBND phường Bùi Thị Xuân"))
+DEMO_USERS = (("thanhpho", "city", None, "Tổ điều phối kiosk của thành phố (bản trình diễn)"),
+              ("phuong", "ward", DEMO_WARD, "UBND phường Hai Bà Trưng (bản trình diễn)"))
 
 
 @contextlib.contextmanager

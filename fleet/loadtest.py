@@ -5,8 +5,9 @@ processes, registers the kiosks, then has each one send a heartbeat every `--int
 spread evenly) and its usage figures with every `--usage-every`th heartbeat, for `--duration` seconds. A
 kiosk's printer or outbox changes in one heartbeat of a hundred. Prints the latency of the exchanges (p50, p95,
 p99), the errors, the load average, and the database's growth per month, from the measured size of a stored
-row and the rows a month brings (the history keeps changes and one heartbeat per kiosk and hour). The simulated kiosks get their tokens signed with the service's key directly (the
-token endpoint runs scrypt once per kiosk and hour; its latency is measured on a sample).
+row and the rows a month brings (the history keeps changes and one heartbeat per kiosk and hour). The
+simulated kiosks get their tokens signed with the service's key directly (the token endpoint runs scrypt
+once per kiosk and hour; its latency is measured on a sample).
 """
 
 from __future__ import annotations

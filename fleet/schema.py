@@ -77,7 +77,7 @@ users = Table(
     "users", metadata,
     Column("username", String(64), primary_key=True),
     Column("password_hash", String(300), nullable=False),
-    Column("role", String(16), nullable=False),  # district or ward
+    Column("role", String(16), nullable=False),  # city or ward
     Column("ward", String(64)),  # the ward a ward user sees
     Column("display_name", String(200), nullable=False),
 )

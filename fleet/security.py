@@ -67,12 +67,12 @@ def verify(key: bytes, purpose: str, token: str, now: float | None = None) -> di
 @dataclass(frozen=True)
 class Staff:
     username: str
-    role: str  # "district" sees every kiosk; "ward" the kiosks of `ward`
+    role: str  # "city" sees every kiosk; "ward" the kiosks of `ward`
     ward: str | None
     display_name: str
 
     def sees(self, kiosk_ward: str) -> bool:
-        return self.role == "district" or kiosk_ward == self.ward
+        return self.role == "city" or kiosk_ward == self.ward
 
 
 def csrf_token(key: bytes, session: str) -> str:

@@ -30,7 +30,7 @@ from kiosk.telemetry.wire import CommandName, CommandResult, Heartbeat, Report, 
 MIGRATIONS = Path(__file__).with_name("migrations")
 OPEN_COMMANDS = ("queued", "delivered")
 HISTORY_SAMPLE = timedelta(hours=1)
-ROLES = ("district", "ward")
+ROLES = ("city", "ward")
 
 
 def open_engine(url: str) -> Engine:
@@ -114,7 +114,7 @@ class FleetStore:
 
     def add_user(self, username: str, password: str, role: str, ward: str | None, display_name: str) -> None:
         if role not in ROLES or (role == "ward") != bool(ward):
-            raise ValueError("role is district (no ward) or ward (with its ward)")
+            raise ValueError("role is city (no ward) or ward (with its ward)")
         values = {"password_hash": hash_secret(password), "role": role, "ward": ward, "display_name": display_name}
         with self.engine.begin() as conn:
             conn.execute(_insert(conn, users).values(username=username, **values)
@@ -251,7 +251,7 @@ class FleetStore:
         if not stage:
             conn.execute(update(rollouts).where(rollouts.c.id == rollout_id).values(status="done"))
             return
-        system = Staff(rollout.created_by, "district", None, "")
+        system = Staff(rollout.created_by, "city", None, "")
         for kiosk_id in stage:
             self.add_command(system, kiosk_id, CommandName.APPLY_VERSION,
                              {"target": rollout.target, "version": rollout.version, "content": rollout.content},
@@ -320,7 +320,7 @@ class FleetStore:
 
     def kiosks_for(self, staff: Staff) -> list[Any]:
         query = select(kiosks).order_by(kiosks.c.ward, kiosks.c.id)
-        if staff.role != "district":
+        if staff.role != "city":
             query = query.where(kiosks.c.ward == staff.ward)
         with self.engine.connect() as conn:
             return list(conn.execute(query).all())
@@ -336,7 +336,7 @@ class FleetStore:
 
     def audit_log(self, staff: Staff, kiosk_ids: Iterable[str], limit: int = 50) -> list[Any]:
         query = select(audit).order_by(audit.c.id.desc()).limit(limit)
-        if staff.role != "district":
+        if staff.role != "city":
             query = query.where(audit.c.kiosk_id.in_(list(kiosk_ids)))
         with self.engine.connect() as conn:
             return list(conn.execute(query).all())

@@ -45,10 +45,10 @@ def fresh_store(url: str) -> FleetStore:
             conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     migrate(engine)
     store = FleetStore(engine)
-    store.add_kiosk(KIOSK_ID, "bui-thi-xuan", "Bùi Thị Xuân", "Nhà sinh hoạt cộng đồng tổ 5", KIOSK_SECRET)
-    store.add_kiosk("DT-K01", "dong-tam", "Đồng Tâm", "Nhà sinh hoạt cộng đồng Đồng Tâm", "other-secret")
-    store.add_user("quan", "mat-khau-quan", "district", None, "Phòng Văn hóa quận")
-    store.add_user("buithixuan", "mat-khau-phuong", "ward", "Bùi Thị Xuân", "UBND phường Bùi Thị Xuân")
+    store.add_kiosk(KIOSK_ID, "bui-thi-xuan", "phường Hai Bà Trưng", "Nhà sinh hoạt cộng đồng tổ 5", KIOSK_SECRET)
+    store.add_kiosk("DT-K01", "dong-tam", "phường Bạch Mai", "Nhà sinh hoạt cộng đồng Đồng Tâm", "other-secret")
+    store.add_user("thanhpho", "mat-khau-thanhpho", "city", None, "Tổ điều phối kiosk của thành phố")
+    store.add_user("haibatrung", "mat-khau-phuong", "ward", "phường Hai Bà Trưng", "UBND phường Hai Bà Trưng")
     return store
 
 

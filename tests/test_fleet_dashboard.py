@@ -86,7 +86,7 @@ def test_the_dashboard_shows_paper_out_and_a_sync_now_done(demo: tuple[str, Fake
             page = browser.new_page()
             page.goto(f"{url}/")
             expect(page.get_by_role("heading", name="Đăng nhập")).to_be_visible()
-            page.get_by_label("Tên đăng nhập").fill("quan")
+            page.get_by_label("Tên đăng nhập").fill("thanhpho")
             page.get_by_label("Mật khẩu").fill("demo")
             page.get_by_role("button", name="Đăng nhập").click()
 

@@ -45,7 +45,7 @@ def queue(tmp_path: Path) -> Iterator[ReportQueue]:
 def test_reports_queued_during_an_outage_arrive_exactly_once(fleet_store: FleetStore, queue: ReportQueue) -> None:
     server = FleetServer(fleet_store).start()
     port = server.port
-    server.stop()  # the district's service is down
+    server.stop()  # the city's service is down
     reporter = Reporter(queue, FleetClient(f"http://127.0.0.1:{port}", KIOSK_ID, lambda: KIOSK_SECRET))
     for printer in ("ready", "paper_low", "paper_out"):  # the roll runs out while the service is down
         reporter.beat(BEAT.model_copy(update={"printer": printer}))
@@ -66,7 +66,7 @@ def test_reports_queued_during_an_outage_arrive_exactly_once(fleet_store: FleetS
 
 def test_a_command_runs_once_and_its_result_reaches_the_dashboard(fleet_store: FleetStore,
                                                                   queue: ReportQueue) -> None:
-    staff = fleet_store.staff("quan")
+    staff = fleet_store.staff("thanhpho")
     assert staff is not None
     command_id = fleet_store.add_command(staff, KIOSK_ID, CommandName.REPRINT_LAST)
     with FleetServer(fleet_store) as server:
@@ -139,7 +139,7 @@ def test_lock_waits_for_the_resident_then_covers_the_screen_until_unlocked(
 
     win, server = reporting_window
     store = server.store
-    staff = store.staff("buithixuan")
+    staff = store.staff("haibatrung")
     assert staff is not None
     win.send(Touch())  # a resident is at the kiosk
     store.add_command(staff, KIOSK_ID, CommandName.LOCK)

@@ -36,12 +36,12 @@ def kiosk_reporter(server: FleetServer, tmp_path: Path, kiosk_id: str, secret: s
 
 def test_stages_follow_each_other_a_refusal_halts_and_rollback_reverts(fleet_store: FleetStore,
                                                                       tmp_path: Path) -> None:
-    district = fleet_store.staff("quan")
-    assert district is not None
+    city = fleet_store.staff("thanhpho")
+    assert city is not None
     with FleetServer(fleet_store) as server:
         first = kiosk_reporter(server, tmp_path, "BTX-K01", KIOSK_SECRET)  # ids sort: BTX-K01 before DT-K01
         second = kiosk_reporter(server, tmp_path, "DT-K01", "other-secret")
-        rollout = fleet_store.start_rollout(district, "settings", "idle-2026.12", {"idle.form_seconds": 120},
+        rollout = fleet_store.start_rollout(city, "settings", "idle-2026.12", {"idle.form_seconds": 120},
                                             "default", stage_size=1)
         assert second.deliver() == []  # not in the first stage
         [command] = first.deliver()
@@ -54,13 +54,13 @@ def test_stages_follow_each_other_a_refusal_halts_and_rollback_reverts(fleet_sto
         [(row, states, size)] = fleet_store.rollouts()
         assert (row.id, row.status, states, size) == (rollout, "halted", {"done": 1, "failed": 1}, 2)
 
-        assert fleet_store.roll_back(district, rollout) == 1
+        assert fleet_store.roll_back(city, rollout) == 1
         [back] = first.deliver()
         assert back.args == {"target": "settings", "version": "idle-2026.12", "rollback": True}
         assert second.deliver() == []
         first.queue.close()
         second.queue.close()
-    assert [a.action for a in fleet_store.audit_log(district, [])][:2] == ["rollout:rollback", "command:apply_version"]
+    assert [a.action for a in fleet_store.audit_log(city, [])][:2] == ["rollout:rollback", "command:apply_version"]
 
 
 @pytest.mark.gui
@@ -68,21 +68,21 @@ def test_the_kiosk_applies_a_valid_version_refuses_a_bad_one_and_rolls_back(
         qtbot: QtBot, reporting_window: tuple[KioskWindow, FleetServer]) -> None:
     win, server = reporting_window
     store = server.store
-    district = store.staff("quan")
-    assert district is not None
-    good = store.start_rollout(district, "settings", "idle-2026.12", {"idle.form_seconds": 120}, "default", 1)
+    city = store.staff("thanhpho")
+    assert city is not None
+    good = store.start_rollout(city, "settings", "idle-2026.12", {"idle.form_seconds": 120}, "default", 1)
     round_trip(qtbot, win)
     assert win.runtime.idle_policy.form_seconds == 120
     assert win.tracker.policy.form_seconds == 120
     assert store.kiosk(KIOSK_ID).beat["settings_version"] == "idle-2026.12"  # the dashboard sees it
-    store.start_rollout(district, "settings", "idle-bad", {"idle.form_seconds": 120, "portal.base_url": "x"},
+    store.start_rollout(city, "settings", "idle-bad", {"idle.form_seconds": 120, "portal.base_url": "x"},
                         "default", 1)
     round_trip(qtbot, win)
     assert win.runtime.idle_policy.form_seconds == 120  # nothing of the refused version was used
     refused = [c for c in store.recent_commands([KIOSK_ID]) if c.args.get("version") == "idle-bad"]
     assert [(c.status, c.result) for c in refused] == [
         ("failed", "settings idle-bad refused: settings that cannot be changed remotely: portal.base_url")]
-    assert store.roll_back(district, good) == 1
+    assert store.roll_back(city, good) == 1
     round_trip(qtbot, win)
     assert win.runtime.idle_policy.form_seconds == 90
     assert store.recent_commands([KIOSK_ID])[0].result == "settings back to the local version"

@@ -98,7 +98,7 @@ def test_personal_data_has_no_field_to_go_in() -> None:
 
 def test_commands_are_handed_out_until_their_result_arrives(server: FleetServer) -> None:
     store = server.store
-    staff = store.staff("quan")
+    staff = store.staff("thanhpho")
     assert staff is not None
     command_id = store.add_command(staff, KIOSK_ID, CommandName.SYNC_NOW)
     fleet = client(server)
@@ -151,7 +151,7 @@ def csrf(page: str) -> str:
 
 
 def test_wrong_password_is_told_in_vietnamese_and_nothing_is_shown(server: FleetServer) -> None:
-    answer = requests.post(f"{server.url}/login", data={"username": "quan", "password": "sai"}, timeout=10)
+    answer = requests.post(f"{server.url}/login", data={"username": "thanhpho", "password": "sai"}, timeout=10)
     assert answer.status_code == 401
     assert "Tên đăng nhập hoặc mật khẩu không đúng" in answer.text
     assert requests.get(f"{server.url}/live", timeout=10).status_code == 401
@@ -159,10 +159,10 @@ def test_wrong_password_is_told_in_vietnamese_and_nothing_is_shown(server: Fleet
 
 
 def test_a_ward_sees_and_commands_only_its_own_kiosks(server: FleetServer) -> None:
-    ward = sign_in(server, "buithixuan", "mat-khau-phuong")
+    ward = sign_in(server, "haibatrung", "mat-khau-phuong")
     page = ward.get(f"{server.url}/", timeout=10).text
     assert 'data-kiosk="BTX-K01"' in page and 'data-kiosk="DT-K01"' not in page
-    assert "Cấp phường: các máy của phường Bùi Thị Xuân" in page
+    assert "Cấp phường: các máy của phường Hai Bà Trưng" in page
     token = csrf(page)
     refused = ward.post(f"{server.url}/kiosks/DT-K01/commands", data={"name": "restart", "csrf": token}, timeout=10)
     assert refused.status_code == 403
@@ -171,10 +171,10 @@ def test_a_ward_sees_and_commands_only_its_own_kiosks(server: FleetServer) -> No
     assert ward.post(f"{server.url}/kiosks/BTX-K01/commands", data={"name": "lock", "csrf": token},
                      timeout=10).status_code == 200
     assert [(c.kiosk_id, c.name, c.created_by) for c in server.store.recent_commands(["BTX-K01", "DT-K01"])] == [
-        ("BTX-K01", "lock", "buithixuan")]
-    district = sign_in(server, "quan", "mat-khau-quan").get(f"{server.url}/live", timeout=10).json()
-    assert 'data-kiosk="DT-K01"' in district["kiosks"] and 'data-kiosk="BTX-K01"' in district["kiosks"]
-    assert "buithixuan" in district["audit"] and "command:lock" in district["audit"]
+        ("BTX-K01", "lock", "haibatrung")]
+    city = sign_in(server, "thanhpho", "mat-khau-thanhpho").get(f"{server.url}/live", timeout=10).json()
+    assert 'data-kiosk="DT-K01"' in city["kiosks"] and 'data-kiosk="BTX-K01"' in city["kiosks"]
+    assert "haibatrung" in city["audit"] and "command:lock" in city["audit"]
 
 
 def test_the_funnel_and_weekly_usage_are_drawn_from_the_kiosks_figures(server: FleetServer) -> None:
@@ -184,7 +184,8 @@ def test_the_funnel_and_weekly_usage_are_drawn_from_the_kiosks_figures(server: F
                                         "abandoned_at_step": {"applicant": 3, "review": 1}}},
             "median_duration_s": 240.0}
     client(server).send(ReportBatch(reports=[report(ReportKind.USAGE, body)]))
-    charts = sign_in(server, "quan", "mat-khau-quan").get(f"{server.url}/live?lang=en", timeout=10).json()["charts"]
+    city = sign_in(server, "thanhpho", "mat-khau-thanhpho")
+    charts = city.get(f"{server.url}/live?lang=en", timeout=10).json()["charts"]
     assert '<figure data-procedure="1.001193">' in charts
     for label in ("Started</text>", "Abandoned at applicant</text>", "Abandoned at review</text>",
                   "Completed</text>"):

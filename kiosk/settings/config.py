@@ -221,7 +221,7 @@ class CatalogSettings(_Section):
 
 
 class FleetSettings(_Section):
-    """The district's fleet service, which receives the kiosk's health and usage figures (no personal data)."""
+    """The city's fleet service, which receives the kiosk's health and usage figures (no personal data)."""
 
     base_url: str | None = Field(default=None, description="fleet service base URL; none = no fleet reporting")
     client_id: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9._:\-]*$",

@@ -1,4 +1,4 @@
-"""Reporting to the district's fleet service and carrying out its commands (kiosk.telemetry does the work).
+"""Reporting to the city's fleet service and carrying out its commands (kiosk.telemetry does the work).
 
 Every report round runs on this service's own worker thread, one round at a time, with short timeouts: a
 fleet service that is down or slow never delays a resident, and what it missed stays queued in the
