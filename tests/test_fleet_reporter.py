@@ -160,3 +160,20 @@ def test_lock_waits_for_the_resident_then_covers_the_screen_until_unlocked(
     store.add_command(staff, KIOSK_ID, CommandName.UNLOCK)
     round_trip(qtbot, win)
     assert not cover.isVisible()
+
+
+def test_the_technician_stores_the_fleet_secret_from_standard_input() -> None:
+    import subprocess
+    import sys
+
+    from kiosk.security.secrets import FLEET_SECRET, get_secret
+
+    stored = subprocess.run([sys.executable, "-m", "kiosk", "fleet-secret"], input="s3cret-of-BTX-K01\n",
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert stored.returncode == 0, stored.stderr
+    assert get_secret(FLEET_SECRET) == "s3cret-of-BTX-K01"
+    empty = subprocess.run([sys.executable, "-m", "kiosk", "fleet-secret"], input="", capture_output=True,
+                           text=True, timeout=60, check=False)
+    assert empty.returncode == 2
+    assert "no secret on standard input" in empty.stderr
+    assert get_secret(FLEET_SECRET) == "s3cret-of-BTX-K01"
