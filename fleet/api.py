@@ -8,6 +8,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from fleet.security import TOKEN_TTL_S, sign, verify
 from fleet.store import FleetStore
@@ -23,6 +24,8 @@ def _problem(status: int, detail: str, **headers: str) -> JSONResponse:
 
 
 class RefusedError(Exception):
+    """Raised by a dependency to answer the request with `response` at once (see fleet.app)."""
+
     def __init__(self, response: JSONResponse) -> None:
         self.response = response
 
@@ -34,7 +37,7 @@ def kiosk_router(store: FleetStore) -> APIRouter:
         claims = verify(store.signing_key(), "kiosk", credentials.credentials) if credentials else None
         if claims is None or not isinstance(claims.get("sub"), str):
             raise RefusedError(_problem(401, "missing, expired or forged token",
-                                    **{"WWW-Authenticate": 'Bearer error="invalid_token"'}))
+                                        **{"WWW-Authenticate": 'Bearer error="invalid_token"'}))
         return str(claims["sub"])
 
     @router.post("/oauth/token")
@@ -46,8 +49,6 @@ def kiosk_router(store: FleetStore) -> APIRouter:
         if form.get("grant_type") != "client_credentials":
             return _problem(400, "grant_type must be client_credentials")
         client_id, secret = form.get("client_id", ""), form.get("client_secret", "")
-        from starlette.concurrency import run_in_threadpool
-
         if not client_id or not await run_in_threadpool(store.kiosk_secret_ok, client_id, secret):
             return _problem(401, "unknown kiosk or wrong secret")
         return {"access_token": sign(store.signing_key(), "kiosk", {"sub": client_id}, TOKEN_TTL_S),
@@ -64,5 +65,3 @@ def kiosk_router(store: FleetStore) -> APIRouter:
 
     return router
 
-
-__all__ = ["RefusedError", "kiosk_router"]

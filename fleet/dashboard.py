@@ -7,7 +7,7 @@ Sessions are signed cookies (`fleet.security`); forms carry a token tied to the 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 from urllib.parse import parse_qs
@@ -419,5 +419,3 @@ def _done(request: Request) -> Response:
         return Response(status_code=204)
     return RedirectResponse("/", status_code=303)
 
-
-__all__ = ["T", "dashboard_router", "date", "tr"]

@@ -114,6 +114,3 @@ rollouts = Table(
     Column("created_by", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
-
-__all__ = ["audit", "commands", "heartbeats", "kiosks", "metadata", "rollouts", "service_keys",
-           "usage", "users"]

@@ -25,7 +25,7 @@ from fleet.health import signature
 from fleet.schema import audit, commands, heartbeats, kiosks, metadata, rollouts, service_keys, usage, users
 from fleet.security import Staff, check_secret, hash_secret
 from kiosk.portal.models import DailyStatistics
-from kiosk.telemetry.wire import CommandName, CommandResult, Heartbeat, Report, ReportKind
+from kiosk.telemetry.wire import CommandName, CommandResult, Heartbeat, Report
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 OPEN_COMMANDS = ("queued", "delivered")
@@ -360,5 +360,3 @@ class FleetStore:
             return {table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
                     for table in metadata.sorted_tables}
 
-
-__all__ = ["BatchOutcome", "FleetStore", "ReportKind", "migrate", "open_engine"]

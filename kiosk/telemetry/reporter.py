@@ -21,7 +21,6 @@ from kiosk.telemetry.queue import ReportQueue
 from kiosk.telemetry.wire import (
     BatchReply,
     Command,
-    CommandName,
     CommandResult,
     Heartbeat,
     ReportBatch,
@@ -164,5 +163,3 @@ class Reporter:
                 fresh.append(command)
         return fresh
 
-
-__all__ = ["CommandName", "FleetClient", "FleetUnavailableError", "Reporter"]
