@@ -177,3 +177,35 @@ def test_the_technician_stores_the_fleet_secret_from_standard_input() -> None:
     assert empty.returncode == 2
     assert "no secret on standard input" in empty.stderr
     assert get_secret(FLEET_SECRET) == "s3cret-of-BTX-K01"
+
+
+@pytest.mark.gui
+def test_errors_logged_on_the_kiosk_reach_the_dashboard_as_counts_without_their_text(
+        qtbot: QtBot, reporting_window: tuple[KioskWindow, FleetServer]) -> None:
+    import logging
+
+    from fleet.health import assess
+    from fleet.store import now_utc
+
+    win, server = reporting_window
+    for _ in range(2):
+        logging.getLogger("kiosk.printing.transports").error("printer device %s gone", "/dev/usb/lp0")
+    round_trip(qtbot, win)
+    row = server.store.kiosk(KIOSK_ID)
+    assert row.beat["errors"] == ["kiosk.printing.transports: 2"]
+    assert "Có lỗi gần đây" in assess(row.beat, row.last_seen, now_utc()).texts("vi")
+    assert "lp0" not in repr(row.beat)
+
+
+def test_errors_older_than_an_hour_are_no_longer_reported() -> None:
+    import logging
+
+    from kiosk.telemetry.errors import ErrorTally
+
+    now = [0.0]
+    tally = ErrorTally(clock=lambda: now[0])
+    tally.handle(logging.LogRecord("kiosk.portal.sync", logging.ERROR, __file__, 1, "sync failed", None, None))
+    tally.handle(logging.LogRecord("kiosk.portal.sync", logging.WARNING, __file__, 1, "slow", None, None))
+    assert tally.recent() == ["kiosk.portal.sync: 1"]
+    now[0] = 3601.0
+    assert tally.recent() == []

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QLabel
 from kiosk import __version__
 from kiosk.i18n import tr
 from kiosk.journey.machine import Screen
+from kiosk.telemetry.errors import ErrorTally
 from kiosk.workdays.clock import VN_TZ
 from ui.common.timers import named_timer
 from ui.common.workers import TaskRunner
@@ -58,6 +59,7 @@ class FleetService(QObject):
         self._rounds = 0
         self._cover: QLabel | None = None
         self.settings_version = ""
+        self.errors = ErrorTally()  # errors logged anywhere in the kiosk in the last hour, by part
         self.previous: dict[str, tuple[str, Any]] = {}  # target: (version, what to restore)
         fleet = self.settings.fleet
         self.timer = named_timer(self, "fleet-report", fleet.heartbeat_seconds * 1000)
@@ -83,6 +85,7 @@ class FleetService(QObject):
 
         def opened(reporter: Reporter) -> None:
             self.reporter = reporter
+            logging.getLogger().addHandler(self.errors)
             self.timer.start()
             self.report()
 
@@ -93,6 +96,7 @@ class FleetService(QObject):
         return self.settings.fleet.client_id or f"{self.settings.site.id}-{self.settings.kiosk.id}"
 
     def stop(self) -> None:
+        logging.getLogger().removeHandler(self.errors)
         self.timer.stop()
         self.runner.shutdown()
         reporter, self.reporter = self.reporter, None
@@ -114,7 +118,7 @@ class FleetService(QObject):
             "version": __version__, "uptime_s": int(time.monotonic() - self.started),
             "screen": self.window.journey.screen.value, "catalog_version": self.window.runtime.catalog.version,
             "printer": self.window.portal_service.printer_state(), "locked": self.locked,
-            "settings_version": self.settings_version,
+            "settings_version": self.settings_version, "errors": self.errors.recent(),
         }
         usage_due = self._rounds % max(1, self.settings.fleet.usage_minutes * 60
                                        // self.settings.fleet.heartbeat_seconds) == 0
