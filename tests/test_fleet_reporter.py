@@ -204,8 +204,13 @@ def test_errors_older_than_an_hour_are_no_longer_reported() -> None:
 
     now = [0.0]
     tally = ErrorTally(clock=lambda: now[0])
-    tally.handle(logging.LogRecord("kiosk.portal.sync", logging.ERROR, __file__, 1, "sync failed", None, None))
-    tally.handle(logging.LogRecord("kiosk.portal.sync", logging.WARNING, __file__, 1, "slow", None, None))
+    logger = logging.getLogger("kiosk.portal.sync")
+    logger.addHandler(tally)
+    try:
+        logger.error("sync failed")
+        logger.warning("slow")  # not an error
+    finally:
+        logger.removeHandler(tally)
     assert tally.recent() == ["kiosk.portal.sync: 1"]
     now[0] = 3601.0
     assert tally.recent() == []
