@@ -1,8 +1,8 @@
 """Signed, self-contained credentials: kiosks' access tokens and staff sessions.
 
 Both are `payload.signature` with HMAC-SHA256 under the key in the database's `service_keys` table, so any
-service process can check what another issued; nothing is kept in memory between requests. Secrets and
-passwords are stored as scrypt hashes (the kiosk's PIN hashing, `kiosk.security.staff_auth`).
+service process can check what another issued; nothing is kept in memory between requests. Staff passwords
+are stored as scrypt hashes (the kiosk's PIN hashing), kiosk secrets (long and random) as salted SHA-256.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import json
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -21,13 +22,38 @@ TOKEN_TTL_S = 3600
 SESSION_TTL_S = 8 * 3600
 
 
-def hash_secret(secret: str) -> str:
-    return hash_pin(secret)
+KIOSK_SECRET_MIN = 16
 
 
-def check_secret(secret: str, stored: str) -> bool:
+def hash_password(password: str) -> str:
+    """Staff passwords are chosen by people: scrypt, slow on purpose."""
+    return hash_pin(password)
+
+
+def check_password(password: str, stored: str) -> bool:
     try:
-        return check_pin(secret, stored)
+        return check_pin(password, stored)
+    except ValueError:
+        return False
+
+
+def hash_kiosk_secret(secret: str) -> str:
+    """Kiosk secrets are long random strings, so a salted SHA-256 is enough and a token costs no CPU to speak
+    of: a fleet restarting together asks for a thousand tokens at once."""
+    if len(secret) < KIOSK_SECRET_MIN:
+        raise ValueError(f"a kiosk secret has at least {KIOSK_SECRET_MIN} characters (make it random)")
+    salt = secrets.token_bytes(16)
+    return f"sha256${_b64(salt)}${_b64(hashlib.sha256(salt + secret.encode()).digest())}"
+
+
+def check_kiosk_secret(secret: str, stored: str) -> bool:
+    kind, _, rest = stored.partition("$")
+    salt, _, digest = rest.partition("$")
+    if kind != "sha256" or not salt or not digest:
+        return False
+    try:
+        expected = _unb64(digest)
+        return hmac.compare_digest(hashlib.sha256(_unb64(salt) + secret.encode()).digest(), expected)
     except ValueError:
         return False
 

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from fleet.health import signature
 from fleet.schema import audit, commands, heartbeats, kiosks, metadata, rollouts, service_keys, usage, users
-from fleet.security import Staff, check_secret, hash_secret
+from fleet.security import Staff, check_kiosk_secret, check_password, hash_kiosk_secret, hash_password
 from kiosk.portal.models import DailyStatistics
 from kiosk.telemetry.wire import CommandName, CommandResult, Heartbeat, Report
 
@@ -102,7 +102,7 @@ class FleetStore:
     def add_kiosk(self, kiosk_id: str, site_id: str, ward: str, name: str, secret: str,
                   group: str = "default") -> None:
         values = {"site_id": site_id, "ward": ward, "name": name, "group_name": group,
-                  "secret_hash": hash_secret(secret)}
+                  "secret_hash": hash_kiosk_secret(secret)}
         with self.engine.begin() as conn:
             conn.execute(_insert(conn, kiosks).values(id=kiosk_id, **values)
                          .on_conflict_do_update(index_elements=[kiosks.c.id], set_=values))
@@ -110,12 +110,12 @@ class FleetStore:
     def kiosk_secret_ok(self, kiosk_id: str, secret: str) -> bool:
         with self.engine.connect() as conn:
             stored = conn.execute(select(kiosks.c.secret_hash).where(kiosks.c.id == kiosk_id)).scalar()
-        return stored is not None and check_secret(secret, stored)
+        return stored is not None and check_kiosk_secret(secret, stored)
 
     def add_user(self, username: str, password: str, role: str, ward: str | None, display_name: str) -> None:
         if role not in ROLES or (role == "ward") != bool(ward):
             raise ValueError("role is city (no ward) or ward (with its ward)")
-        values = {"password_hash": hash_secret(password), "role": role, "ward": ward, "display_name": display_name}
+        values = {"password_hash": hash_password(password), "role": role, "ward": ward, "display_name": display_name}
         with self.engine.begin() as conn:
             conn.execute(_insert(conn, users).values(username=username, **values)
                          .on_conflict_do_update(index_elements=[users.c.username], set_=values))
@@ -124,7 +124,7 @@ class FleetStore:
         """The user (checking `password` when given), or None."""
         with self.engine.connect() as conn:
             row = conn.execute(select(users).where(users.c.username == username)).first()
-        if row is None or (password is not None and not check_secret(password, row.password_hash)):
+        if row is None or (password is not None and not check_password(password, row.password_hash)):
             return None
         return Staff(row.username, row.role, row.ward, row.display_name)
 

@@ -46,7 +46,7 @@ def fresh_store(url: str) -> FleetStore:
     migrate(engine)
     store = FleetStore(engine)
     store.add_kiosk(KIOSK_ID, "bui-thi-xuan", "phường Hai Bà Trưng", "Nhà sinh hoạt cộng đồng tổ 5", KIOSK_SECRET)
-    store.add_kiosk("DT-K01", "dong-tam", "phường Bạch Mai", "Nhà sinh hoạt cộng đồng Đồng Tâm", "other-secret")
+    store.add_kiosk("DT-K01", "dong-tam", "phường Bạch Mai", "Nhà sinh hoạt cộng đồng Đồng Tâm", "other-kiosk-secret")
     store.add_user("thanhpho", "mat-khau-thanhpho", "city", None, "Tổ điều phối kiosk của thành phố")
     store.add_user("haibatrung", "mat-khau-phuong", "ward", "phường Hai Bà Trưng", "UBND phường Hai Bà Trưng")
     return store

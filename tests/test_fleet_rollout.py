@@ -40,7 +40,7 @@ def test_stages_follow_each_other_a_refusal_halts_and_rollback_reverts(fleet_sto
     assert city is not None
     with FleetServer(fleet_store) as server:
         first = kiosk_reporter(server, tmp_path, "BTX-K01", KIOSK_SECRET)  # ids sort: BTX-K01 before DT-K01
-        second = kiosk_reporter(server, tmp_path, "DT-K01", "other-secret")
+        second = kiosk_reporter(server, tmp_path, "DT-K01", "other-kiosk-secret")
         rollout = fleet_store.start_rollout(city, "settings", "idle-2026.12", {"idle.form_seconds": 120},
                                             "default", stage_size=1)
         assert second.deliver() == []  # not in the first stage

@@ -219,3 +219,14 @@ def test_the_history_keeps_changes_and_an_hourly_sample_not_every_heartbeat(serv
     assert [(row.body["uptime_s"], row.body["printer"]) for row in kept] == [
         (0, "ready"), (3600, "ready"), (7260, "paper_out")]
     assert server.store.kiosk(KIOSK_ID).beat["printer"] == "paper_out"
+
+
+def test_kiosk_secrets_must_be_long_and_staff_passwords_are_scrypt(fleet_store: FleetStore) -> None:
+    with pytest.raises(ValueError, match="at least 16 characters"):
+        fleet_store.add_kiosk("HBT-K09", "hai-ba-trung", "phường Hai Bà Trưng", "Kiosk 9", "short")
+    assert fleet_store.kiosk("HBT-K09") is None
+    assert fleet_store.kiosk(KIOSK_ID).secret_hash.startswith("sha256$")
+    assert fleet_store.kiosk_secret_ok(KIOSK_ID, KIOSK_SECRET)
+    assert not fleet_store.kiosk_secret_ok(KIOSK_ID, KIOSK_SECRET + "x")
+    assert fleet_store.staff("thanhpho", "mat-khau-thanhpho") is not None
+    assert fleet_store.staff("thanhpho", "mat-khau-sai") is None
