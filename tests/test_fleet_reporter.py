@@ -214,3 +214,23 @@ def test_errors_older_than_an_hour_are_no_longer_reported() -> None:
     assert tally.recent() == ["kiosk.portal.sync: 1"]
     now[0] = 3601.0
     assert tally.recent() == []
+
+
+@pytest.mark.gui
+def test_restart_queues_its_result_then_closes_the_kiosk_for_systemd_to_start_again(
+        qtbot: QtBot, reporting_window: tuple[KioskWindow, FleetServer]) -> None:
+    win, server = reporting_window
+    staff = server.store.staff("thanhpho")
+    assert staff is not None
+    server.store.add_command(staff, KIOSK_ID, CommandName.REPRINT_LAST)
+    server.store.add_command(staff, KIOSK_ID, CommandName.RESTART)
+    win.fleet_service.report()
+    qtbot.waitUntil(lambda: not win.isVisible(), timeout=20_000)
+    assert win.exit_status == 0  # not the technician's 75: systemd starts the kiosk again
+    queue = ReportQueue(win.runtime.settings.outbox_path().parent / "fleet-reports.sqlite3")
+    try:
+        results = {r.body["name"]: (r.body["ok"], r.body["detail"]) for r in queue.batch(100)
+                   if r.kind.value == "command_result"}
+    finally:
+        queue.close()
+    assert results == {"reprint_last": (False, "no printer configured"), "restart": (True, "restarted")}

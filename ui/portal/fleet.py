@@ -145,7 +145,7 @@ class FleetService(QObject):
         from kiosk.telemetry.wire import Heartbeat
 
         now = datetime.now(VN_TZ)
-        waiting = outbox.records("queued") + outbox.records("sending")
+        waiting = outbox.records("queued", limit=100_000) + outbox.records("sending", limit=100_000)
         try:
             usage = shutil.disk_usage(self.settings.outbox_path().parent)
             free = round(100.0 * usage.free / usage.total, 1)
@@ -159,8 +159,13 @@ class FleetService(QObject):
         ))
 
     def _failed(self, error: BaseException) -> None:
+        from kiosk.telemetry.reporter import FleetUnavailableError
+
         self._busy = False
-        log.info("fleet report not delivered: %s", getattr(error, "reason", type(error).__name__))
+        if isinstance(error, FleetUnavailableError):  # the queue keeps it for the next round
+            log.info("fleet report not delivered: %s", error.reason)
+        else:
+            log.error("fleet report round failed: %s", type(error).__name__)
 
     # --- commands ---
 
