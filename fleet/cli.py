@@ -78,12 +78,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "prune":
             print(f"{store.prune_heartbeats(args.keep_days)} heartbeat(s) older than {args.keep_days} days dropped")
         elif args.command == "add-kiosk":
-            store.add_kiosk(args.kiosk_id, args.site, args.ward, args.name,
-                            _read_secret("client secret:"), args.group)
+            try:
+                store.add_kiosk(args.kiosk_id, args.site, args.ward, args.name, _read_secret("client secret:"),
+                                args.group)
+            except ValueError as exc:
+                parser.error(str(exc))
         elif args.command == "add-user":
             try:
-                store.add_user(args.username, _read_secret("password:"), args.role,
-                               args.ward, args.display_name)
+                store.add_user(args.username, _read_secret("password:"), args.role, args.ward, args.display_name)
             except ValueError as exc:
                 parser.error(str(exc))
     finally:
