@@ -2,6 +2,8 @@
 
 `tr(key, lang, **params)` is the only way a screen gets a text. A key missing from the table is a
 programming error: `tr` logs it and returns a visible marker so tests catch it on any screen.
+
+Longer than most modules on purpose: it is the table of every text the kiosk shows.
 """
 
 from __future__ import annotations

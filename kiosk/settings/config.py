@@ -5,6 +5,9 @@ the machine's file (`/etc/kiosk/kiosk.toml`, or `--config FILE`, or KIOSK_CONFIG
 changes from the console (`<data dir>/settings-override.toml`: idle times, default language,
 printer only) → environment variables `KIOSK__<SECTION>__<KEY>`. Secrets never live here; they
 are in the keyring (`kiosk provision`).
+
+Longer than most modules on purpose: the whole settings schema in one place, so a reader and `kiosk config schema`
+see every setting together.
 """
 
 from __future__ import annotations
