@@ -92,7 +92,7 @@ def test_every_procedure_end_to_end_with_valid_answers(qtbot: QtBot, window: Kio
     assert journey.screen is Screen.OVERVIEW
     click(qtbot, window, "overview.start")
     click(qtbot, window, "consent.agree")
-    visited = []
+    visited: list[str] = []
     while journey.screen is Screen.STEP:
         step = journey.current_step()
         assert step is not None and step.id not in visited
