@@ -375,6 +375,18 @@ def load_settings(
 # --- writing: staff overrides, provisioning, the published schema ---------------------------------
 
 
+def field_bounds(model: type[BaseModel], name: str) -> tuple[int, int]:
+    """The least and greatest value the schema allows for the integer setting `name` of `model`: what a
+    settings form offers is what validation accepts."""
+    low, high = None, None
+    for rule in model.model_fields[name].metadata:
+        low = getattr(rule, "ge", low)
+        high = getattr(rule, "le", high)
+    if low is None or high is None:
+        raise ValueError(f"{model.__name__}.{name} has no bounds in the schema")
+    return int(low), int(high)
+
+
 def changed_settings(settings: Settings, changes: dict[str, dict[str, Any]], source: str) -> Settings:
     """`settings` with `changes` applied, validated by the same schema whoever asks (staff console, portal
     command): only keys in OVERRIDABLE may change, each within the schema's bounds. Raises ConfigError naming
