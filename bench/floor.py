@@ -1,13 +1,14 @@
 """The floor: the least a PySide6 kiosk can do — one window with a few labels, fields and a button.
 
 Run by bench_startup/bench_memory exactly like the kiosk: it prints `painted` on the first paint of
-its window, stays idle for KIOSK_BENCH_EXIT_AFTER_PAINT milliseconds, prints `rss_kb <n>` and exits.
+its window, stays idle for the milliseconds given by `--exit-after-paint MS` (as `kiosk run` takes them),
+prints `rss_kb <n>` and exits.
 It imports nothing but PySide6, so its start-up and memory are what Qt and Python cost on this machine.
 """
 
 from __future__ import annotations
 
-import os
+import argparse
 import sys
 
 from PySide6.QtCore import QEvent, QObject, QTimer
@@ -61,8 +62,10 @@ def main() -> int:
     layout.addLayout(form)
     layout.addWidget(QPushButton("Tiếp tục"))
     layout.addStretch(1)
-    idle_ms = int(os.environ.get("KIOSK_BENCH_EXIT_AFTER_PAINT", "0") or 0)
-    if idle_ms:
+    parser = argparse.ArgumentParser(description="the PySide6 floor of the start-up and memory benches")
+    parser.add_argument("--exit-after-paint", type=int, metavar="MS", default=None)
+    idle_ms = parser.parse_args().exit_after_paint
+    if idle_ms is not None:
         window.installEventFilter(FirstPaint(app, window, idle_ms))
     window.resize(1366, 768)
     window.show()

@@ -1,7 +1,7 @@
 """Shared by the start-up and memory benches: launch a program, time its first paint, measure its memory.
 
 The time runs from just before the process is created to the moment it reports its first paint: the kiosk
-and the floor print `painted` (KIOSK_BENCH_EXIT_AFTER_PAINT, see ui/shell/first_paint.py and bench/floor.py);
+and the floor print `painted` (`--exit-after-paint MS`, see ui/shell/first_paint.py and bench/floor.py);
 Chromium's page reports its first contentful paint to a local HTTP server (bench/bench_chromium.py). The
 memory is the sum over every process of the program's session (Chromium runs several), taken after the
 program has been idle for IDLE_MS: resident set size (what `ps` shows; shared pages counted in each process)
@@ -170,25 +170,26 @@ def medians(samples: list[Sample], prefix: str) -> dict[str, float]:
     }
 
 
-def qt_env(data_dir: Path, idle_ms: int = IDLE_MS * 3) -> dict[str, str]:
-    """Environment for the kiosk and the floor: offscreen Qt, a private data dir and keyring, the probe on."""
+def qt_env(data_dir: Path) -> dict[str, str]:
+    """Environment for the kiosk and the floor: offscreen Qt, a private data dir and keyring."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK")}
     env.update({
         "QT_QPA_PLATFORM": "offscreen",
         "KIOSK_DATA_DIR": str(data_dir / "data"),
         "KIOSK_KEYRING_DIR": str(data_dir / "keyring"),
         "PYTHON_KEYRING_BACKEND": "kiosk.security.keystore.LocalFileKeyring",
-        "KIOSK_BENCH_EXIT_AFTER_PAINT": str(idle_ms),
     })
     return env
 
 
-def kiosk_command() -> list[str]:
-    """`kiosk run` as kiosks start it (deploy/kiosk.service runs the venv's `kiosk` script), in a window."""
+def kiosk_command(idle_ms: int = IDLE_MS * 3) -> list[str]:
+    """`kiosk run` as kiosks start it (deploy/kiosk.service runs the venv's `kiosk` script), in a window, with
+    the diagnostic that reports its first paint and exits after `idle_ms` idle milliseconds."""
     script = Path(sys.executable).with_name("kiosk")
+    probe = ["run", "--windowed", "--exit-after-paint", str(idle_ms)]
     if script.is_file():
-        return [str(script), "run", "--windowed"]
-    return [sys.executable, "-m", "kiosk", "run", "--windowed"]
+        return [str(script), *probe]
+    return [sys.executable, "-m", "kiosk", *probe]
 
 
 def compile_bytecode() -> None:
@@ -199,8 +200,8 @@ def compile_bytecode() -> None:
                    check=True, stdout=subprocess.DEVNULL)
 
 
-def floor_command() -> list[str]:
-    return [sys.executable, str(HERE / "floor.py")]
+def floor_command(idle_ms: int = IDLE_MS * 3) -> list[str]:
+    return [sys.executable, str(HERE / "floor.py"), "--exit-after-paint", str(idle_ms)]
 
 
 def machine_load() -> str:

@@ -67,7 +67,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"kiosk: configuration error:\n{exc}", file=sys.stderr)
         return EXIT_USAGE
     start_kiosk = _ui("ui.shell.app").start_kiosk
-    result: int = start_kiosk(lambda: _load(args), boot, windowed=args.windowed)
+    result: int = start_kiosk(lambda: _load(args), boot, windowed=args.windowed,
+                              exit_after_paint_ms=getattr(args, "exit_after_paint", None))
     return result
 
 
@@ -184,6 +185,9 @@ def build_parser(tools: bool = True) -> argparse.ArgumentParser:
     run.add_argument("--windowed", action="store_true", help="a normal window instead of full screen")
     run.add_argument("--config", metavar="FILE", help="configuration file (default /etc/kiosk/kiosk.toml)")
     run.add_argument("--site", help="site profile from config/sites/")
+    run.add_argument("--exit-after-paint", type=int, metavar="MS",
+                     help="diagnostic (start-up benchmarks): print 'painted' once the first paint is handled, "
+                          "'ready' once started, then after MS idle milliseconds 'rss_kb <n>', and exit")
     run.set_defaults(func=cmd_run)
 
     tour = sub.add_parser("tour", help="drive one resident session offscreen and save screenshots")

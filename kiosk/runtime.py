@@ -104,10 +104,4 @@ def build_runtime(settings: Settings, clock: Clock | None = None, catalog_dir: P
         kiosk_id=settings.kiosk.id,
         clock=clock,
     )
-    idle = IdlePolicy(
-        form_seconds=settings.idle.form_seconds,
-        menu_seconds=settings.idle.menu_seconds,
-        receipt_seconds=settings.idle.receipt_seconds,
-        warning_seconds=settings.idle.warning_seconds,
-    )
-    return Runtime(settings, catalog, outbox, journey, idle, clock)
+    return Runtime(settings, catalog, outbox, journey, IdlePolicy.from_settings(settings.idle), clock)

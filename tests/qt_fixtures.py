@@ -1,27 +1,56 @@
-"""The kiosk window fixture shared by the GUI tests (a test module may define its own `window`)."""
+"""The kiosk window fixtures shared by the GUI tests: `make_window` builds shown windows on given settings
+(each deleted after the test), `window` is the usual one, `active_window` the same with keyboard focus."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
+from kiosk.runtime import Runtime
+from kiosk.settings.config import Settings
 from tests.qt_helpers import make_runtime
 from tests.screen_walk import dispose
 from ui.shell.app import ensure_app
 from ui.shell.window import KioskWindow
 
+WindowFactory = Callable[..., KioskWindow]
+
 
 @pytest.fixture
-def window(qtbot: QtBot) -> Iterator[KioskWindow]:
+def make_window(qtbot: QtBot) -> Iterator[WindowFactory]:
+    """`make_window(settings=None, size=(1366, 768), active=False)`: a shown kiosk window on `settings` (for a
+    test window: `for_test_window`) and a ManualClock; `active` waits until it has the keyboard focus."""
+    made: list[tuple[KioskWindow, Runtime]] = []
+
+    def make(settings: Settings | None = None, size: tuple[int, int] = (1366, 768),
+             active: bool = False) -> KioskWindow:
+        ensure_app()
+        runtime = make_runtime(settings)
+        win = KioskWindow(runtime)
+        win.resize(*size)
+        win.show()
+        QTest.qWaitForWindowExposed(win)
+        if active:
+            win.activateWindow()
+            qtbot.waitUntil(win.isActiveWindow, timeout=2000)
+        made.append((win, runtime))
+        return win
+
+    yield make
+    for win, runtime in made:
+        dispose(win, runtime)  # deleted now, not left alive with its event filters for the next tests
+
+
+@pytest.fixture
+def window(make_window: WindowFactory) -> KioskWindow:
     """A shown 1366×768 kiosk window on the default settings and a ManualClock; deleted after the test."""
-    ensure_app()
-    runtime = make_runtime()
-    win = KioskWindow(runtime)
-    win.resize(1366, 768)
-    win.show()
-    QTest.qWaitForWindowExposed(win)
-    yield win
-    dispose(win, runtime)  # deleted now, not left alive with its event filters for the next tests
+    return make_window()
+
+
+@pytest.fixture
+def active_window(make_window: WindowFactory) -> KioskWindow:
+    """`window`, activated: keys typed in the test reach it."""
+    return make_window(active=True)

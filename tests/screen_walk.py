@@ -245,7 +245,8 @@ def _scroll_parent(widget: QWidget) -> QScrollArea | None:
     """The scroll area whose content holds `widget`, if any."""
     parent = widget.parentWidget()
     while parent is not None:
-        if isinstance(parent, QScrollArea) and parent.widget() is not None and parent.widget().isAncestorOf(widget):
+        content = parent.widget() if isinstance(parent, QScrollArea) else None
+        if isinstance(parent, QScrollArea) and content is not None and content.isAncestorOf(widget):
             return parent
         parent = parent.parentWidget()
     return None
@@ -274,7 +275,7 @@ def _is_internal(widget: QWidget) -> bool:
     return False
 
 
-def layout_problems(win: KioskWindow) -> list[str]:
+def layout_problems(win: KioskWindow) -> list[str]:  # noqa: C901 (one check per layout problem, listed together)
     """Clipped or overlapping texts, targets under 56 px, text under 20 px, widgets off the window."""
     problems: list[str] = []
     window_rect = win.rect()

@@ -28,7 +28,6 @@ from kiosk.journey.machine import (
     SubmitStep,
     Touch,
 )
-from tests.qt_helpers import make_runtime
 from ui.accessibility.modes import DEFAULT_MODE, DisplayMode, interactive_widgets, unnamed_widgets
 from ui.common.theme import (
     HIGH_CONTRAST,
@@ -40,7 +39,6 @@ from ui.common.theme import (
     stylesheet,
 )
 from ui.screens.form import StepScreen
-from ui.shell.app import ensure_app
 from ui.shell.window import KioskWindow
 
 BIRTH = "1.001193.000.00.00.H26"
@@ -48,18 +46,8 @@ MODES = [DisplayMode(scale, contrast) for contrast in (False, True) for scale in
 
 
 @pytest.fixture
-def window(qtbot: QtBot) -> Iterator[KioskWindow]:
-    ensure_app()
-    runtime = make_runtime()
-    win = KioskWindow(runtime)
-    qtbot.addWidget(win)
-    win.resize(1366, 768)
-    win.show()
-    win.activateWindow()
-    qtbot.waitUntil(win.isActiveWindow, timeout=2000)
-    yield win
-    win.shutdown()
-    runtime.close()
+def window(active_window: KioskWindow) -> KioskWindow:
+    return active_window
 
 
 # --- colours ---------------------------------------------------------------------------------------
@@ -178,6 +166,7 @@ def test_larger_text_and_high_contrast_change_the_screen_and_reset_with_the_sess
     title = window.findChild(QLabel, "home.title")
     assert title is not None
     view = window.stack.currentWidget()
+    assert view is not None
     normal_px = QFontInfo(title.font()).pixelSize()
     normal_background = view.palette().color(view.backgroundRole()).name()
     text_size = window.findChild(QPushButton, "a11y.text_size")
@@ -212,7 +201,7 @@ def focus_chain(start: QWidget, keep: Callable[[QWidget], bool], limit: int = 40
     """Widgets Tab visits after `start` (those `keep` accepts), once round the chain."""
     chain: list[QWidget] = []
     widget = start.nextInFocusChain()
-    while widget is not start and len(chain) < limit:
+    while widget is not None and widget is not start and len(chain) < limit:
         if keep(widget):
             chain.append(widget)
         widget = widget.nextInFocusChain()

@@ -6,10 +6,10 @@ import csv
 import json
 import shutil
 import tomllib
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QComboBox, QLineEdit, QListWidget, QPushButton, QSpinBox, QWidget
@@ -30,53 +30,33 @@ from kiosk.journey.machine import (
     SubmitStep,
     Touch,
 )
-from kiosk.runtime import Runtime
 from kiosk.sandbox.server import SandboxServer
 from kiosk.security import keyfile
 from kiosk.security.secrets import PORTAL_SECRET, set_secret
 from kiosk.security.staff_auth import StaffAuth
-from kiosk.settings.config import CatalogSettings, PortalSettings, PrinterSettings, Settings, load_settings
+from kiosk.settings.config import (
+    CatalogSettings,
+    IdleSettings,
+    PortalSettings,
+    PrinterSettings,
+    Settings,
+    load_settings,
+)
 from kiosk.workdays.clock import ManualClock
 from tests.portal_fixtures import TEST_CLIENT_SECRET, make_submission, sandbox, sandbox_factory  # noqa: F401
-from tests.qt_helpers import make_runtime, visible_texts
+from tests.qt_fixtures import WindowFactory
+from tests.qt_helpers import visible_texts
 from ui.console.staff import StaffConsole
-from ui.shell.app import ensure_app
 from ui.shell.window import KioskWindow
 
 COPY = "2.000815.000.00.00.H26"
 BIRTH = "1.001193.000.00.00.H26"
 
-WindowFactory = Callable[..., KioskWindow]
-
-
-@pytest.fixture
-def make_window(qtbot: QtBot) -> Iterator[WindowFactory]:
-    made: list[tuple[KioskWindow, Runtime]] = []
-
-    def make(settings: Settings | None = None) -> KioskWindow:
-        ensure_app()
-        runtime = make_runtime(settings)
-        win = KioskWindow(runtime)
-        qtbot.addWidget(win)
-        win.resize(1366, 768)
-        win.show()
-        made.append((win, runtime))
-        return win
-
-    yield make
-    for win, runtime in made:
-        win.shutdown()
-        runtime.close()
-
-
-@pytest.fixture
-def window(make_window: WindowFactory) -> KioskWindow:
-    return make_window()
 
 
 def console_of(win: KioskWindow) -> StaffConsole:
-    assert win.console is not None and win.console.isVisible()
-    return win.console
+    assert win.consoles.console is not None and win.consoles.console.isVisible()
+    return win.consoles.console
 
 
 def find(win: KioskWindow, kind: type[QWidget], name: str) -> QWidget:
@@ -167,7 +147,7 @@ def test_console_speaks_english_through_its_toggle(qtbot: QtBot, window: KioskWi
 def test_close_and_idle_timeout_hand_the_screen_back(qtbot: QtBot, window: KioskWindow) -> None:
     window.open_console("staff")
     press(qtbot, window, "console.close")
-    assert not window.console or not window.console.isVisible()
+    assert not window.consoles.console or not window.consoles.console.isVisible()
 
     window.open_console("staff")
     console = console_of(window)
@@ -186,9 +166,9 @@ def test_close_and_idle_timeout_hand_the_screen_back(qtbot: QtBot, window: Kiosk
 def test_the_resident_idle_clock_waits_while_the_console_is_open(qtbot: QtBot, window: KioskWindow) -> None:
     window.send(Touch())
     window.open_console("staff")
-    assert not window.idle_timer.isActive()
+    assert not window.idle.timer.isActive()
     press(qtbot, window, "console.close")
-    assert window.idle_timer.isActive()
+    assert window.idle.timer.isActive()
     assert window.journey.screen is Screen.HOME
 
 
@@ -392,6 +372,23 @@ def test_print_buttons_are_hidden_without_a_printer(window: KioskWindow) -> None
 # --- settings -------------------------------------------------------------------------------------
 
 
+def test_the_idle_times_offered_are_those_the_schema_accepts(window: KioskWindow) -> None:
+    window.open_console("staff")
+    console_of(window).show_page("settings")
+    offered = {}
+    for key in ("form", "menu", "receipt", "warning", "console"):
+        box = find(window, QSpinBox, f"console.idle.{key}")
+        assert isinstance(box, QSpinBox)
+        offered[key] = (box.minimum(), box.maximum())
+    assert offered == {"form": (10, 3600), "menu": (10, 3600), "receipt": (10, 3600), "warning": (3, 120),
+                       "console": (30, 3600)}
+    for key, (low, high) in offered.items():  # the least and the most offered validate; one beyond does not
+        IdleSettings(**{f"{key}_seconds": low})
+        IdleSettings(**{f"{key}_seconds": high})
+        with pytest.raises(ValidationError):
+            IdleSettings(**{f"{key}_seconds": low - 1})
+
+
 def test_idle_times_and_language_are_saved_and_applied(
         qtbot: QtBot, window: KioskWindow, isolated_dirs: Path) -> None:
     window.open_console("staff")
@@ -411,7 +408,7 @@ def test_idle_times_and_language_are_saved_and_applied(
     assert tomllib.loads(override.read_text("utf-8")) == {
         "idle": {"form_seconds": 150, "menu_seconds": 60}, "kiosk": {"default_language": "en"}}
     assert load_settings(environ={}).idle.form_seconds == 150  # what the next start-up reads
-    assert window.tracker.policy.form_seconds == 150 and window.runtime.idle_policy.menu_seconds == 60
+    assert window.idle.tracker.policy.form_seconds == 150 and window.runtime.idle_policy.menu_seconds == 60
 
     press(qtbot, window, "console.close")
     window.send(Touch())

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.crash_harness import run_harness
+from tests.crash_harness import run_harness
 
 KILLS = 20
 

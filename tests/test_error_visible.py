@@ -4,7 +4,6 @@ on-screen keyboard, not scrolled away or covered."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QPoint, QRect
@@ -13,8 +12,7 @@ from pytestqt.exceptions import TimeoutError as QtBotTimeout
 from pytestqt.qtbot import QtBot
 
 from kiosk.journey.machine import Screen
-from tests.qt_helpers import click, make_runtime
-from ui.shell.app import ensure_app
+from tests.qt_helpers import click
 from ui.shell.window import KioskWindow
 
 CERTIFIED_COPY = "2.000815.000.00.00.H26"
@@ -29,18 +27,6 @@ def fully_shown(widget: QWidget) -> bool:
     """All of `widget` is drawn: no scroll area clips any of it."""
     region = widget.visibleRegion()
     return not region.isEmpty() and region.boundingRect().size() == widget.size()
-
-
-@pytest.fixture
-def window(qtbot: QtBot) -> Iterator[KioskWindow]:
-    ensure_app()
-    win = KioskWindow(make_runtime())
-    qtbot.addWidget(win)
-    win.resize(1366, 768)
-    win.show()
-    yield win
-    win.shutdown()
-    win.runtime.close()
 
 
 @pytest.mark.parametrize("code", [CERTIFIED_COPY, BIRTH])

@@ -1,5 +1,5 @@
 """Fault soak, short: dossiers synced through every fault class of the sandbox arrive exactly once (the long
-run: `python bench/soak_faults.py --dossiers 2000`, see docs/RELIABILITY.md)."""
+run: `python tests/fault_soak.py --dossiers 2000`, see docs/RELIABILITY.md)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.soak_faults import ALL_FAULTS, soak
+from tests.fault_soak import ALL_FAULTS, soak
 
 DOSSIERS = 60
 

@@ -9,21 +9,24 @@ from pytestqt.qtbot import QtBot
 
 from fleet.server import FleetServer
 from fleet.store import FleetStore
+from kiosk.settings.config import Settings
 from kiosk.telemetry.queue import ReportQueue
 from kiosk.telemetry.reporter import FleetClient, Reporter
 from kiosk.telemetry.versions import VersionRefusedError, check_catalog, check_settings
 from tests.fleet_fixtures import KIOSK_ID, KIOSK_SECRET, round_trip
 from ui.shell.window import KioskWindow
 
-IDLE = {"form_seconds": 90, "menu_seconds": 45, "receipt_seconds": 90, "warning_seconds": 15, "console_seconds": 120}
-
 
 def test_a_version_is_checked_whole_before_use() -> None:
-    assert check_settings({"idle.form_seconds": 120}, IDLE) == {"form_seconds": 120}
+    settings = Settings()
+    assert check_settings({"idle.form_seconds": 120}, settings, "idle-2026.12").idle.form_seconds == 120
+    assert settings.idle.form_seconds == 90  # the settings in use stay as they are until applied
     with pytest.raises(VersionRefusedError, match=r"cannot be changed remotely: portal\.base_url"):
-        check_settings({"idle.form_seconds": 120, "portal.base_url": "https://elsewhere.example"}, IDLE)
-    with pytest.raises(VersionRefusedError, match=r"idle\.form_seconds"):
-        check_settings({"idle.form_seconds": 2}, IDLE)
+        check_settings({"idle.form_seconds": 120, "portal.base_url": "https://elsewhere.example"}, settings, "x")
+    with pytest.raises(VersionRefusedError, match=r"fleet settings x: .*idle\.form_seconds"):
+        check_settings({"idle.form_seconds": 2}, settings, "x")
+    with pytest.raises(VersionRefusedError, match="whole seconds"):
+        check_settings({"idle.form_seconds": "120"}, settings, "x")
     with pytest.raises(VersionRefusedError, match="no procedures"):
         check_catalog({"procedures": []}, "2026.12")
     with pytest.raises(VersionRefusedError, match="invalid catalog"):
@@ -73,7 +76,7 @@ def test_the_kiosk_applies_a_valid_version_refuses_a_bad_one_and_rolls_back(
     good = store.start_rollout(city, "settings", "idle-2026.12", {"idle.form_seconds": 120}, "default", 1)
     round_trip(qtbot, win)
     assert win.runtime.idle_policy.form_seconds == 120
-    assert win.tracker.policy.form_seconds == 120
+    assert win.idle.tracker.policy.form_seconds == 120
     assert store.kiosk(KIOSK_ID).beat["settings_version"] == "idle-2026.12"  # the dashboard sees it
     store.start_rollout(city, "settings", "idle-bad", {"idle.form_seconds": 120, "portal.base_url": "x"},
                         "default", 1)

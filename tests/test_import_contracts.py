@@ -3,6 +3,7 @@ of the core or of the Qt layer imports one above it (which is also what rules ou
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 import tomllib
@@ -38,4 +39,16 @@ def test_an_import_against_the_layers_is_reported(tmp_path: Path) -> None:
     result = _lint(config)
     assert result.returncode != 0
     assert "Catalog above the journey BROKEN" in result.stdout
-    assert "kiosk.journey is not allowed to import kiosk.catalog" in result.stdout
+    assert "is not allowed to import kiosk.catalog" in result.stdout
+
+
+def test_no_test_imports_the_benches() -> None:
+    # The benches may use the tests' helpers (tests/session_driver.py, tests/synthetic_catalog.py); not the
+    # other way round, so a bench can change without breaking the suite.
+    importing = []
+    for path in sorted((REPO / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            importing += [f"{path.name}: {name}" for name in names if name == "bench" or name.startswith("bench.")]
+    assert importing == []

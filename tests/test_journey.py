@@ -614,4 +614,47 @@ def test_starting_again_from_the_overview_opens_the_first_step(catalog: Catalog)
     assert journey.screen is Screen.OVERVIEW
     assert journey.dispatch(StartApplication())  # consent already given: straight to the first step
     assert journey.screen is Screen.STEP and journey.session.step_index == 0
-    assert journey.current_step().id == "applicant"  # type: ignore[union-attr]
+    step = journey.current_step()
+    assert step is not None and step.id == "applicant"
+
+
+def test_every_listener_sees_the_transitions_in_order_when_one_sends_an_event(catalog: Catalog) -> None:
+    # The first listener answers the submission at once (as the window does when the dossier cannot be
+    # stored); the journey applies that event only after every listener has seen the move to SUBMITTING.
+    journey = start(catalog)
+    fill_all(journey)
+    seen: dict[str, list[tuple[Screen, Screen]]] = {"first": [], "second": []}
+
+    def first(transition: Transition) -> None:
+        seen["first"].append((transition.old, transition.new))
+        if transition.new is Screen.SUBMITTING:
+            assert journey.dispatch(SubmissionFailed("review.store_failed"))
+            assert journey.screen is Screen.SUBMITTING  # not yet: the second listener has not seen this move
+
+    def second(transition: Transition) -> None:
+        seen["second"].append((transition.old, transition.new))
+
+    journey.subscribe(first)
+    journey.subscribe(second)
+    assert journey.dispatch(ConfirmSubmit())
+    expected = [(Screen.REVIEW, Screen.SUBMITTING), (Screen.SUBMITTING, Screen.REVIEW)]
+    assert seen == {"first": expected, "second": expected}
+    assert journey.screen is Screen.REVIEW
+    assert journey.session.pending_payload is None
+
+
+def test_a_listener_that_fails_drops_what_it_sent(catalog: Catalog) -> None:
+    journey = start(catalog)
+    fill_all(journey)
+
+    def failing(transition: Transition) -> None:
+        journey.dispatch(SubmissionFailed("review.store_failed"))
+        raise RuntimeError("listener broke")
+
+    journey.subscribe(failing)
+    with pytest.raises(RuntimeError):
+        journey.dispatch(ConfirmSubmit())
+    journey.unsubscribe(failing)
+    assert journey.screen is Screen.SUBMITTING
+    assert not journey.dispatch(Touch())  # nothing to do while storing; nor is the failed listener's event
+    assert journey.screen is Screen.SUBMITTING and journey.session.pending_payload is not None

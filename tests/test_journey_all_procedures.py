@@ -3,7 +3,6 @@ kind of field in the catalog, the validator's message beside the field for an in
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -37,7 +36,6 @@ from kiosk.journey.machine import (
     Touch,
 )
 from tests.qt_helpers import click
-from tests.screen_walk import dispose, make_window
 from ui.common.widgets import FieldEditor
 from ui.screens.form import StepScreen
 from ui.shell.window import KioskWindow
@@ -46,13 +44,6 @@ pytestmark = pytest.mark.gui
 
 CATALOG = load_catalog(procedures_dir())
 CODES = [p.code for p in CATALOG.procedures]
-
-
-@pytest.fixture
-def window(qtbot: QtBot) -> Iterator[KioskWindow]:
-    win, runtime = make_window(qtbot, (1366, 768))
-    yield win
-    dispose(win, runtime)
 
 
 def step_screen(win: KioskWindow) -> StepScreen:
@@ -101,7 +92,7 @@ def test_every_procedure_end_to_end_with_valid_answers(qtbot: QtBot, window: Kio
     assert journey.screen is Screen.OVERVIEW
     click(qtbot, window, "overview.start")
     click(qtbot, window, "consent.agree")
-    visited = []
+    visited: list[str] = []
     while journey.screen is Screen.STEP:
         step = journey.current_step()
         assert step is not None and step.id not in visited

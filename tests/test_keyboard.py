@@ -53,11 +53,8 @@ def open_window(qtbot: QtBot, size: tuple[int, int], settings: Settings | None =
 
 
 @pytest.fixture
-def window(qtbot: QtBot) -> Iterator[KioskWindow]:
-    win = open_window(qtbot, (1366, 768))
-    yield win
-    win.shutdown()
-    win.runtime.close()
+def window(active_window: KioskWindow) -> KioskWindow:
+    return active_window
 
 
 def to_identity_step(window: KioskWindow) -> StepScreen:
@@ -369,7 +366,9 @@ def test_with_the_keyboard_up_a_step_keeps_its_fields_and_buttons_in_view(qtbot:
     # The step's help and scan hint give way; the screens as a whole do not scroll.
     assert not view.help.isVisible() and not view.scan_hint.isVisible()
     assert window.screens_area.verticalScrollBar().maximum() == 0
-    focus(qtbot, window.findChild(QPushButton, "step.next"))  # a button: the keyboard goes
+    next_button = window.findChild(QPushButton, "step.next")
+    assert next_button is not None
+    focus(qtbot, next_button)  # a button: the keyboard goes
     qtbot.waitUntil(lambda: not keyboard.isVisible(), timeout=2000)
     assert view.help.isVisible() and view.scan_hint.isVisible()
 

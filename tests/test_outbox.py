@@ -126,6 +126,22 @@ def test_crash_while_sending_requeues(tmp_path: Path) -> None:
     again.close()
 
 
+
+def test_ratings_and_comments_left_sending_by_a_crash_go_out_after_the_restart(tmp_path: Path) -> None:
+    path = tmp_path / "o.sqlite3"
+    box = open_box(path)
+    box.enqueue_feedback("rating", {"kind": "rating", "stars": 5})
+    box.enqueue_feedback("comment", {"kind": "comment", "comment": "Cán bộ hướng dẫn tận tình"})
+    assert box.claim_feedback(now=1e12) is not None
+    assert box.claim_feedback(now=1e12) is not None
+    assert box.claim_feedback(now=1e12) is None  # both are 'sending' when the power goes
+    box.close()
+    again = open_box(path)
+    assert again.recover() == 2
+    claimed = [again.claim_feedback(now=1e12), again.claim_feedback(now=1e12)]
+    assert sorted(c[1] for c in claimed if c is not None) == ["comment", "rating"]
+    again.close()
+
 def test_purge_erases_personal_data_after_retention(tmp_path: Path) -> None:
     box = open_box(tmp_path / "o.sqlite3")
     stored = box.enqueue("1.001193", PAYLOAD, "BTX", "K01")

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import portal_fixtures
 import pytest
 import requests
+from pydantic import ValidationError
 from PySide6.QtCore import QElapsedTimer, QTimer
 from pytestqt.qtbot import QtBot
 
@@ -37,7 +37,8 @@ from kiosk.portal.link import PortalLink, load_cached_catalog
 from kiosk.runtime import Runtime
 from kiosk.sandbox.server import SandboxServer
 from kiosk.security.secrets import PORTAL_SECRET, set_secret
-from kiosk.settings.config import Settings
+from kiosk.settings.config import IdleSettings, Settings
+from tests import portal_fixtures
 from tests.qt_helpers import make_runtime
 from ui.shell.app import ensure_app
 from ui.shell.window import KioskWindow
@@ -284,3 +285,23 @@ def test_heartbeat_command_ends_the_session(qtbot: QtBot, window_with_portal: Ki
     win.portal_service.heartbeat()
     qtbot.waitUntil(lambda: win.journey.screen is Screen.ATTRACT, timeout=10_000)
 
+
+
+def test_the_portal_changes_settings_only_within_the_schema(qtbot: QtBot, window_with_portal: KioskWindow,
+                                                            portal: SandboxServer) -> None:
+    win = window_with_portal
+    win.portal_service.start()
+    with pytest.raises(ValidationError):
+        IdleSettings(form_seconds=3)  # the schema's least form time is 10 s
+    assert win.runtime.settings.idle.form_seconds == 90
+    for settings in ({"idle.menu_seconds": 60}, {"idle.form_seconds": 3}):  # the second is below the minimum
+        answer = requests.post(portal.url + "/sandbox/commands", headers=portal_fixtures.admin_headers(portal),
+                               json={"kiosk_id": win.runtime.settings.kiosk.id,
+                                     "command": {"name": "apply_settings", "settings": settings}}, timeout=5)
+        assert answer.status_code < 300, answer.text
+    win.portal_service.heartbeat()
+    qtbot.waitUntil(lambda: win.runtime.settings.idle.menu_seconds == 60, timeout=10_000)
+    # Both commands came in the same answer, in order: the valid one is applied everywhere, the other refused.
+    assert win.idle.tracker.policy.menu_seconds == 60 and win.runtime.idle_policy.menu_seconds == 60
+    assert win.runtime.settings.idle.form_seconds == 90
+    assert win.runtime.idle_policy.form_seconds == 90 and win.idle.tracker.policy.form_seconds == 90

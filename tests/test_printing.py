@@ -346,7 +346,7 @@ def test_stored_dossier_prints_its_slip_and_prints_again_on_request(
         submit_sample_dossier(qtbot, window, CERTIFIED_COPY, pages="5", copies="2")
         printed = "Đã in phiếu. Mời Ông/Bà lấy phiếu ở khay máy in."
         qtbot.waitUntil(lambda: label_text(window, "receipt.status") == printed, timeout=10000)
-        slip = window.current_slip
+        slip = window.print_control.slip
         assert slip is not None and slip.vietqr_payload is not None
         assert parse_payload(slip.vietqr_payload).amount_vnd == 14000  # 2 × (2 × 2.000 + 3 × 1.000)
         pay_qr = window.findChild(QWidget, "receipt.vietqr")

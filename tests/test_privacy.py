@@ -255,9 +255,9 @@ def test_confirmed_dossiers_lose_their_personal_data_after_the_retention_time(
     now = datetime.now(UTC)
     outbox.mark_accepted(old.uuid, "H26.1-0001", (now - timedelta(days=days + 1)).isoformat())
     outbox.mark_accepted(recent.uuid, "H26.1-0002", (now - timedelta(days=1)).isoformat())
-    window.schedule_purge()
-    assert window.purge_timer.isActive()
-    assert window.purge_timer.interval() == 24 * 3600 * 1000
+    window.housekeeping.schedule_purge()
+    assert window.housekeeping.purge_timer.isActive()
+    assert window.housekeeping.purge_timer.interval() == 24 * 3600 * 1000
     qtbot.waitUntil(lambda: outbox.payload(old.uuid) is None, timeout=5000)
     qtbot.waitUntil(lambda: not window.runner.busy(), timeout=5000)
     assert outbox.payload(recent.uuid) is not None  # confirmed, but not long enough ago
@@ -265,7 +265,7 @@ def test_confirmed_dossiers_lose_their_personal_data_after_the_retention_time(
     record = outbox.get(old.uuid)
     assert record is not None and record.official_code == "H26.1-0001"  # the reference stays for lookups
     window.shutdown()
-    assert not window.purge_timer.isActive()
+    assert not window.housekeeping.purge_timer.isActive()
 
 
 def test_personal_data_is_encrypted_at_rest(window: KioskWindow) -> None:

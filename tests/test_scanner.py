@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -24,9 +22,7 @@ from kiosk.journey.machine import (
     StartApplication,
     Touch,
 )
-from tests.qt_helpers import make_runtime
 from ui.screens.form import StepScreen
-from ui.shell.app import ensure_app
 from ui.shell.window import KioskWindow
 
 BIRTH = "1.001193.000.00.00.H26"
@@ -168,17 +164,8 @@ def test_what_a_scan_holds() -> None:
 
 
 @pytest.fixture
-def window(qtbot: QtBot) -> Iterator[KioskWindow]:
-    ensure_app()
-    runtime = make_runtime()
-    win = KioskWindow(runtime)
-    qtbot.addWidget(win)
-    win.resize(1366, 768)
-    win.show()
-    win.activateWindow()
-    yield win
-    win.shutdown()
-    runtime.close()
+def window(active_window: KioskWindow) -> KioskWindow:
+    return active_window
 
 
 @pytest.fixture

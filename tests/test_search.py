@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
 from kiosk.catalog import Catalog, load_catalog
 from kiosk.catalog.search import SearchIndex, fold
 from kiosk.files.paths import procedures_dir
+from tests.synthetic_catalog import synthetic_catalog
 
 MARRIAGE = "Đăng ký kết hôn"
 
@@ -83,13 +80,7 @@ def test_fold_removes_accents_case_and_punctuation() -> None:
 
 
 def test_limit_and_ranking_hold_on_the_synthetic_two_thousand() -> None:
-    path = Path(__file__).resolve().parent.parent / "bench" / "bench_search.py"
-    spec = importlib.util.spec_from_file_location("bench_search_for_test", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(spec.name, module)
-    spec.loader.exec_module(module)
-    procedures = module.synthetic_catalog(2000)
+    procedures = synthetic_catalog(2000)
     assert len({p.code for p in procedures}) == 2000
     index = SearchIndex(procedures)
     for query in ("dang ky ket hon", "Đăng ký KẾT HÔN", "ket hon"):

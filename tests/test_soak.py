@@ -1,6 +1,6 @@
 """A short UI soak in `make test`: scripted resident sessions through the real screens, offscreen.
 
-The long one (10,000 sessions) is `make soak`; both use bench/soak_ui.py. Each session takes a random path —
+The long one (10,000 sessions) is `make soak`; both use tests/session_driver.py. Each session takes a random path —
 a dossier with random answers (some invalid first), browsing, lookup, feedback, the End button, language
 toggles, walking away until the idle reset — and every click goes through the real widgets.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from pytestqt.qtbot import QtBot
 
-from bench.soak_ui import SessionDriver, pyside_drops_none
 from kiosk.journey.machine import Screen
+from tests.session_driver import SessionDriver, pyside_drops_none
 from ui.shell.app import ensure_app
 from ui.shell.window import KioskWindow
 

@@ -96,7 +96,8 @@ def test_attract_screen_shows_before_the_kiosk_is_attached_and_a_touch_is_kept(q
     QTest.qWaitForWindowExposed(win)
     runtime = make_runtime()
     try:
-        assert win.stack.currentWidget() is win.findChild(QLabel, "attract.site").parentWidget()
+        site = win.findChild(QLabel, "attract.site")
+        assert site is not None and win.stack.currentWidget() is site.parentWidget()
         texts = _texts(win)
         assert "Nhà văn hóa tổ 12" in texts
         assert any("Thứ Bảy: 8:00 – 11:00" in text for text in texts)
@@ -135,7 +136,7 @@ def _kiosk_run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.slow
 def test_kiosk_run_paints_then_finishes_starting() -> None:
-    result = _kiosk_run("--windowed", KIOSK_BENCH_EXIT_AFTER_PAINT="100")
+    result = _kiosk_run("--windowed", "--exit-after-paint", "100")
     assert result.returncode == 0, result.stderr
     lines = [line.split()[0] for line in result.stdout.splitlines() if line.strip()]
     assert lines == ["painted", "ready", "rss_kb"]
@@ -144,7 +145,7 @@ def test_kiosk_run_paints_then_finishes_starting() -> None:
 def test_a_configuration_file_that_is_not_toml_stops_start_up_before_any_window(tmp_path: Path) -> None:
     machine = tmp_path / "kiosk.toml"
     machine.write_text("[site\n", "utf-8")
-    result = _kiosk_run("--config", str(machine), KIOSK_BENCH_EXIT_AFTER_PAINT="100")
+    result = _kiosk_run("--config", str(machine), "--exit-after-paint", "100")
     assert result.returncode == 2
     assert "configuration error" in result.stderr and str(machine) in result.stderr
     assert "painted" not in result.stdout

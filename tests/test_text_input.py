@@ -4,7 +4,6 @@ always shown as plain text. Driven through the real screens: typed into fields, 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from itertools import chain
 from pathlib import Path
 
@@ -61,13 +60,6 @@ TEXT_KINDS = [
     FieldKind.PERSON_NAME, FieldKind.TEXT, FieldKind.ADDRESS, FieldKind.PHONE, FieldKind.EMAIL,
     FieldKind.ID_NUMBER, FieldKind.DATE, FieldKind.NUMBER, FieldKind.LONG_TEXT,
 ]
-
-
-@pytest.fixture
-def window(qtbot: QtBot) -> Iterator[KioskWindow]:
-    win, runtime = make_window(qtbot, (1366, 768))
-    yield win
-    dispose(win, runtime)
 
 
 def step_screen(win: KioskWindow) -> StepScreen:

@@ -15,7 +15,7 @@ SAMPLE_ID_CARD = (
 _NAMES = ["Nguyễn Văn An", "Trần Thị Bích", "Lê Hoàng Long", "Phạm Thu Hà", "Đỗ Minh Quân", "Bùi Thị Thủy"]
 
 
-def sample_value(spec: FormField, today: date, rng: random.Random | None = None) -> str:
+def sample_value(spec: FormField, today: date, rng: random.Random | None = None) -> str:  # noqa: C901 (one branch per field kind)
     """A valid answer for one field (the applicant's fields agree with the sample ID card)."""
     pick = rng.choice if rng else (lambda seq: seq[0])
     kind = spec.kind

@@ -65,7 +65,7 @@ class SearchIndex:
         self._prefix = _prefix_map(name_tokens)
         self._extra = _prefix_map(extra_tokens)
 
-    def search(self, query: str, limit: int = 50) -> list[int]:
+    def search(self, query: str, limit: int = 50) -> list[int]:  # noqa: C901 (the ranking's rules read best together)
         """Indices of the matching procedures, best first (the first `limit` when the query is empty)."""
         q = fold(query[:MAX_QUERY])
         if not q:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from kiosk.journey.machine import FORM_SCREENS, MENU_SCREENS, Screen
 from kiosk.workdays.clock import Clock
+
+if TYPE_CHECKING:
+    from kiosk.settings.config import IdleSettings
 
 
 class IdleAction(StrEnum):
@@ -21,6 +25,12 @@ class IdlePolicy:
     menu_seconds: int = 45
     receipt_seconds: int = 90
     warning_seconds: int = 15
+
+    @classmethod
+    def from_settings(cls, idle: IdleSettings) -> IdlePolicy:
+        """The resident's idle policy from the [idle] settings."""
+        return cls(form_seconds=idle.form_seconds, menu_seconds=idle.menu_seconds,
+                   receipt_seconds=idle.receipt_seconds, warning_seconds=idle.warning_seconds)
 
     def timeout_for(self, screen: Screen) -> int | None:
         """Seconds without input before the reset on `screen`; None where the kiosk never resets."""

@@ -2,11 +2,14 @@
 
 The UI shows `Journey.state` and sends events; every screen change, including the idle reset, goes
 through `Journey.dispatch`. Unexpected events are ignored and logged, never raised.
+
+Longer than most modules on purpose: one handler per event: the transition function reads as one table.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -123,6 +126,11 @@ class Transition:
     new: Screen
     event: Event
 
+    @property
+    def ends_session(self) -> bool:
+        """Every way back to the attract screen ends the session: a Reset, the rating, Back from home."""
+        return isinstance(self.event, Reset) or (self.new is Screen.ATTRACT and self.old is not Screen.ATTRACT)
+
 
 Listener = Callable[[Transition], None]
 
@@ -145,12 +153,18 @@ class Journey:
         self.session = Session(lang=default_lang)
         self.history: list[Screen] = []
         self._listeners: list[Listener] = []
+        self._notifying = False  # listeners are being told of a transition: events sent now wait their turn
+        self._queued: deque[Event] = deque()
         self._rating: dict[str, Any] | None = None
 
     # --- observation ---
 
     def subscribe(self, listener: Listener) -> None:
+        """Call `listener` after every transition, after the listeners subscribed before it."""
         self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        self._listeners.remove(listener)
 
     @property
     def procedure(self) -> Procedure | None:
@@ -170,7 +184,23 @@ class Journey:
     # --- the one transition function ---
 
     def dispatch(self, event: Event) -> bool:
-        """Apply `event`; returns False (and logs) when it does not apply to the current screen."""
+        """Apply `event`; returns False (and logs) when it does not apply to the current screen.
+
+        An event sent by a listener while the listeners are told of a transition is applied after every
+        listener has seen that transition (and returns True), so all listeners see transitions in order."""
+        if self._notifying:
+            self._queued.append(event)
+            return True
+        try:
+            applied = self._apply(event)
+            while self._queued:
+                self._apply(self._queued.popleft())
+        except BaseException:
+            self._queued.clear()  # a listener failed: what it sent belongs to a session being recovered
+            raise
+        return applied
+
+    def _apply(self, event: Event) -> bool:
         old = self.screen
         handler = getattr(self, f"_on_{type(event).__name__}", None)
         new = handler(event) if handler is not None else None
@@ -181,8 +211,12 @@ class Journey:
             self.history.append(old)
         self.screen = new
         transition = Transition(old, new, event)
-        for listener in list(self._listeners):
-            listener(transition)
+        self._notifying = True
+        try:
+            for listener in list(self._listeners):
+                listener(transition)
+        finally:
+            self._notifying = False
         return True
 
     # --- handlers: each returns the next screen, or None when the event does not apply ---

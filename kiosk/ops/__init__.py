@@ -1,3 +1,4 @@
 """What staff and technicians run beside the resident's journey: kiosk doctor (checks with fixes), kiosk status
-(the state at a glance), kiosk provision (making a machine a kiosk of a site), the demo and sandbox-portal
-commands, logging with its privacy filter, the systemd watchdog, and usage statistics without personal data."""
+(the state at a glance), kiosk provision (making a machine a kiosk of a site), kiosk outbox salvage (what can
+still be read of a damaged outbox), the demo and sandbox-portal commands, the console's sync now, logging with
+its privacy filter, the systemd watchdog, and usage statistics without personal data."""

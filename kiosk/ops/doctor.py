@@ -5,6 +5,8 @@ space, keyring backend and the secrets in it, procedure catalog, the site's fact
 still to confirm WARN), the public-holiday data, printer and paper, portal TLS, authentication and clock skew.
 The exit status is 1 when any check FAILs; a WARN is reported but does not fail. Nothing here
 imports Qt: the font check reads the font's character map itself.
+
+Longer than most modules on purpose: one function per check, in the order they run.
 """
 
 from __future__ import annotations
@@ -547,10 +549,8 @@ def check_portal(settings: Settings, secret_reader: Callable[[], str | None] | N
         results.append(fail("portal.auth", "no client secret in the keyring",
                             "run 'kiosk provision' and give the secret on standard input"))
     else:
-        client = PortalClient(url, portal.client_id, lambda: secret, ca_bundle=portal.ca_bundle,
-                              connect_timeout=min(portal.connect_timeout, PORTAL_TIMEOUT_S),
-                              read_timeout=min(portal.read_timeout, PORTAL_TIMEOUT_S), max_retries=0,
-                              sleep=lambda _s: None)
+        client = PortalClient.for_portal(portal, lambda: secret, max_retries=0, timeout_cap=PORTAL_TIMEOUT_S,
+                                         sleep=lambda _s: None)
         try:
             client.fetch_token()
             results.append(ok("portal.auth", f"client id {portal.client_id} accepted"))

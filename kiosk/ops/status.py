@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from kiosk import __version__
 from kiosk.files import paths
+from kiosk.files.atomic import write_text_atomically
 
 if TYPE_CHECKING:
     from kiosk.catalog import Catalog
@@ -64,11 +65,8 @@ def record_sync(ok: bool, when: datetime, error: str | None = None) -> None:
         last_attempt=when.isoformat(),
         last_error=None if ok else (error or "failed")[:200],
     )
-    target = sync_state_path()
-    tmp = target.with_name(f".{target.name}.tmp")
     try:
-        tmp.write_text(json.dumps(asdict(state)), "utf-8")
-        tmp.replace(target)
+        write_text_atomically(sync_state_path(), json.dumps(asdict(state)), mode=0o644)
     except OSError as exc:
         log.warning("sync state not written: %s", exc.strerror)
 
@@ -86,12 +84,7 @@ def portal_client(settings: Settings, max_retries: int = 1) -> PortalClient:
     from kiosk.portal.client import PortalClient
     from kiosk.security.secrets import PORTAL_SECRET, get_secret
 
-    portal = settings.portal
-    if portal.base_url is None:
-        raise ValueError("no portal configured")
-    return PortalClient(portal.base_url, portal.client_id, lambda: get_secret(PORTAL_SECRET) or "",
-                        ca_bundle=portal.ca_bundle, connect_timeout=portal.connect_timeout,
-                        read_timeout=portal.read_timeout, max_retries=max_retries)
+    return PortalClient.for_portal(settings.portal, lambda: get_secret(PORTAL_SECRET) or "", max_retries)
 
 
 # --- the printer ----------------------------------------------------------------------------------

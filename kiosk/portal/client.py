@@ -3,6 +3,8 @@
 Promises: TLS verification is always on; every answer is size-capped and validated before use; any
 failure surfaces as a `PortalError` subclass; logs carry method, path, status and duration only.
 Blocking: call it from a worker thread, never from the GUI thread.
+
+Longer than most modules on purpose: every call of the portal contract with its retry and deadline rules.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ from kiosk.portal.models import (
     SubmissionReceipt,
     TokenResponse,
 )
-from kiosk.settings.config import is_loopback
+from kiosk.settings.config import PortalSettings, is_loopback
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +180,18 @@ class _Token:
 
 class PortalClient:
     """One kiosk's connection to the portal. Use it from one thread at a time (a worker, never the GUI)."""
+
+    @classmethod
+    def for_portal(cls, portal: PortalSettings, secret_provider: Callable[[], str], max_retries: int = 1,
+                   timeout_cap: float | None = None, sleep: Callable[[float], None] = time.sleep) -> PortalClient:
+        """A client for the configured portal ([portal] settings); `timeout_cap` shortens its timeouts (checks).
+        Raises ValueError when no portal is configured."""
+        if portal.base_url is None:
+            raise ValueError("no portal configured")
+        cap = timeout_cap if timeout_cap is not None else float("inf")
+        return cls(portal.base_url, portal.client_id, secret_provider, ca_bundle=portal.ca_bundle,
+                   connect_timeout=min(portal.connect_timeout, cap), read_timeout=min(portal.read_timeout, cap),
+                   max_retries=max_retries, sleep=sleep)
 
     def __init__(
         self,
@@ -378,7 +392,8 @@ class PortalClient:
         assert self._token is not None
         return self._token.value
 
-    def _call(self, method: str, path: str, handle: Callable[[_Answer], T], *,
+    # Complex on purpose: each HTTP outcome has its own retry rule, listed together.
+    def _call(self, method: str, path: str, handle: Callable[[_Answer], T], *,  # noqa: C901
               headers: Mapping[str, str] | None = None, params: Mapping[str, str] | None = None,
               json: Any = None, data: Mapping[str, str] | None = None, retryable: bool,
               authenticated: bool = True, log_path: str | None = None) -> T:

@@ -20,6 +20,7 @@ from kiosk import __version__
 from kiosk.catalog import Catalog, CatalogError
 from kiosk.catalog.loader import parse_procedure
 from kiosk.files import paths
+from kiosk.files.atomic import write_text_atomically
 from kiosk.outbox.lookup import LookupResult, TimelineEntry, lookup_local
 from kiosk.outbox.store import Outbox, OutboxError
 from kiosk.portal.client import CatalogResult, NotModified, PortalClient
@@ -38,7 +39,6 @@ CACHE_FILE = "portal-catalog.json"
 class SyncReport:
     online: bool
     settled: int = 0
-    feedback_sent: int = 0
     error: str | None = None
     at: float = 0.0
 
@@ -60,11 +60,7 @@ class PortalLink:
         self.settings = settings
         self.outbox = outbox
         self.cache_dir = cache_dir or paths.data_dir()
-        self.client = PortalClient(
-            settings.portal.base_url, settings.portal.client_id, secret_provider,
-            ca_bundle=settings.portal.ca_bundle, connect_timeout=settings.portal.connect_timeout,
-            read_timeout=settings.portal.read_timeout, max_retries=2,
-        )
+        self.client = PortalClient.for_portal(settings.portal, secret_provider, max_retries=2)
         self.engine = SyncEngine(outbox, self.client)
         self._lock = threading.Lock()
         self._etag: str | None = None
@@ -83,11 +79,12 @@ class PortalLink:
             try:
                 settled = self.engine.drain_once()
                 failure = self.engine.last_failure
-                sent = self.engine.drain_feedback_once() if failure is None else 0
-                report = SyncReport(failure is None, settled, sent, failure, time.time())
+                if failure is None:
+                    self.engine.drain_feedback_once()
+                report = SyncReport(failure is None, settled, failure, time.time())
             except (PortalError, SecretsError, OutboxError) as exc:
                 log.warning("sync round failed: %s", type(exc).__name__)
-                report = SyncReport(False, 0, 0, type(exc).__name__, time.time())
+                report = SyncReport(False, 0, type(exc).__name__, time.time())
         self.last_report = report
         return report
 
@@ -135,10 +132,8 @@ class PortalLink:
 
 def save_cached_catalog(directory: Path, version: str, etag: str | None, procedures: list[dict[str, Any]]) -> None:
     path = directory / CACHE_FILE
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"version": version, "etag": etag, "procedures": procedures}, ensure_ascii=False),
-                   "utf-8")
-    tmp.replace(path)
+    write_text_atomically(path, json.dumps({"version": version, "etag": etag, "procedures": procedures},
+                                           ensure_ascii=False), mode=0o644)
 
 
 def load_cached_catalog(directory: Path) -> Catalog | None:

@@ -39,7 +39,6 @@ Day = Annotated[date, BeforeValidator(_json_text)]
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:\-]+$")]
 ProcedureCode = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z.]+$")]
 DossierCode = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._\-]+$")]
-PhoneLast4 = Annotated[str, Field(pattern=r"^[0-9]{4}$")]
 Language = Annotated[Literal["vi", "en"], Field(description="the language the resident used at the kiosk")]
 Count = Annotated[JsonInt, Field(ge=0, le=10_000_000)]
 

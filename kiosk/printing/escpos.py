@@ -150,7 +150,7 @@ _CUT_WITHOUT_N = frozenset({0, 1, 48, 49})
 _CUT_WITH_N = frozenset({65, 66, 97, 98, 103, 104})
 
 
-def decode_raster(data: bytes) -> MonoBitmap:
+def decode_raster(data: bytes) -> MonoBitmap:  # noqa: C901 (a byte-level parser of the ESC/POS commands the printer receives)
     """The image a byte stream prints: all `GS v 0` strips stacked top to bottom.
 
     Other commands that `raster_commands` or the status queries produce are skipped. Raises ValueError

@@ -279,7 +279,7 @@ _QUEUE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _USB_ID = re.compile(r"[0-9A-Fa-f]{4}:[0-9A-Fa-f]{4}")
 
 
-def printer_target_refusal(kind: str, address: str) -> str | None:
+def printer_target_refusal(kind: str, address: str) -> str | None:  # noqa: C901 (one branch per printer kind and address form)
     """Why the staff console may not send receipts to this printer (None when it may).
 
     Only technicians change the printer, and only to a printer: a raw port of a machine on the private

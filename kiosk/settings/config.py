@@ -5,6 +5,9 @@ the machine's file (`/etc/kiosk/kiosk.toml`, or `--config FILE`, or KIOSK_CONFIG
 changes from the console (`<data dir>/settings-override.toml`: idle times, default language,
 printer only) → environment variables `KIOSK__<SECTION>__<KEY>`. Secrets never live here; they
 are in the keyring (`kiosk provision`).
+
+Longer than most modules on purpose: the whole settings schema in one place, so a reader and `kiosk config schema`
+see every setting together.
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ from kiosk.settings.layers import (
 
 # Names other modules take from here, the layer constants and readers included.
 __all__ = [
-    "OVERRIDABLE", "OVERRIDE_NAME", "SYSTEM_CONFIG", "ConfigError", "Settings", "dump_toml", "is_loopback",
+    "OVERRIDABLE", "OVERRIDE_NAME", "SYSTEM_CONFIG", "ConfigError", "Settings", "changed_settings", "dump_toml",
+    "is_loopback",
     "load_settings", "read_toml", "save_overrides", "schema_text", "site_profiles", "write_toml",
 ]
 
@@ -388,6 +392,48 @@ def load_settings(
 # --- writing: staff overrides, provisioning, the published schema ---------------------------------
 
 
+def field_bounds(model: type[BaseModel], name: str) -> tuple[int, int]:
+    """The least and greatest value the schema allows for the integer setting `name` of `model`: what a
+    settings form offers is what validation accepts."""
+    low, high = None, None
+    for rule in model.model_fields[name].metadata:
+        low = getattr(rule, "ge", low)
+        high = getattr(rule, "le", high)
+    if low is None or high is None:
+        raise ValueError(f"{model.__name__}.{name} has no bounds in the schema")
+    return int(low), int(high)
+
+
+# Settings the portal's `apply_settings` command and the fleet service's settings versions may change.
+REMOTE_SETTINGS = frozenset({"idle.form_seconds", "idle.menu_seconds", "idle.receipt_seconds",
+                             "idle.warning_seconds"})
+
+
+def remote_changes(changes: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """Remote changes (`{"idle.form_seconds": 120}`) as sections for `changed_settings`, and the keys that
+    may not be changed remotely (left out)."""
+    sections: dict[str, dict[str, Any]] = {}
+    refused: list[str] = []
+    for key, value in changes.items():
+        if key not in REMOTE_SETTINGS:
+            refused.append(key)
+            continue
+        section, name = key.split(".", 1)
+        sections.setdefault(section, {})[name] = value
+    return sections, refused
+
+
+def changed_settings(settings: Settings, changes: dict[str, dict[str, Any]], source: str) -> Settings:
+    """`settings` with `changes` applied, validated by the same schema whoever asks (staff console, portal
+    command): only keys in OVERRIDABLE may change, each within the schema's bounds. Raises ConfigError naming
+    `source` otherwise; `settings` itself never changes."""
+    check_override(changes, source)
+    try:
+        return Settings.model_validate(merge(settings.model_dump(), changes))
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, source)) from None
+
+
 def save_overrides(settings: Settings, changes: dict[str, dict[str, Any]], path: Path | None = None) -> Settings:
     """Validate `changes` on top of `settings`, add them to the override file and return the new settings.
 
@@ -395,11 +441,7 @@ def save_overrides(settings: Settings, changes: dict[str, dict[str, Any]], path:
     value is not allowed.
     """
     target = path or override_path()
-    check_override(changes, "staff console")
-    try:
-        updated = Settings.model_validate(merge(settings.model_dump(), changes))
-    except ValidationError as exc:
-        raise ConfigError(_describe(exc, "staff console")) from None
+    updated = changed_settings(settings, changes, "staff console")
     existing = read_toml(target) if target.exists() else {}
     write_toml(target, merge(existing, changes), header=OVERRIDE_HEADER)
     return updated

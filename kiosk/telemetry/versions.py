@@ -1,22 +1,18 @@
 """Checking a catalog or settings version the fleet service sends, before anything of it is used.
 
 A version is applied whole or not at all: one invalid procedure or setting refuses the version, and the
-reason goes back to the service (which halts the rollout). Only the idle times may be set remotely.
+reason goes back to the service (which halts the rollout). Only the idle times may be set remotely
+(`REMOTE_SETTINGS`), through the same schema and `changed_settings` as every other change of the settings.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
-
 from kiosk.catalog import Catalog, CatalogError
 from kiosk.catalog.loader import parse_procedure
-from kiosk.settings.config import IdleSettings
+from kiosk.settings.config import ConfigError, Settings, changed_settings, remote_changes
 
-# Settings the fleet service (and the portal's apply_settings command) may change.
-REMOTE_SETTINGS = frozenset({"idle.form_seconds", "idle.menu_seconds", "idle.receipt_seconds",
-                             "idle.warning_seconds"})
 MAX_REASON = 300
 
 
@@ -24,20 +20,19 @@ class VersionRefusedError(ValueError):
     """The version is not valid; str() is the reason for the service (no personal data)."""
 
 
-def check_settings(content: dict[str, Any], current: dict[str, Any]) -> dict[str, int]:
-    """The idle times to apply (`{field: seconds}`) over the `current` ones; raises VersionRefusedError."""
-    unknown = sorted(key for key in content if key not in REMOTE_SETTINGS)
-    if unknown:
-        raise VersionRefusedError(f"settings that cannot be changed remotely: {', '.join(unknown)}"[:MAX_REASON])
-    changes = {key.split(".", 1)[1]: value for key, value in content.items()}
-    try:
-        IdleSettings.model_validate(current | changes)
-    except ValidationError as exc:
-        wrong = "; ".join(f"idle.{e['loc'][0]}: {e['msg']}" for e in exc.errors() if e["loc"])
-        raise VersionRefusedError(wrong[:MAX_REASON]) from None
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in changes.values()):
+def check_settings(content: dict[str, Any], settings: Settings, version: str) -> Settings:
+    """`settings` with the version's changes, validated by the settings schema like any other change (the
+    staff console's, the portal's); raises VersionRefusedError. `settings` itself never changes."""
+    sections, refused = remote_changes(content)
+    if refused:
+        raise VersionRefusedError(f"settings that cannot be changed remotely: {', '.join(sorted(refused))}"
+                                  [:MAX_REASON])
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in content.values()):
         raise VersionRefusedError("idle times must be whole seconds")
-    return changes
+    try:
+        return changed_settings(settings, sections, f"fleet settings {version}")
+    except ConfigError as exc:
+        raise VersionRefusedError(str(exc)[:MAX_REASON]) from None
 
 
 def check_catalog(content: dict[str, Any], version: str) -> Catalog:

@@ -11,9 +11,9 @@ import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal, SignalInstance
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
@@ -34,7 +34,33 @@ from ui.input.keyboard import OnScreenKeyboard
 from ui.input.scanner import ScanRouter
 
 if TYPE_CHECKING:
-    from ui.shell.window import KioskWindow
+    from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout
+
+    from kiosk.journey.events import Event
+    from kiosk.journey.machine import Journey, Transition
+    from kiosk.runtime import Runtime
+    from ui.common.layouts import ScrollingScreens
+    from ui.screens.base import ScreenView
+
+
+class AccessibilityHost(Protocol):
+    """What the input and accessibility parts need of the kiosk window (which is also their parent widget)."""
+
+    runtime: Runtime
+    journey: Journey
+    screens_area: ScrollingScreens
+    dock: QVBoxLayout
+    top_bar: QHBoxLayout
+    back_button: QPushButton
+    language_button: QPushButton
+    end_button: QPushButton
+
+    @property
+    def screen_changed(self) -> SignalInstance: ...
+
+    def send(self, event: Event) -> None: ...
+
+    def current_view(self) -> ScreenView: ...
 
 log = logging.getLogger(__name__)
 
@@ -140,21 +166,21 @@ class InputAndAccessibility(QObject):
     top bar (before the language button), all following the screen and forgetting the resident on reset.
     """
 
-    def __init__(self, window: KioskWindow) -> None:
-        super().__init__(window)
+    def __init__(self, parent: QWidget, window: AccessibilityHost) -> None:
+        super().__init__(parent)
         self._window = window
         journey = window.journey
 
         def lang() -> str:
             return journey.session.lang
 
-        self.scanner = ScanRouter(window, journey, window.send, window.current_view)
-        self.keyboard = OnScreenKeyboard(window, window.runtime.settings.kiosk.tone_style, lang, window.screens_area)
+        self.scanner = ScanRouter(parent, journey, window.send, window.current_view)
+        self.keyboard = OnScreenKeyboard(parent, window.runtime.settings.kiosk.tone_style, lang, window.screens_area)
         window.dock.addWidget(self.scanner.notice)
         window.dock.addWidget(self.keyboard)
-        self.display = AccessibilityControls(window, lang)
+        self.display = AccessibilityControls(parent, lang)
         engine = find_speech_command(window.runtime.settings.kiosk.speech_engine)
-        self.read_aloud = ReadAloud(window, lambda: (window.current_view(), journey.screen), lang, engine)
+        self.read_aloud = ReadAloud(parent, lambda: (window.current_view(), journey.screen), lang, engine)
         bar = window.top_bar
         for widget in (self.display.text_size, self.display.contrast, self.read_aloud.button):
             bar.insertWidget(bar.indexOf(window.language_button), widget)
@@ -165,7 +191,12 @@ class InputAndAccessibility(QObject):
             QWidget.setTabOrder(first, second)
         self.display.changed.connect(self.keyboard.keep_target_visible)
         window.screen_changed.connect(self._screen_changed)
-        window.reset_hooks.extend([self.scanner.clear, self.keyboard.clear, self.read_aloud.stop, self.display.reset])
+        journey.subscribe(self._on_transition)
+
+    def _on_transition(self, transition: Transition) -> None:
+        if transition.ends_session:  # forget the resident: typed text, scan notices, speech, display modes
+            for forget in (self.scanner.clear, self.keyboard.clear, self.read_aloud.stop, self.display.reset):
+                forget()
 
     def _screen_changed(self, screen: str) -> None:
         self.keyboard.retranslate()

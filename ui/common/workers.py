@@ -1,18 +1,26 @@
-"""Background work: slow calls run in a thread pool, results come back to the GUI thread by signal."""
+"""Background work: slow calls run in a thread pool, results come back to the GUI thread by signal.
+
+`TaskRunner.run(operation, on_done, on_error)` runs one of the kiosk's typed operations (`kiosk.operations`):
+`on_done` gets the operation's result, typed, on the GUI thread; a failure without `on_error` is logged with
+the operation's name."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal, Slot
+
+if TYPE_CHECKING:
+    from kiosk.operations import Operation
 
 log = logging.getLogger(__name__)
 
 Done = Callable[[Any], None]
 Failed = Callable[[BaseException], None]
+T = TypeVar("T")
 
 
 class TaskRunner(QObject):
@@ -37,6 +45,15 @@ class TaskRunner(QObject):
             self._finished.emit((on_done, on_error), None if error else fut.result(), error)
 
         future.add_done_callback(finished)
+
+    def run(self, operation: Operation[T], on_done: Callable[[T], None] | None = None,
+            on_error: Failed | None = None) -> None:
+        """Run `operation` off the GUI thread; its result (or error) comes back on the GUI thread."""
+
+        def logged(error: BaseException) -> None:
+            log.error("%s failed: %s", operation.name, type(error).__name__)
+
+        self.submit(operation.work, on_done, on_error or logged)
 
     @Slot(object, object, object)
     def _deliver(self, callbacks: tuple[Done | None, Failed | None], result: Any, error: BaseException | None) -> None:

@@ -6,24 +6,42 @@ printing), on named timers owned by the window; results come back to the GUI thr
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-import time
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
+from kiosk import operations
 from kiosk.catalog import Catalog
 from kiosk.journey.machine import Reset, Screen
-from kiosk.ops.status import record_sync
-from kiosk.telemetry.versions import REMOTE_SETTINGS
-from kiosk.workdays.clock import VN_TZ
 from ui.common.timers import named_timer
 from ui.common.workers import TaskRunner
 
 if TYPE_CHECKING:
-    from ui.shell.window import KioskWindow
+    from kiosk.journey.events import Event
+    from kiosk.journey.machine import Journey
+    from kiosk.runtime import Runtime
+
+
+class RemoteSettings(Protocol):
+    def change_remotely(self, changes: dict[str, Any]) -> bool: ...
+
+
+class PortalHost(Protocol):
+    """What the portal service needs of the kiosk window."""
+
+    runtime: Runtime
+    journey: Journey
+
+    @property
+    def settings_control(self) -> RemoteSettings: ...
+
+    @property
+    def printing(self) -> Any: ...  # ui.printing.service.PrintService: its printer state goes in heartbeats
+
+    def send(self, event: Event) -> None: ...
+
+    def replace_catalog(self, catalog: Catalog) -> None: ...
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +52,8 @@ class PortalService(QObject):
     status_changed = Signal(object)  # kiosk.portal.link.SyncReport
     catalog_updated = Signal(str)  # the new catalog's version
 
-    def __init__(self, window: KioskWindow) -> None:
-        super().__init__(window)
+    def __init__(self, parent: QObject, window: PortalHost) -> None:
+        super().__init__(parent)
         self.window = window
         self.runtime = window.runtime
         self.link: Any = None
@@ -79,18 +97,7 @@ class PortalService(QObject):
         if self.link is None or self._busy:
             return
         self._busy = True
-        outbox = self.runtime.outbox
-        link = self.link
-
-        def round_trip() -> Any:
-            if retry_all:
-                outbox.retry_now()
-            report = link.sync_round()
-            # For `kiosk status`, which runs in another process.
-            record_sync(report.online, datetime.now(VN_TZ), report.error)
-            return report
-
-        self.runner.submit(round_trip, self._synced, self._failed)
+        self.runner.run(operations.sync_round(self.link, self.runtime.outbox, retry_all), self._synced, self._failed)
 
     def _synced(self, report: Any) -> None:
         self._busy = False
@@ -112,8 +119,8 @@ class PortalService(QObject):
         if self.link is None:
             return
         link, printer, version = self.link, self.printer_state(), self.runtime.catalog.version
-        self.runner.submit(lambda: link.heartbeat(printer, version), self._commands,
-                           lambda e: log.info("heartbeat failed: %s", type(e).__name__))
+        self.runner.run(operations.heartbeat(link, printer, version), self._commands,
+                        lambda e: log.info("heartbeat failed: %s", type(e).__name__))
 
     def _commands(self, commands: list[Any]) -> None:
         for command in commands:
@@ -127,18 +134,9 @@ class PortalService(QObject):
             elif name == "apply_settings":
                 self.apply_settings(command.settings or {})
 
-    def apply_settings(self, changes: dict[str, Any]) -> None:
-        policy = self.runtime.idle_policy
-        updates: dict[str, int] = {}
-        for key, value in changes.items():
-            if key not in REMOTE_SETTINGS or not isinstance(value, int) or not 3 <= value <= 3600:
-                log.warning("remote setting refused: %s", key)
-                continue
-            updates[key.split(".", 1)[1]] = value
-        if updates:
-            new_policy = dataclasses.replace(policy, **updates)
-            self.runtime.idle_policy = new_policy
-            self.window.tracker.policy = new_policy
+    def apply_settings(self, changes: dict[str, Any]) -> bool:
+        """The portal's `apply_settings` command: through the window's one settings path (same schema)."""
+        return self.window.settings_control.change_remotely(changes)
 
     # --- catalog updates ---
 
@@ -146,10 +144,11 @@ class PortalService(QObject):
         if self.link is None:
             return
         link = self.link
-        self.runner.submit(link.refresh_catalog, self._catalog_fetched,
-                           lambda e: log.warning("catalog update refused: %s", type(e).__name__))
+        self.runner.run(operations.refresh_catalog(link), self.offer_catalog,
+                        lambda e: log.warning("catalog update refused: %s", type(e).__name__))
 
-    def _catalog_fetched(self, catalog: Catalog | None) -> None:
+    def offer_catalog(self, catalog: Catalog | None) -> None:
+        """Use a checked catalog (the portal's, or a fleet version): now, or when the session in progress ends."""
         if catalog is None:
             return
         self.pending_catalog = catalog
@@ -168,8 +167,3 @@ class PortalService(QObject):
     def _on_transition(self, transition: Any) -> None:
         if transition.new is Screen.ATTRACT and self.pending_catalog is not None:
             self._apply_catalog()
-
-
-def seconds_since(report: Any) -> float | None:
-    at = getattr(report, "at", 0.0)
-    return time.time() - at if at else None

@@ -10,7 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPlainTextEdit
 
 from kiosk.journey.machine import GoBack, Screen
-from kiosk.outbox.lookup import LookupResult, lookup_local, reference_from_scan
+from kiosk.operations import look_up, store_feedback
+from kiosk.outbox.lookup import LookupResult, reference_from_scan
 from kiosk.workdays.clock import VN_TZ
 from ui.common.layouts import breakable, takes_the_rest
 from ui.common.widgets import button, label, set_button_text
@@ -96,12 +97,9 @@ class LookupScreen(ScreenView):
             self.result.setText(t("lookup.bad_phone"))
             return
         self.result.setText(t("lookup.searching"))
-        outbox = self.ctx.runtime.outbox
-        portal = self.ctx.runtime.portal
-        if portal is not None:  # the portal's timeline; the outbox answers when the portal is away
-            self.ctx.runner.submit(lambda: portal.lookup(reference, digits), self._show, self._failed)
-        else:
-            self.ctx.runner.submit(lambda: lookup_local(outbox, reference, digits), self._show, self._failed)
+        # The portal's timeline; the outbox answers when there is no portal, or when it is away.
+        operation = look_up(self.ctx.runtime.outbox, self.ctx.runtime.portal, reference, digits)
+        self.ctx.runner.run(operation, self._show, self._failed)
 
     def _show(self, result: LookupResult | None) -> None:
         self._answer = lambda: self._show(result)
@@ -170,8 +168,7 @@ class FeedbackScreen(ScreenView):
             return
         settings = self.ctx.runtime.settings
         payload = {"kiosk_id": settings.kiosk.id, "site_id": settings.site.id, "kind": "comment", "comment": comment}
-        outbox = self.ctx.runtime.outbox
-        self.ctx.runner.submit(lambda: outbox.enqueue_feedback("comment", payload), self._sent, self._failed)
+        self.ctx.runner.run(store_feedback(self.ctx.runtime.outbox, "comment", payload), self._sent, self._failed)
 
     def _sent(self, _item: object) -> None:
         self.text.clear()

@@ -152,10 +152,6 @@ class ReceiptScreen(ScreenView):
         self.keep.setVisible(status == "printed" or no_printer)
         self.print_button.setEnabled(status != "printing")
 
-    def set_status(self, text: str) -> None:
-        self.status.setText(text)
-        self.status.show()
-
     def fit_width(self, width: int) -> None:
         direction = _receipt_direction(width)
         if self.content_row.direction() != direction:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -76,9 +75,11 @@ class _Started:
     recovery: Recovery | None = None
 
 
-def start_kiosk(load: Callable[[], Runtime | None], boot: BootInfo, windowed: bool = False) -> int:
+def start_kiosk(load: Callable[[], Runtime | None], boot: BootInfo, windowed: bool = False,
+                exit_after_paint_ms: int | None = None) -> int:
     """Paint the attract screen from `boot`, then load the rest (`load()`: settings, catalog, outbox) and
-    attach it. `load` returns None after saying why the kiosk cannot start; the exit status is then 2."""
+    attach it. `load` returns None after saying why the kiosk cannot start; the exit status is then 2.
+    `exit_after_paint_ms` is the `kiosk run --exit-after-paint` diagnostic (ui/shell/first_paint.py)."""
     install_qt_logging()
     app = ensure_app()
     window = KioskWindow(boot=boot)
@@ -107,7 +108,7 @@ def start_kiosk(load: Callable[[], Runtime | None], boot: BootInfo, windowed: bo
         # HTTP and the portal models load after the attract screen is on screen.
         starter = named_timer(window, "portal-start", 0, single_shot=True)
         starter.timeout.connect(window.portal_service.start)
-        starter.timeout.connect(window.schedule_purge)  # personal data past its retention, then daily
+        starter.timeout.connect(window.housekeeping.schedule_purge)  # personal data past its retention, then daily
         starter.start()
 
     if windowed or not boot.fullscreen:
@@ -116,12 +117,11 @@ def start_kiosk(load: Callable[[], Runtime | None], boot: BootInfo, windowed: bo
     else:
         show_full_screen(window)  # frameless and on top from the first show: never re-mapped later
     AfterFirstPaint(window, finish, "kiosk-attach")
-    probe = os.environ.get("KIOSK_BENCH_EXIT_AFTER_PAINT")  # bench/bench_startup.py only
-    if probe:
+    if exit_after_paint_ms is not None:
         from ui.shell.first_paint import FirstPaintProbe
 
         # Installed last, so its filter sees the paint first and it reports before `finish` runs.
-        FirstPaintProbe(app, window, int(probe), window.attached)
+        FirstPaintProbe(app, window, exit_after_paint_ms, window.attached)
     restore_sigterm = quit_on_sigterm(app)
     try:
         status = app.exec()

@@ -1,8 +1,9 @@
-"""The window's first paint: start-up finishes after it, and a hidden probe for the benchmarks reports it.
+"""The window's first paint: start-up finishes after it, and a diagnostic probe reports it.
 
-`AfterFirstPaint` runs the second half of start-up once the attract screen has been painted. The probe is
-enabled only by KIOSK_BENCH_EXIT_AFTER_PAINT=<milliseconds> (see bench/bench_startup.py); the kiosk never sets
-it. The same protocol is spoken by bench/floor.py, so the kiosk and the bare PySide6 floor are timed alike.
+`AfterFirstPaint` runs the second half of start-up once the attract screen has been painted. The probe runs
+only with `kiosk run --exit-after-paint MS` (used by bench/bench_startup.py and bench/bench_memory.py); the
+deployed kiosk never passes it. bench/floor.py takes the same option and speaks the same protocol, so the
+kiosk and the bare PySide6 floor are timed alike.
 """
 
 from __future__ import annotations

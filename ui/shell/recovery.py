@@ -31,7 +31,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from kiosk.i18n import tr
-from kiosk.journey.machine import Event, Journey, Reset
+from kiosk.journey.machine import Event, Journey, Reset, Transition
 from kiosk.ops.logs import describe_exception
 from ui.common.timers import named_timer
 from ui.common.widgets import OverlayDialog, button, label, set_button_text
@@ -47,7 +47,6 @@ class RecoverableWindow(Protocol):
     """What recovery needs of the kiosk window."""
 
     journey: Journey
-    reset_hooks: list[Callable[[], None]]
 
     def send(self, event: Event) -> None: ...
 
@@ -110,12 +109,16 @@ class Recovery(QObject):
         self.setObjectName("recovery")
         self.window = window
         self.overlay = ApologyOverlay(overlay_parent)
-        window.reset_hooks.append(self.overlay.hide)
+        window.journey.subscribe(self._on_transition)
         self._recovering = False
         self._previous_sys: Callable[..., object] | None = None
         self._previous_thread: Callable[..., object] | None = None
         self.recoveries = 0
         self._from_other_thread.connect(self.recover, Qt.ConnectionType.QueuedConnection)
+
+    def _on_transition(self, transition: Transition) -> None:
+        if transition.ends_session:
+            self.overlay.hide()
 
     def install(self) -> None:
         self._previous_sys = sys.excepthook

@@ -66,7 +66,8 @@ def with_demo_site(settings: Settings) -> Settings:
     return Settings.model_validate(merged)
 
 
-def run_tour(runtime: Runtime, out: Path, procedure_code: str | None = None,
+# Complex on purpose: the tour is one resident session, screen after screen.
+def run_tour(runtime: Runtime, out: Path, procedure_code: str | None = None,  # noqa: C901
              size: tuple[int, int] = (1366, 768)) -> dict[str, Any]:
     """Drive the journey through every screen; write PNGs, receipt.png and summary.json into `out`."""
     out.mkdir(parents=True, exist_ok=True)
@@ -140,7 +141,7 @@ def run_tour(runtime: Runtime, out: Path, procedure_code: str | None = None,
         _wait_for(lambda: journey.screen is not Screen.SUBMITTING)
         expect(Screen.RECEIPT)
         stored = journey.session.stored
-        slip = window.current_slip
+        slip = window.print_control.slip
         if stored is None or slip is None:
             raise TourError("no receipt after submission")
         shot("receipt")

@@ -7,7 +7,7 @@ that come too late (after storing), dropped connections (after storing), truncat
 tokens that expire every few seconds. Afterwards the portal must hold each dossier exactly once and the
 outbox must hold nothing that is not accepted.
 
-`python bench/soak_faults.py --dossiers 2000` (docs/RELIABILITY.md); tests/test_crash.py runs a short one.
+`python tests/fault_soak.py --dossiers 2000` (docs/RELIABILITY.md); tests/test_crash.py runs a short one.
 """
 
 from __future__ import annotations
