@@ -8,6 +8,7 @@ DEMO_ENV := PYTHON_KEYRING_BACKEND=$${PYTHON_KEYRING_BACKEND:-kiosk.security.key
 
 .PHONY: run test lint typecheck pytest e2e tour bench fuzz soak clean mutation
 .PHONY: screenshots
+.PHONY: fleet-load
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +23,7 @@ run: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check kiosk ui tests bench
+	$(BIN)/ruff check fleet
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
@@ -72,3 +74,8 @@ soak: $(STAMP)
 # of `make test`. `make mutation MODULES="journey.machine payment.fees"` for some of them.
 mutation: $(STAMP)
 	$(BIN)/python -m tests.mutation $(MODULES)
+
+# The fleet service under 1,000 simulated kiosks heartbeating every 30 s (fleet/loadtest.py; docs/FLEET.md).
+# Starts its own PostgreSQL and service processes on 127.0.0.1; a few minutes. Not part of `make test`.
+fleet-load: $(STAMP)
+	$(BIN)/python -m fleet.loadtest $(FLEET_LOAD_ARGS)

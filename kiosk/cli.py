@@ -233,6 +233,9 @@ def build_parser(tools: bool = True) -> argparse.ArgumentParser:
     provision.register(sub)
     doctor.register(sub)
     status.register(sub)
+    from kiosk.ops import fleet
+
+    fleet.register(sub)
     config = sub.add_parser("config", help="configuration tools")
     config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     schema = config_sub.add_parser("schema", help="print (or write) the JSON schema of the settings")

@@ -2,6 +2,8 @@
 
 `tr(key, lang, **params)` is the only way a screen gets a text. A key missing from the table is a
 programming error: `tr` logs it and returns a visible marker so tests catch it on any screen.
+
+Longer than most modules on purpose: it is the table of every text the kiosk shows.
 """
 
 from __future__ import annotations
@@ -504,6 +506,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "form.question": ("Câu {n}/{total}", "Question {n}/{total}"),
     "form.summary": ("Cần sửa trước khi tiếp tục (chạm vào dòng dưới đây để sửa):",
                      "Please fix this before you continue (touch the line below to fix it):"),
+    # fleet service: the kiosk locked for maintenance from the district's dashboard
+    "fleet.locked_title": ("Máy đang được bảo trì", "This kiosk is under maintenance"),
+    "fleet.locked_body": ("Xin lỗi Ông/Bà vì sự bất tiện. Xin mời Ông/Bà quay lại sau ít phút, hoặc liên hệ cán bộ "
+                          "tại bàn tiếp dân để được giúp đỡ.",
+                          "We are sorry for the inconvenience. Please come back in a few minutes, or ask the staff "
+                          "at the reception desk for help."),
 }
 
 

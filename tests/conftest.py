@@ -16,7 +16,7 @@ os.environ["PYTHON_KEYRING_BACKEND"] = "kiosk.security.keystore.LocalFileKeyring
 REPO = Path(__file__).resolve().parent.parent
 
 # The shared `window` fixture of the GUI tests.
-pytest_plugins = ["tests.qt_fixtures"]
+pytest_plugins = ["tests.qt_fixtures", "tests.fleet_fixtures"]
 
 
 @pytest.fixture(autouse=True)

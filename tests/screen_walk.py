@@ -246,7 +246,8 @@ def _scroll_parent(widget: QWidget) -> QScrollArea | None:
     """The scroll area whose content holds `widget`, if any."""
     parent = widget.parentWidget()
     while parent is not None:
-        if isinstance(parent, QScrollArea) and parent.widget() is not None and parent.widget().isAncestorOf(widget):
+        content = parent.widget() if isinstance(parent, QScrollArea) else None
+        if isinstance(parent, QScrollArea) and content is not None and content.isAncestorOf(widget):
             return parent
         parent = parent.parentWidget()
     return None

@@ -166,6 +166,7 @@ def test_larger_text_and_high_contrast_change_the_screen_and_reset_with_the_sess
     title = window.findChild(QLabel, "home.title")
     assert title is not None
     view = window.stack.currentWidget()
+    assert view is not None
     normal_px = QFontInfo(title.font()).pixelSize()
     normal_background = view.palette().color(view.backgroundRole()).name()
     text_size = window.findChild(QPushButton, "a11y.text_size")
@@ -200,7 +201,7 @@ def focus_chain(start: QWidget, keep: Callable[[QWidget], bool], limit: int = 40
     """Widgets Tab visits after `start` (those `keep` accepts), once round the chain."""
     chain: list[QWidget] = []
     widget = start.nextInFocusChain()
-    while widget is not start and len(chain) < limit:
+    while widget is not None and widget is not start and len(chain) < limit:
         if keep(widget):
             chain.append(widget)
         widget = widget.nextInFocusChain()

@@ -9,6 +9,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QComboBox, QLineEdit, QListWidget, QPushButton, QSpinBox, QWidget
@@ -33,7 +34,14 @@ from kiosk.sandbox.server import SandboxServer
 from kiosk.security import keyfile
 from kiosk.security.secrets import PORTAL_SECRET, set_secret
 from kiosk.security.staff_auth import StaffAuth
-from kiosk.settings.config import CatalogSettings, PortalSettings, PrinterSettings, Settings, load_settings
+from kiosk.settings.config import (
+    CatalogSettings,
+    IdleSettings,
+    PortalSettings,
+    PrinterSettings,
+    Settings,
+    load_settings,
+)
 from kiosk.workdays.clock import ManualClock
 from tests.portal_fixtures import TEST_CLIENT_SECRET, make_submission, sandbox, sandbox_factory  # noqa: F401
 from tests.qt_fixtures import WindowFactory
@@ -362,6 +370,23 @@ def test_print_buttons_are_hidden_without_a_printer(window: KioskWindow) -> None
 
 
 # --- settings -------------------------------------------------------------------------------------
+
+
+def test_the_idle_times_offered_are_those_the_schema_accepts(window: KioskWindow) -> None:
+    window.open_console("staff")
+    console_of(window).show_page("settings")
+    offered = {}
+    for key in ("form", "menu", "receipt", "warning", "console"):
+        box = find(window, QSpinBox, f"console.idle.{key}")
+        assert isinstance(box, QSpinBox)
+        offered[key] = (box.minimum(), box.maximum())
+    assert offered == {"form": (10, 3600), "menu": (10, 3600), "receipt": (10, 3600), "warning": (3, 120),
+                       "console": (30, 3600)}
+    for key, (low, high) in offered.items():  # the least and the most offered validate; one beyond does not
+        IdleSettings(**{f"{key}_seconds": low})
+        IdleSettings(**{f"{key}_seconds": high})
+        with pytest.raises(ValidationError):
+            IdleSettings(**{f"{key}_seconds": low - 1})
 
 
 def test_idle_times_and_language_are_saved_and_applied(

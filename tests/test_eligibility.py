@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-import portal_fixtures
 import pytest
 import requests
 
@@ -39,6 +38,7 @@ from kiosk.outbox.lookup import lookup_digits
 from kiosk.portal.models import DossierSubmission
 from kiosk.sandbox.server import SandboxServer
 from kiosk.workdays.clock import VN_TZ, ManualClock
+from tests import portal_fixtures
 
 TODAY = date(2026, 11, 26)
 BIRTH = "1.001193.000.00.00.H26"
@@ -179,7 +179,7 @@ def test_marriage_ages_men_20_women_18(catalog: Catalog) -> None:
     seventeen = dob(years_before(TODAY, 18) + timedelta(days=1))
     assert issue_key(spec, seventeen, {"partner_gender": "nu"}) == "v.date_too_recent"
     issue = validate_field(spec, nineteen, {"partner_gender": "nam"}, TODAY)
-    assert issue is not None and tr(issue.key, **issue.params) == "Người này cần đủ 20 tuổi."
+    assert issue is not None and tr(issue.key, "vi", **issue.params) == "Người này cần đủ 20 tuổi."
 
 
 def test_an_adult_never_registered_can_register_a_late_birth(catalog: Catalog) -> None:

@@ -627,7 +627,8 @@ def test_starting_again_from_the_overview_opens_the_first_step(catalog: Catalog)
     assert journey.screen is Screen.OVERVIEW
     assert journey.dispatch(StartApplication())  # consent already given: straight to the first step
     assert journey.screen is Screen.STEP and journey.session.step_index == 0
-    assert journey.current_step().id == "applicant"  # type: ignore[union-attr]
+    step = journey.current_step()
+    assert step is not None and step.id == "applicant"
 
 
 def test_every_listener_sees_the_transitions_in_order_when_one_sends_an_event(catalog: Catalog) -> None:

@@ -377,7 +377,9 @@ def test_with_the_keyboard_up_a_step_keeps_its_fields_and_buttons_in_view(qtbot:
     # The step's help, scan hint and large title give way; the screens as a whole do not scroll.
     assert not view.help.isVisible() and not view.scan_hint.isVisible() and not view.title.isVisible()
     assert window.screens_area.verticalScrollBar().maximum() == 0
-    focus(qtbot, window.findChild(QPushButton, "step.next"))  # a button: the keyboard goes
+    next_button = window.findChild(QPushButton, "step.next")
+    assert next_button is not None
+    focus(qtbot, next_button)  # a button: the keyboard goes
     qtbot.waitUntil(lambda: not keyboard.isVisible(), timeout=2000)
     assert view.help.isVisible() and view.scan_hint.isVisible()
 

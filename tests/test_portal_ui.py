@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import portal_fixtures
 import pytest
 import requests
 from pydantic import ValidationError
@@ -39,6 +38,7 @@ from kiosk.runtime import Runtime
 from kiosk.sandbox.server import SandboxServer
 from kiosk.security.secrets import PORTAL_SECRET, set_secret
 from kiosk.settings.config import IdleSettings, Settings
+from tests import portal_fixtures
 from tests.qt_helpers import make_runtime
 from ui.shell.app import ensure_app
 from ui.shell.window import KioskWindow

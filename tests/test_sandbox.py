@@ -12,13 +12,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import portal_fixtures
 import pytest
 import requests
 
 from kiosk.files.paths import procedures_dir
 from kiosk.sandbox.faults import Fault, FaultDice, FaultPlan
 from kiosk.sandbox.server import SandboxServer, loopback_address, sandbox_command
+from tests import portal_fixtures
 
 sandbox = portal_fixtures.sandbox
 sandbox_factory = portal_fixtures.sandbox_factory

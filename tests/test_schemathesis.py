@@ -6,11 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import portal_fixtures
 import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
+
+from tests import portal_fixtures
 
 CONTRACT_FILE = Path(__file__).resolve().parent.parent / "config" / "openapi.yaml"
 

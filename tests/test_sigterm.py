@@ -9,12 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import portal_fixtures
 import pytest
 
 from kiosk.runtime import open_outbox
 from kiosk.security.secrets import PORTAL_SECRET, set_secret
 from kiosk.settings.config import Settings
+from tests import portal_fixtures
 from tests.test_sync import enqueue
 from tests.test_sync_deadlines import DripProxy, proxy
 

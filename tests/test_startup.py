@@ -96,7 +96,8 @@ def test_attract_screen_shows_before_the_kiosk_is_attached_and_a_touch_is_kept(q
     QTest.qWaitForWindowExposed(win)
     runtime = make_runtime()
     try:
-        assert win.stack.currentWidget() is win.findChild(QLabel, "attract.site").parentWidget()
+        site = win.findChild(QLabel, "attract.site")
+        assert site is not None and win.stack.currentWidget() is site.parentWidget()
         texts = _texts(win)
         assert "Nhà văn hóa tổ 12" in texts
         assert any("Thứ Bảy: 8:00 – 11:00" in text for text in texts)

@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import portal_fixtures
 import pytest
 
 from kiosk.outbox.store import Outbox
@@ -16,6 +15,7 @@ from kiosk.portal import PortalClient
 from kiosk.portal.sync import SyncEngine, submission_from_outbox
 from kiosk.sandbox.server import SandboxServer
 from kiosk.security.crypto import Sealer
+from tests import portal_fixtures
 
 sandbox = portal_fixtures.sandbox
 sandbox_factory = portal_fixtures.sandbox_factory

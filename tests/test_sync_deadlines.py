@@ -11,7 +11,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import portal_fixtures
 import pytest
 
 from kiosk.outbox.store import Outbox
@@ -21,6 +20,7 @@ from kiosk.portal.link import PortalLink
 from kiosk.sandbox.server import SandboxServer
 from kiosk.security.crypto import Sealer
 from kiosk.settings.config import Settings
+from tests import portal_fixtures
 from tests.test_sync import enqueue, portal_dossiers
 
 sandbox = portal_fixtures.sandbox
@@ -78,7 +78,8 @@ class _DripHandler(BaseHTTPRequestHandler):
                 pass  # the kiosk cut the exchange
             self.close_connection = True
             return
-        upstream = http.client.HTTPConnection(self.server.upstream.hostname, self.server.upstream.port, timeout=10)
+        upstream = http.client.HTTPConnection(self.server.upstream.hostname or "127.0.0.1", self.server.upstream.port,
+                                              timeout=10)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
         upstream.request(self.command, self.path, body=body, headers=headers)
         answer = upstream.getresponse()

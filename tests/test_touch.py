@@ -42,8 +42,9 @@ def test_dragging_the_procedure_list_scrolls_it_and_a_tap_still_opens_a_procedur
     qtbot.waitUntil(lambda: bar.value() > 100, timeout=3000)  # the list moved with the finger
     scroller = QScroller.scroller(viewport)
     qtbot.waitUntil(lambda: scroller.state() is QScroller.State.Inactive, timeout=5000)  # the list came to rest
-    in_view = next(code for code in (p.code for p in window.runtime.catalog.procedures)
-                   if not (tile := window.findChild(QPushButton, f"procedure.{code}")).visibleRegion().isEmpty()
+    tiles = [(code, window.findChild(QPushButton, f"procedure.{code}"))
+             for code in (p.code for p in window.runtime.catalog.procedures)]
+    in_view = next(code for code, tile in tiles if tile is not None and not tile.visibleRegion().isEmpty()
                    and tile.visibleRegion().boundingRect().height() == tile.height())
     click(qtbot, window, f"procedure.{in_view}")
     assert window.journey.screen is Screen.OVERVIEW

@@ -26,7 +26,9 @@ BIRTH = "1.001193.000.00.00.H26"
 
 
 def shown(win: KioskWindow) -> str:
-    return "\n".join(visible_texts(win.stack.currentWidget()))
+    current = win.stack.currentWidget()
+    assert current is not None
+    return "\n".join(visible_texts(current))
 
 
 def step_view(win: KioskWindow) -> StepScreen:
@@ -154,7 +156,8 @@ def untranslated(win: KioskWindow, state: str) -> list[str]:
         # The receipt also names places by their proper Vietnamese names (the service centre, the site).
         answers_shown = (state.endswith(("review", "receipt", "rating", "card read", "attract"))
                          or win.journey.screen is Screen.RECEIPT)
-        on_screen = win.stack.currentWidget().isAncestorOf(widget)
+        current = win.stack.currentWidget()
+        on_screen = current is not None and current.isAncestorOf(widget)
         checked = lang == "en" and on_screen and not answers_shown and widget.objectName() not in ALWAYS_VIETNAMESE
         if checked and VIETNAMESE_ONLY & set(widget.text()):
             found.append(f"en {state}: {widget.objectName()} is still Vietnamese: {widget.text()!r}")
@@ -254,7 +257,8 @@ def test_reset_leaves_no_marker_anywhere(qtbot: QtBot, window: KioskWindow) -> N
             assert not (isinstance(value, str) and marker in value), (widget.objectName(), prop)
     assert marker not in QGuiApplication.clipboard().text()
     assert marker not in repr(window.journey.session.answers)
-    assert QApplication.focusWidget() is None or marker not in str(QApplication.focusWidget().property("text"))
+    focused = QApplication.focusWidget()
+    assert focused is None or marker not in str(focused.property("text"))
 
 
 # --- home, search, learning, review links, the rating ----------------------------------------

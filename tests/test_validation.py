@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import unicodedata
 from datetime import date
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -36,7 +37,7 @@ def spec(kind: FieldKind, required: bool = True, **rules: object) -> FormField:
                      validation=Validation.model_validate(rules))
 
 
-def key(kind: FieldKind, value: str, **rules: object) -> str | None:
+def key(kind: FieldKind, value: str, **rules: Any) -> str | None:
     issue = validate_field(spec(kind, **rules), value, {}, TODAY)
     return issue.key if issue else None
 
@@ -252,7 +253,7 @@ def test_any_run_of_vietnamese_letters_is_a_name(text: str) -> None:
 
 
 def message(kind: FieldKind, value: str, lang: str = "vi", answers: dict[str, str] | None = None,
-            **rules: object) -> str | None:
+            **rules: Any) -> str | None:
     """The message the resident reads under the field."""
     issue = validate_field(spec(kind, **rules), value, answers or {}, TODAY)
     return tr(issue.key, lang, **issue.params) if issue else None
@@ -280,7 +281,8 @@ def test_an_overlong_answer_to_a_choice_is_called_too_long() -> None:
 
 
 def test_the_least_age_follows_an_earlier_answer_or_the_fixed_rule() -> None:
-    rules = {"min_age_years": 18, "min_age_by_answer": {"field": "gender", "years": {"nam": 20, "nu": 18}}}
+    rules: dict[str, Any] = {"min_age_years": 18,
+                             "min_age_by_answer": {"field": "gender", "years": {"nam": 20, "nu": 18}}}
     nineteen = "01/01/2007"
     assert message(FieldKind.DATE, nineteen, answers={"gender": "nam"}, **rules) == "Người này cần đủ 20 tuổi."
     assert message(FieldKind.DATE, nineteen, answers={"gender": "nu"}, **rules) is None

@@ -14,6 +14,8 @@ Telex keys, applied to the word that ends at the cursor:
   ``ddd``→dd). For ươ with no final consonant a second ``w`` gives uơ (thuở), a third the letters ``uow``.
 - Keys that cannot make a Vietnamese syllable are inserted as typed (``wifi``, ``ass``), so tone
   keys only act on words that contain a vowel.
+
+Longer than most modules on purpose: the Telex rules are one table and the pure operations over it.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 The UI shows `Journey.state` and sends events; every screen change, including the idle reset, goes
 through `Journey.dispatch`. Unexpected events are ignored and logged, never raised.
+
+Longer than most modules on purpose: one handler per event: the transition function reads as one table.
 """
 
 from __future__ import annotations

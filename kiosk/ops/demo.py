@@ -8,6 +8,8 @@ offline on the embedded default.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
 import importlib.util
 import logging
 import os
@@ -36,6 +38,9 @@ def register(sub: Any, run_kiosk: Callable[[argparse.Namespace], int], has_displ
     demo.add_argument("--windowed", action="store_true", help="a normal window instead of full screen")
     demo.add_argument("--port", type=int, default=0, help="sandbox port (default: any free port)")
     demo.add_argument("--faults", metavar="SPEC", help="faults for the sandbox, to see the kiosk cope")
+    demo.add_argument("--fleet", action="store_true",
+                      help="also start the fleet service and its dashboard (needs the 'fleet' extra)")
+    demo.add_argument("--fleet-port", type=int, default=0, help="fleet service port (default: any free port)")
     demo.set_defaults(func=cmd_demo, config=None, site=None, run_kiosk=run_kiosk, has_display=has_display)
 
 
@@ -68,11 +73,39 @@ def cmd_demo(args: argparse.Namespace) -> int:
     except SecretsError as exc:
         print(f"kiosk demo: {exc}", file=sys.stderr)
         return 2
-    with SandboxServer(port=args.port, faults=args.faults, auto_advance_s=60.0,
-                       admin_token=admin_token_from(args)) as server:
+    with contextlib.ExitStack() as stack:
+        server = stack.enter_context(SandboxServer(port=args.port, faults=args.faults, auto_advance_s=60.0,
+                                                   admin_token=admin_token_from(args)))
         print(f"kiosk demo: sandbox portal on {server.url}; its controls (/sandbox/...) need the header "
               f"{ADMIN_HEADER}: {server.admin_token}", file=sys.stderr)
         os.environ["KIOSK__PORTAL__BASE_URL"] = server.url
         os.environ["KIOSK__PORTAL__CLIENT_ID"] = DEFAULT_CLIENT_ID
         os.environ.setdefault("KIOSK__PORTAL__SYNC_INTERVAL_SECONDS", "5")
+        if getattr(args, "fleet", False) and _start_fleet(stack, args.fleet_port) != 0:
+            return 2
         return run_kiosk(args)
+
+
+def _start_fleet(stack: contextlib.ExitStack, port: int) -> int:
+    """The fleet service beside the demo, with the kiosk reporting to it. The fleet service is a separate
+    optional part the core never depends on, so it is loaded by name, like the Qt layer."""
+    if importlib.util.find_spec("sqlalchemy") is None:
+        print("kiosk demo: the fleet service is not installed (pip install '.[fleet]')", file=sys.stderr)
+        return 2
+    from kiosk.security.secrets import FLEET_SECRET
+
+    demo = importlib.import_module("fleet.demo")
+    fleet = stack.enter_context(demo.demo_fleet(port))
+    try:
+        if get_secret(FLEET_SECRET) is None:
+            set_secret(FLEET_SECRET, demo.DEMO_KIOSK_SECRET)
+    except SecretsError as exc:
+        print(f"kiosk demo: {exc}", file=sys.stderr)
+        return 2
+    os.environ["KIOSK__FLEET__BASE_URL"] = fleet.url
+    os.environ["KIOSK__FLEET__CLIENT_ID"] = demo.DEMO_KIOSK_ID
+    os.environ.setdefault("KIOSK__FLEET__HEARTBEAT_SECONDS", "5")
+    logins = ", ".join(f"{user} ({role})" for user, role, _, _ in demo.DEMO_USERS)
+    print(f"kiosk demo: fleet dashboard on {fleet.url}/ ; logins {logins}, password {demo.DEMO_PASSWORD!r}",
+          file=sys.stderr)
+    return 0

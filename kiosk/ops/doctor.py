@@ -6,6 +6,8 @@ still to confirm WARN), the public-holiday data, the time zone and clock (kiosk.
 printer and paper, portal TLS, authentication and clock skew.
 The exit status is 1 when any check FAILs; a WARN is reported but does not fail. Nothing here
 imports Qt: the font check reads the font's character map itself.
+
+Longer than most modules on purpose: one function per check, in the order they run.
 """
 
 from __future__ import annotations

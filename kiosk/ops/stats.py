@@ -9,6 +9,8 @@ listener) and hands the finished session to `StatsStore` as one batch when it en
 on its own single worker thread: the journey's listeners run on the GUI thread, and a kiosk's
 SD card or eMMC can stall an fsync for hundreds of milliseconds, which a resident would see as a
 frozen screen. Losing the session in progress on a power cut is acceptable for statistics.
+
+Longer than most modules on purpose: recording, storing and reporting the statistics share one table layout.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 SQLite in WAL mode with synchronous=FULL; a dossier goes queued → sending → accepted or rejected.
 Personal data (the applicant and the answers) is sealed with AES-GCM; only what staff and sync need
 to see (references, status, procedure code, times) is kept in clear.
+
+Longer than most modules on purpose: every SQL statement on the outbox in one place, each in its own transaction.
 """
 
 from __future__ import annotations

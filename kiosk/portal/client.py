@@ -3,6 +3,8 @@
 Promises: TLS verification is always on; every answer is size-capped and validated before use; any
 failure surfaces as a `PortalError` subclass; logs carry method, path, status and duration only.
 Blocking: call it from a worker thread, never from the GUI thread.
+
+Longer than most modules on purpose: every call of the portal contract with its retry and deadline rules.
 """
 
 from __future__ import annotations

@@ -2,6 +2,9 @@
 
 Every transport turns its failures into `PrinterError`; no `OSError` (or library error) escapes.
 Transports are not thread-safe: use one from a single worker thread, one job at a time.
+
+Longer than most modules on purpose: one small class per printer connection (network, USB, serial, file, system,
+PDF).
 """
 
 from __future__ import annotations

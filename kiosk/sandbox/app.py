@@ -2,6 +2,9 @@
 
 Routes under /sandbox/ are the sandbox's own controls (not part of the contract): list what was received,
 advance a dossier's status, revoke tokens, queue commands for kiosks.
+
+Longer than most modules on purpose: one route per operation of config/openapi.yaml, kept together like the
+contract they serve.
 """
 
 from __future__ import annotations

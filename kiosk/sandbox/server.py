@@ -43,6 +43,21 @@ def loopback_address(host: str) -> str:
     return str(address)
 
 
+def serve_in_thread(server: uvicorn.Server, sock: socket.socket, name: str) -> threading.Thread:
+    """Run `server` on the bound `sock` in a daemon thread; returns once it serves. RuntimeError (the
+    server told to stop) when it does not start within a few seconds."""
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=name, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + _START_TIMEOUT_S
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            thread.join(timeout=_START_TIMEOUT_S)
+            raise RuntimeError(f"{name} did not start")
+        time.sleep(0.005)
+    return thread
+
+
 class SandboxServer:
     """The sandbox portal served by uvicorn in a background thread. Use as a context manager.
 
@@ -141,15 +156,11 @@ class SandboxServer:
     def start(self) -> SandboxServer:
         sock = self.bind()
         self._server = uvicorn.Server(self._config())
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
-                                        name=f"sandbox-portal:{self.port}", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + _START_TIMEOUT_S
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("the sandbox portal did not start")
-            time.sleep(0.005)
+        try:
+            self._thread = serve_in_thread(self._server, sock, f"sandbox-portal:{self.port}")
+        except RuntimeError:
+            self.stop()
+            raise RuntimeError("the sandbox portal did not start") from None
         log.info("sandbox portal listening on %s", self.url)
         return self
 

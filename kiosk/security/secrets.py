@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 SERVICE = "community-kiosk"
 OUTBOX_KEY = "outbox-key"
 PORTAL_SECRET = "portal-client-secret"
+FLEET_SECRET = "fleet-client-secret"
 STAFF_PIN_HASH = "staff-pin-hash"
 TECH_PIN_HASH = "technician-pin-hash"
 

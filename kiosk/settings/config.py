@@ -5,6 +5,9 @@ the machine's file (`/etc/kiosk/kiosk.toml`, or `--config FILE`, or KIOSK_CONFIG
 changes from the console (`<data dir>/settings-override.toml`: idle times, default language,
 printer only) → environment variables `KIOSK__<SECTION>__<KEY>`. Secrets never live here; they
 are in the keyring (`kiosk provision`).
+
+Longer than most modules on purpose: the whole settings schema in one place, so a reader and `kiosk config schema`
+see every setting together.
 """
 
 from __future__ import annotations
@@ -221,6 +224,22 @@ class CatalogSettings(_Section):
     path: str | None = Field(default=None, description="procedure directory; default: the bundled catalog")
 
 
+class FleetSettings(_Section):
+    """The city's fleet service, which receives the kiosk's health and usage figures (no personal data)."""
+
+    base_url: str | None = Field(default=None, description="fleet service base URL; none = no fleet reporting")
+    client_id: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9._:\-]*$",
+                           description="this kiosk's id at the fleet service (secret in the keyring); "
+                                       "empty = <site id>-<kiosk id>")
+    heartbeat_seconds: int = Field(default=30, ge=1, le=3600, description="seconds between reports")
+    usage_minutes: int = Field(default=10, ge=1, le=1440, description="minutes between usage figures")
+
+    @field_validator("base_url")
+    @classmethod
+    def _fleet_url(cls, value: str | None) -> str | None:
+        return PortalSettings(base_url=value).base_url  # the portal's rule: https, or http to this machine
+
+
 class Settings(_Section):
     """Every setting of the kiosk. Layers: defaults, site profile, machine file, staff overrides, environment."""
 
@@ -232,6 +251,7 @@ class Settings(_Section):
     printer: PrinterSettings = Field(default_factory=PrinterSettings)
     payment: PaymentSettings = Field(default_factory=PaymentSettings)
     catalog: CatalogSettings = Field(default_factory=CatalogSettings)
+    fleet: FleetSettings = Field(default_factory=FleetSettings)
 
     def outbox_path(self) -> Path:
         return Path(self.outbox.path) if self.outbox.path else paths.data_dir() / "outbox.sqlite3"
@@ -370,6 +390,37 @@ def load_settings(
 
 
 # --- writing: staff overrides, provisioning, the published schema ---------------------------------
+
+
+def field_bounds(model: type[BaseModel], name: str) -> tuple[int, int]:
+    """The least and greatest value the schema allows for the integer setting `name` of `model`: what a
+    settings form offers is what validation accepts."""
+    low, high = None, None
+    for rule in model.model_fields[name].metadata:
+        low = getattr(rule, "ge", low)
+        high = getattr(rule, "le", high)
+    if low is None or high is None:
+        raise ValueError(f"{model.__name__}.{name} has no bounds in the schema")
+    return int(low), int(high)
+
+
+# Settings the portal's `apply_settings` command and the fleet service's settings versions may change.
+REMOTE_SETTINGS = frozenset({"idle.form_seconds", "idle.menu_seconds", "idle.receipt_seconds",
+                             "idle.warning_seconds"})
+
+
+def remote_changes(changes: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """Remote changes (`{"idle.form_seconds": 120}`) as sections for `changed_settings`, and the keys that
+    may not be changed remotely (left out)."""
+    sections: dict[str, dict[str, Any]] = {}
+    refused: list[str] = []
+    for key, value in changes.items():
+        if key not in REMOTE_SETTINGS:
+            refused.append(key)
+            continue
+        section, name = key.split(".", 1)
+        sections.setdefault(section, {})[name] = value
+    return sections, refused
 
 
 def changed_settings(settings: Settings, changes: dict[str, dict[str, Any]], source: str) -> Settings:

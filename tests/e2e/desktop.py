@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from PIL import Image
 
@@ -115,7 +115,7 @@ def colour_count(image: Image.Image, limit: int = 1 << 16) -> int:
 def has_text(image: Image.Image) -> bool:
     """Something is written there: dark strokes on a light ground, or light on dark."""
     grey = image.convert("L")
-    low, high = grey.getextrema()  # type: ignore[misc]
+    low, high = cast("tuple[int, int]", grey.getextrema())
     return high - low >= 100 and colour_count(image) >= 4
 
 

@@ -15,8 +15,9 @@ import time
 from pathlib import Path
 
 import pytest
-from desktop import artifacts_dir, colour_count, kiosk_command, wait_until
 from PIL import Image
+
+from tests.e2e.desktop import artifacts_dir, colour_count, kiosk_command, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

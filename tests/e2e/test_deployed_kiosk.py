@@ -18,7 +18,15 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from desktop import (
+
+from kiosk.answers.sample import SAMPLE_ID_CARD, sample_answers
+from kiosk.catalog import load_catalog
+from kiosk.catalog.models import FieldKind, FormField, Procedure
+from kiosk.i18n import tr
+from kiosk.journey.pages import Page, step_pages
+from kiosk.sandbox.app import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from kiosk.sandbox.server import SandboxServer
+from tests.e2e.desktop import (
     Desktop,
     DesktopError,
     KioskMachine,
@@ -28,14 +36,6 @@ from desktop import (
     missing_packages,
     wait_until,
 )
-
-from kiosk.answers.sample import SAMPLE_ID_CARD, sample_answers
-from kiosk.catalog import load_catalog
-from kiosk.catalog.models import FieldKind, FormField, Procedure
-from kiosk.i18n import tr
-from kiosk.journey.pages import Page, step_pages
-from kiosk.sandbox.app import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-from kiosk.sandbox.server import SandboxServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

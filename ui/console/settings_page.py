@@ -19,7 +19,7 @@ from kiosk.printing import printer_transport
 from kiosk.security.staff_auth import (
     printer_target_refusal,
 )
-from kiosk.settings.config import ConfigError
+from kiosk.settings.config import ConfigError, IdleSettings, field_bounds
 from ui.common.widgets import button, label
 from ui.console.page import ConsolePage
 
@@ -37,9 +37,8 @@ class SettingsPage(ConsolePage):
         form.addRow(self.idle_title)
         self.idle_boxes: dict[str, QSpinBox] = {}
         self.idle_labels: dict[str, QLabel] = {}
-        limits = {"form": (10, 3600), "menu": (10, 3600), "receipt": (10, 3600), "warning": (3, 120),
-                  "console": (30, 3600)}
-        for key, (low, high) in limits.items():
+        for key in ("form", "menu", "receipt", "warning", "console"):
+            low, high = field_bounds(IdleSettings, f"{key}_seconds")  # the schema's bounds, not a copy
             box = QSpinBox()
             box.setObjectName(f"console.idle.{key}")
             box.setRange(low, high)

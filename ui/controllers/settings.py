@@ -14,16 +14,11 @@ from PySide6.QtCore import QObject, Signal
 
 from kiosk.journey.idle import IdlePolicy
 from kiosk.runtime import Runtime
-from kiosk.settings.config import ConfigError, Settings, changed_settings, save_overrides
+from kiosk.settings.config import ConfigError, Settings, changed_settings, remote_changes, save_overrides
 from ui.controllers.idle import IdleController
 from ui.controllers.printing import PrintController
 
 log = logging.getLogger(__name__)
-
-# Settings the portal may change remotely; anything else in a command is logged and ignored.
-REMOTE_SETTINGS = frozenset({"idle.form_seconds", "idle.menu_seconds", "idle.receipt_seconds",
-                             "idle.warning_seconds"})
-
 
 class SettingsController(QObject):
     changed = Signal(object)  # the new Settings, once every part uses them
@@ -52,13 +47,9 @@ class SettingsController(QObject):
 
     def change_remotely(self, changes: dict[str, Any]) -> bool:
         """The portal's `apply_settings` command ({"idle.form_seconds": 120, ...}); False when refused."""
-        sections: dict[str, dict[str, Any]] = {}
-        for key, value in changes.items():
-            if key not in REMOTE_SETTINGS:
-                log.warning("remote setting refused: %s", key)
-                continue
-            section, name = key.split(".", 1)
-            sections.setdefault(section, {})[name] = value
+        sections, refused = remote_changes(changes)  # anything else in a command is logged and ignored
+        for key in refused:
+            log.warning("remote setting refused: %s", key)
         if not sections:
             return False
         try:

@@ -5,6 +5,8 @@ QWERTY with Telex (through `kiosk.input.telex.TelexEngine`) and a row of mark ke
 number pad for numbers, phones, ID numbers and dates. Keys never take focus, so the field keeps
 it; each key edits the field's text through the engine, so the field always holds NFC text.
 Hardware keyboards type into fields as usual, without Telex.
+
+Longer than most modules on purpose: the keyboard's layouts and its key handling belong together.
 """
 
 from __future__ import annotations

@@ -144,10 +144,11 @@ class PortalService(QObject):
         if self.link is None:
             return
         link = self.link
-        self.runner.run(operations.refresh_catalog(link), self._catalog_fetched,
+        self.runner.run(operations.refresh_catalog(link), self.offer_catalog,
                         lambda e: log.warning("catalog update refused: %s", type(e).__name__))
 
-    def _catalog_fetched(self, catalog: Catalog | None) -> None:
+    def offer_catalog(self, catalog: Catalog | None) -> None:
+        """Use a checked catalog (the portal's, or a fleet version): now, or when the session in progress ends."""
         if catalog is None:
             return
         self.pending_catalog = catalog

@@ -5,6 +5,9 @@ takes: a 1-bit raster sent in `GS v 0` strips to a thermal printer (network port
 device file), or one page of a custom roll size through QPrinter (a CUPS queue, or a PDF file). Jobs
 run one at a time on the window's TaskRunner with a time limit: whatever the printer does (vanish
 mid-job, answer garbage, never answer), the GUI thread never waits for it and `job_finished` arrives.
+
+Longer than most modules on purpose: a print job's whole life (render, encode, send, ask the status, reprint) in
+one place.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ Both screens keep their widgets between visits and only change what they show: b
 editors or the review's rows costs far more than filling them (Python construction, style polish and
 dozens of Qt events per widget), and every widget destroyed leaves a little memory behind in PySide6.
 What a resident typed is emptied from the kept widgets when the session ends (`clear`).
+
+Longer than most modules on purpose: the step and review screens share the field widgets and the way errors are
+shown.
 """
 
 from __future__ import annotations

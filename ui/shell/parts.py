@@ -1,9 +1,12 @@
 """Attaching the running kiosk to its window: the parts built after the first paint, in the order they need
-each other. Kept apart from the window so the window module stays the screen router."""
+each other, and stopped again when the window closes. Kept apart from the window so the window module stays
+the screen router."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QTimer
 
 from kiosk.runtime import Runtime
 from kiosk.security.staff_auth import StaffAuth
@@ -11,6 +14,7 @@ from ui.accessibility.modes import InputAndAccessibility
 from ui.common.workers import TaskRunner
 from ui.console.entry import StaffEntry
 from ui.controllers.console import ConsoleController
+from ui.controllers.fleet import FleetService
 from ui.controllers.housekeeping import Housekeeping
 from ui.controllers.idle import IdleController
 from ui.controllers.printing import PrintController
@@ -56,3 +60,22 @@ def attach_parts(window: KioskWindow, runtime: Runtime) -> None:
     window.consoles = ConsoleController(window, window, window.idle, window.print_control,
                                         window.portal_service.status_changed)
     window.staff_entry.authenticated.connect(window.consoles.open)
+    # Health and usage figures to the district's fleet service, if one is configured (no personal data).
+    window.fleet_service = FleetService(window, window, runtime, window.portal_service, window.print_control,
+                                        window.housekeeping, window.settings_control)
+
+
+def detach_parts(window: KioskWindow) -> None:
+    """Stop what `attach_parts` started: the services talking to the network first, the timers, then the rest."""
+    window.portal_service.stop()
+    window.fleet_service.stop()
+    window.consoles.shutdown()
+    for timer in window.findChildren(QTimer):  # every screen's and overlay's timers, named or not
+        timer.stop()
+    window.staff_entry.release()
+    window.lockdown.release()
+    window.input.shutdown()
+    window.input_filter.remove()
+    window.print_control.shutdown()
+    window.runner.shutdown()
+    window.housekeeping.shutdown()

@@ -2,8 +2,8 @@
 
 The window routes: it shows the screen the journey is on and sends the resident's actions to `Journey.dispatch`.
 What happens besides belongs to named controllers (ui/controllers/): submission, printing, the idle clock,
-housekeeping, settings, the staff console. Each listens to the journey itself; a reset reaches each of them
-as a transition that ends the session, after the window has cleared its screens and widgets."""
+housekeeping, settings, the staff console, fleet reports. Each listens to the journey itself; a reset reaches
+each of them as a transition that ends the session, after the window has cleared its screens and widgets."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from ui.common.workers import TaskRunner
     from ui.console.entry import StaffEntry
     from ui.controllers.console import ConsoleController
+    from ui.controllers.fleet import FleetService
     from ui.controllers.housekeeping import Housekeeping
     from ui.controllers.idle import IdleController, IdleOverlay
     from ui.controllers.printing import PrintController
@@ -77,6 +78,7 @@ class KioskWindow(QWidget):
     housekeeping: Housekeeping
     settings_control: SettingsController
     consoles: ConsoleController
+    fleet_service: FleetService
 
     def __init__(self, runtime: Runtime | None = None, boot: BootInfo | None = None) -> None:
         super().__init__()
@@ -282,17 +284,9 @@ class KioskWindow(QWidget):
             for timer in self.findChildren(QTimer):
                 timer.stop()
             return
-        self.portal_service.stop()
-        self.consoles.shutdown()
-        for timer in self.findChildren(QTimer):  # every screen's and overlay's timers, named or not
-            timer.stop()
-        self.staff_entry.release()
-        self.lockdown.release()
-        self.input.shutdown()
-        self.input_filter.remove()
-        self.print_control.shutdown()
-        self.runner.shutdown()
-        self.housekeeping.shutdown()
+        from ui.shell.parts import detach_parts
+
+        detach_parts(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self.shutdown()
