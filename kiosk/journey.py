@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from kiosk.catalog import Catalog, Procedure, Step
-from kiosk.catalog.models import Category, FieldKind, IdCardPart
+from kiosk.catalog.models import Category, FieldKind, IdCardPart, Paper
 from kiosk.clock import Clock, SystemClock
 from kiosk.dossier import build_payload, rating_payload
 from kiosk.events import (  # re-exported: the journey's public vocabulary
@@ -28,15 +28,19 @@ from kiosk.events import (  # re-exported: the journey's public vocabulary
     GiveConsent,
     GoBack,
     Mode,
+    NextPaper,
     OpenFeedback,
     OpenLookup,
+    PaperScanned,
     Rate,
     Reset,
+    ScanFailed,
     ScanIdCard,
     Screen,
     SearchProcedures,
     SelectProcedure,
     SetLanguage,
+    SkipPaper,
     StartApplication,
     SubmissionFailed,
     SubmissionStored,
@@ -47,6 +51,7 @@ from kiosk.events import (  # re-exported: the journey's public vocabulary
 from kiosk.fees import FeeBreakdown, assess
 from kiosk.idcard import IdCardError, parse_id_card_qr
 from kiosk.outbox import StoredDossier
+from kiosk.scanning.papers import ScannedPaper, manifest
 from kiosk.validation import Issue, format_date, normalise, validate_step, visible_steps
 
 __all__ = [
@@ -62,16 +67,20 @@ __all__ = [
     "GoBack",
     "Journey",
     "Mode",
+    "NextPaper",
     "OpenFeedback",
     "OpenLookup",
+    "PaperScanned",
     "Rate",
     "Reset",
+    "ScanFailed",
     "ScanIdCard",
     "Screen",
     "SearchProcedures",
     "SelectProcedure",
     "Session",
     "SetLanguage",
+    "SkipPaper",
     "StartApplication",
     "SubmissionFailed",
     "SubmissionStored",
@@ -112,6 +121,14 @@ class Session:
     category: str = "all"
     overview_from: Screen = Screen.PROCEDURES  # where Back leads from the overview
     focus_field: str | None = None  # the field to edit, when the resident came from the review
+    paper_index: int = 0  # the paper shown on the scan screen, among the procedure's scannable papers
+    scans: dict[str, ScannedPaper] = field(default_factory=dict)  # scanned papers by scan id, in memory only
+    scan_error: str | None = None  # message key of the last failed scan on the scan screen
+
+    def forget_scans(self) -> None:
+        for paper in self.scans.values():
+            paper.forget()
+        self.scans.clear()
 
     def __repr__(self) -> str:  # keep personal data out of logs and tracebacks
         return f"Session(lang={self.lang!r}, procedure={self.procedure_code!r}, step={self.step_index})"
@@ -135,8 +152,10 @@ class Journey:
         site_id: str = "demo",
         kiosk_id: str = "K01",
         clock: Clock | None = None,
+        scanning: bool = False,
     ) -> None:
         self.catalog = catalog
+        self.scanning = scanning  # a scanner is set up: procedures with scannable papers get the scan screen
         self.default_lang = default_lang
         self.site_id = site_id
         self.kiosk_id = kiosk_id
@@ -160,6 +179,16 @@ class Journey:
     def steps(self) -> list[Step]:
         proc = self.procedure
         return visible_steps(proc, self.session.answers) if proc else []
+
+    def scannable_papers(self) -> list[Paper]:
+        proc = self.procedure
+        return proc.scannable_papers() if proc and self.scanning else []
+
+    def current_paper(self) -> Paper | None:
+        papers = self.scannable_papers()
+        if not papers:
+            return None
+        return papers[min(self.session.paper_index, len(papers) - 1)]
 
     def current_step(self) -> Step | None:
         steps = self.steps()
@@ -189,6 +218,7 @@ class Journey:
 
     def _on_Reset(self, event: Reset) -> Screen:
         log.info("session reset (%s) from %s", event.reason, self.screen.value)
+        self.session.forget_scans()
         self.session = Session(lang=self.default_lang)
         self.history.clear()
         return Screen.ATTRACT
@@ -238,6 +268,8 @@ class Journey:
         if self.session.procedure_code != event.code:
             self.session.answers = {}
             self.session.step_index = 0
+            self.session.paper_index = 0
+            self.session.forget_scans()
         self.session.procedure_code = event.code
         self.session.overview_from = self.screen
         return Screen.OVERVIEW
@@ -306,7 +338,11 @@ class Journey:
         steps = self.steps()
         index = steps.index(step)
         if self.session.editing_from_review or index + 1 >= len(steps):
-            self.session.editing_from_review = False
+            from_review, self.session.editing_from_review = self.session.editing_from_review, False
+            if not from_review and self.scannable_papers():
+                self.session.paper_index = 0
+                self.session.scan_error = None
+                return Screen.SCAN
             return Screen.REVIEW
         self.session.step_index = index + 1
         return Screen.STEP
@@ -324,7 +360,16 @@ class Journey:
                 self.session.step_index -= 1
                 return Screen.STEP
             return Screen.OVERVIEW
-        if screen is Screen.REVIEW:
+        if screen is Screen.REVIEW and self.scannable_papers():
+            self.session.paper_index = len(self.scannable_papers()) - 1
+            self.session.scan_error = None
+            return Screen.SCAN
+        if screen is Screen.SCAN:
+            self.session.scan_error = None
+            if self.session.paper_index > 0:
+                self.session.paper_index -= 1
+                return Screen.SCAN
+        if screen in (Screen.REVIEW, Screen.SCAN):
             self.session.step_index = max(0, len(self.steps()) - 1)
             return Screen.STEP
         if screen is Screen.PROCEDURES:
@@ -371,6 +416,10 @@ class Journey:
         self.session.pending_payload = build_payload(
             proc, self.session.answers, self.session.consent_at, self.site_id, self.kiosk_id, now, self.session.lang
         )
+        attachments = manifest({p.scan.id: self.session.scans[p.scan.id] for p in self.scannable_papers()
+                                if p.scan and p.scan.id in self.session.scans})
+        if attachments:
+            self.session.pending_payload["attachments"] = attachments
         self.session.pending_fee = assess(proc, self.session.answers, today)
         self.session.banner = None
         return Screen.SUBMITTING
@@ -387,6 +436,54 @@ class Journey:
             return None
         self.session.pending_payload = None
         self.session.banner = event.message_key
+        return Screen.REVIEW
+
+    # --- scanning the papers ---
+
+    def _on_PaperScanned(self, event: PaperScanned) -> Screen | None:
+        paper = self.current_paper()
+        if self.screen is not Screen.SCAN or paper is None or paper.scan is None:
+            return None
+        if event.paper.paper_id != paper.scan.id or not event.paper.pages:
+            return None  # a scan that finished after the resident moved on
+        old = self.session.scans.get(paper.scan.id)
+        if old is not None and old is not event.paper:
+            kept = {id(page) for page in event.paper.pages}
+            for page in old.pages:  # a rescan replaces pages: close the images nobody shows any more
+                if id(page) not in kept:
+                    page.image.close()
+        self.session.scans[paper.scan.id] = event.paper
+        self.session.scan_error = None
+        return Screen.SCAN
+
+    def _on_ScanFailed(self, event: ScanFailed) -> Screen | None:
+        if self.screen is not Screen.SCAN:
+            return None
+        self.session.scan_error = event.message_key
+        return Screen.SCAN
+
+    def _on_SkipPaper(self, event: SkipPaper) -> Screen | None:
+        paper = self.current_paper()
+        if self.screen is not Screen.SCAN or paper is None or paper.scan is None:
+            return None
+        dropped = self.session.scans.pop(paper.scan.id, None)
+        if dropped is not None:
+            dropped.forget()
+        return self._next_paper()
+
+    def _on_NextPaper(self, event: NextPaper) -> Screen | None:
+        paper = self.current_paper()
+        if self.screen is not Screen.SCAN or paper is None or paper.scan is None:
+            return None
+        if paper.scan.id not in self.session.scans:
+            return None  # nothing scanned: "skip" says the paper will be brought
+        return self._next_paper()
+
+    def _next_paper(self) -> Screen:
+        self.session.scan_error = None
+        if self.session.paper_index + 1 < len(self.scannable_papers()):
+            self.session.paper_index += 1
+            return Screen.SCAN
         return Screen.REVIEW
 
     def _on_Finish(self, event: Finish) -> Screen | None:

@@ -103,6 +103,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None, catalog_dir: P
         site_id=settings.site.id,
         kiosk_id=settings.kiosk.id,
         clock=clock,
+        scanning=settings.scanning.enabled,
     )
     idle = IdlePolicy(
         form_seconds=settings.idle.form_seconds,
