@@ -6,6 +6,7 @@ advance a dossier's status, revoke tokens, queue commands for kiosks.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import logging
@@ -23,6 +24,7 @@ from urllib.parse import parse_qs
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -33,7 +35,9 @@ from kiosk.fees import assess
 from kiosk.lookup import lookup_digits
 from kiosk.paths import procedures_dir
 from kiosk.portal.models import (
+    MAX_ATTACHMENT_BYTES,
     Acknowledgement,
+    AttachmentReceipt,
     CatalogResponse,
     Command,
     DailyStatistics,
@@ -296,6 +300,11 @@ def _add_contract_routes(app: FastAPI, state: SandboxState) -> None:
             raise ProblemError(422, "dossier-rejected", "Dossier rejected",
                                f"Thủ tục {payload.procedure_code} không có trong danh mục tiếp nhận.")
         document = payload.model_dump(mode="json", exclude_none=True)
+        uploaded = state.store.attachment_digests(str(key))
+        missing = [a.paper_id for a in payload.attachments or () if uploaded.get(a.paper_id) != a.sha256]
+        if missing:
+            raise ProblemError(422, "attachment-missing", "Dossier rejected",
+                               f"Chưa nhận được tệp giấy tờ: {', '.join(missing)}.")
         payload_hash = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
         received = state.now()
         base = str(request.base_url).rstrip("/")
@@ -317,6 +326,48 @@ def _add_contract_routes(app: FastAPI, state: SandboxState) -> None:
             raise ProblemError(409, "idempotency-conflict", "Conflict",
                                "this Idempotency-Key was used with a different dossier") from None
         return JSONResponse(receipt, status_code=201 if created else 200)
+
+    @app.put("/api/v1/dossiers/{key}/attachments/{paper_id}", response_model=AttachmentReceipt, status_code=201,
+             dependencies=authorised,
+             responses={**_PROBLEM_RESPONSES, 200: {"model": AttachmentReceipt,
+                                                    "description": "The same file again: stored once"}},
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/pdf": {"schema": {"$ref": "#/components/schemas/PdfFile"}}}}})
+    async def upload_attachment(key: UUID, paper_id: Annotated[str, PathParam(pattern=r"^[a-z][a-z0-9_]*$",
+                                                                          max_length=48)],
+                                request: Request,
+                                content_digest: Annotated[str, Header(alias="Content-Digest")]) -> Response:
+        if request.headers.get("content-type", "").split(";")[0].strip() != "application/pdf":
+            raise ProblemError(415, "unsupported-media-type", "Unsupported Media Type", "send application/pdf")
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_ATTACHMENT_BYTES:
+            raise ProblemError(413, "attachment-too-large", "Content Too Large",
+                               f"at most {MAX_ATTACHMENT_BYTES} bytes per file")
+        data = await request.body()
+        if not data or len(data) > MAX_ATTACHMENT_BYTES or not data.startswith(b"%PDF"):
+            raise ProblemError(422, "attachment-rejected", "Unprocessable Content", "not a PDF within the limits")
+        digest = hashlib.sha256(data)
+        expected = "sha-256=:" + base64.b64encode(digest.digest()).decode() + ":"
+        if content_digest.strip() != expected:
+            raise ProblemError(400, "digest-mismatch", "Bad Request",
+                               "the file does not match its Content-Digest (damaged on the way?)")
+        try:
+            created = state.store.record_attachment(str(key), paper_id, digest.hexdigest(), data, state.now())
+        except IdempotencyConflict:
+            raise ProblemError(409, "idempotency-conflict", "Conflict",
+                               "another file was uploaded for this dossier and paper") from None
+        body = AttachmentReceipt(paper_id=paper_id, sha256=digest.hexdigest(), bytes=len(data))
+        return JSONResponse(body.model_dump(mode="json"), status_code=201 if created else 200)
+
+    @app.get("/api/v1/dossiers/{code}/attachments/{paper_id}", dependencies=authorised,
+             responses={**_PROBLEM_RESPONSES, 200: {"content": {"application/pdf": {}},
+                                                    "description": "The scanned paper as uploaded"}})
+    def get_attachment(code: str, paper_id: str) -> Response:
+        """A scanned paper of a received dossier."""
+        data = state.store.attachment(code, paper_id)
+        if data is None:
+            raise ProblemError(404, "attachment-not-found", "Not Found", "no such paper in this dossier")
+        return Response(data, media_type="application/pdf")
 
     @app.get("/api/v1/dossiers/{code}/status", response_model=DossierStatus, dependencies=authorised,
              responses=_PROBLEM_RESPONSES)
@@ -409,6 +460,10 @@ def _add_sandbox_routes(app: FastAPI, state: SandboxState) -> None:
         if payload is None:
             raise ProblemError(404, "dossier-not-found", "Not Found")
         return payload
+
+    @router.get("/attachments")
+    def list_attachments() -> list[dict[str, Any]]:
+        return state.store.list_attachments()
 
     @router.post("/dossiers/{code}/advance")
     def advance(code: str, to: DossierState | None = None, note: str | None = None) -> dict[str, Any]:
