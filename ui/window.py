@@ -68,6 +68,7 @@ def screen_classes() -> dict[Screen, Callable[[ScreenContext], ScreenView]]:
     from ui.screens.overview import OverviewScreen
     from ui.screens.procedures import ProceduresScreen
     from ui.screens.receipt import RatingScreen, ReceiptScreen, SubmittingScreen
+    from ui.screens.scan import ScanScreen
 
     return {
         Screen.HOME: HomeScreen,
@@ -81,6 +82,7 @@ def screen_classes() -> dict[Screen, Callable[[ScreenContext], ScreenView]]:
         Screen.RATING: RatingScreen,
         Screen.LOOKUP: LookupScreen,
         Screen.FEEDBACK: FeedbackScreen,
+        Screen.SCAN: ScanScreen,
     }
 
 
@@ -622,12 +624,13 @@ class KioskWindow(QWidget):
         fee = self._pending_fee(proc)
         code = proc.code
         answers, lang = dict(session.answers), session.lang
-
+        scans = dict(session.scans)
+        from kiosk.scanning.papers import attachments_for
         from ui.slip_render import make_receipt
 
         def store() -> PreparedReceipt:
             stored = outbox.enqueue(code, payload, settings.site.ref_prefix, settings.kiosk.id,
-                                    fee_vnd=fee.payable_vnd)
+                                    fee_vnd=fee.payable_vnd, attachments=attachments_for(payload, scans))
             # The receipt is prepared here too, off the GUI thread: the slip and its QR codes.
             try:
                 slip = make_receipt(proc, answers, stored.local_ref, stored.created_at, fee, settings, lang)

@@ -260,3 +260,10 @@ def sane_test_config(directory: os.PathLike[str] | str, devices: int = 1) -> dic
 
 
 TEST_PAGE_OPTIONS: Sequence[str] = ("--test-picture", "Color pattern", "-x", "105", "-y", "148")  # A6, striped
+
+
+def from_settings(program: str, sane_config_dir: str, device: str, resolution: int,
+                  options: Sequence[str]) -> tuple[SaneScanner, ScanRequest]:
+    """The scanner and the page request the technician's settings (`[scanning]`) describe."""
+    env = {"SANE_CONFIG_DIR": sane_config_dir} if sane_config_dir else {}
+    return SaneScanner(program or None, env), ScanRequest(device, resolution, "Gray", tuple(options))

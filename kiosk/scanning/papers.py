@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from kiosk.outbox import Attachment
 from kiosk.scanning.images import Page, to_pdf
 
 MAX_PAGES = 10
@@ -69,3 +70,9 @@ def manifest(papers: Mapping[str, ScannedPaper]) -> list[dict[str, Any]]:
     """What the dossier says of its scans: per paper its id, pages, size and SHA-256 (never the content)."""
     return [{"paper_id": p.paper_id, "pages": len(p.pages), "bytes": len(p.pdf), "sha256": p.sha256,
              "media_type": "application/pdf"} for p in papers.values() if p.pages]
+
+
+def attachments_for(payload: Mapping[str, Any], scans: Mapping[str, ScannedPaper]) -> list[Attachment]:
+    """The PDFs to seal into the outbox with a dossier: those its payload lists, from the session's scans."""
+    listed = [entry["paper_id"] for entry in payload.get("attachments", ())]
+    return [Attachment(key, len(scans[key].pages), scans[key].pdf) for key in listed if key in scans]

@@ -1,0 +1,146 @@
+"""The scan screen with the real scanimage and SANE's test backend: scan, add a page, submit; a reset during or
+after scanning leaves no image in memory, on screen, in temporary files or unsealed on disk."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QLabel
+from pytestqt.qtbot import QtBot
+
+from kiosk import paths
+from kiosk.config import Settings
+from kiosk.journey import Screen, SubmitStep
+from kiosk.sample import sample_answers
+from kiosk.scanning.device import TEST_PAGE_OPTIONS, sane_test_config
+from tests.qt_helpers import click, make_runtime, visible_texts
+from tests.sane_helpers import scanimage
+from tests.screen_walk import dispose
+from ui.app import ensure_app
+from ui.window import KioskWindow
+
+BIRTH = "1.001193.000.00.00.H26"
+
+
+@pytest.fixture
+def window(qtbot: QtBot, tmp_path: Path) -> Iterator[KioskWindow]:
+    ensure_app()
+    program = scanimage()
+    sane_test_config(tmp_path / "sane")
+    settings = Settings.model_validate({"scanning": {
+        "device": "test:0", "program": program, "sane_config_dir": str(tmp_path / "sane"),
+        "options": [*TEST_PAGE_OPTIONS, "--read-delay=yes", "--read-delay-duration", "20000"]}})
+    runtime = make_runtime(settings)
+    win = KioskWindow(runtime)
+    win.resize(1366, 768)
+    win.show()
+    QTest.qWaitForWindowExposed(win)
+    yield win
+    dispose(win, runtime)
+
+
+def to_scan_screen(qtbot: QtBot, win: KioskWindow) -> None:
+    for name in ("attract.start", "home.do", f"procedure.{BIRTH}", "overview.start", "consent.agree"):
+        click(qtbot, win, name)
+    proc = win.journey.procedure
+    assert proc is not None
+    answers = sample_answers(proc, win.journey.clock.now().date())
+    while win.journey.screen is Screen.STEP:
+        step = win.journey.current_step()
+        assert step is not None
+        win.send(SubmitStep({f.id: answers.get(f.id, "") for f in step.fields}))
+    assert win.journey.screen is Screen.SCAN
+
+
+def preview(win: KioskWindow) -> QLabel:
+    found = win.findChild(QLabel, "scan.preview_image")
+    assert found is not None
+    return found
+
+
+def scan(qtbot: QtBot, win: KioskWindow, name: str, pages: int) -> None:
+    click(qtbot, win, name)
+    qtbot.waitUntil(lambda: not win.runner.busy() and len(win.journey.session.scans.get(
+        "giay_chung_sinh", _NoPaper()).pages) == pages, timeout=20000)
+
+
+class _NoPaper:
+    pages: list[object] = []
+
+
+def images_alive() -> list[Image.Image]:
+    gc.collect()
+    return [o for o in gc.get_objects() if isinstance(o, Image.Image) and min(o.size) > 1]
+
+
+def unsealed_on_disk(*roots: Path) -> list[str]:
+    found = []
+    for root in roots:
+        for path in root.rglob("*"):
+            if path.is_file() and any(mark in path.read_bytes() for mark in (b"%PDF", b"\nP5\n", b"P5\n#")):
+                found.append(str(path))
+    return found
+
+
+def test_a_resident_scans_two_pages_and_the_dossier_is_stored_with_them(qtbot: QtBot, window: KioskWindow) -> None:
+    to_scan_screen(qtbot, window)
+    texts = " ".join(visible_texts(window))
+    assert "Quét giấy tờ: Giấy chứng sinh" in texts and "Tôi sẽ mang giấy tờ đến" in texts
+    assert "bạn" not in texts.lower().split()
+    scan(qtbot, window, "scan.scan", 1)
+    pixmap = preview(window).pixmap()
+    assert not pixmap.isNull() and pixmap.height() > 200
+    assert "Đã quét 1 trang" in " ".join(visible_texts(window))
+    scan(qtbot, window, "scan.add_page", 2)
+    click(qtbot, window, "scan.next")
+    assert window.journey.screen is Screen.REVIEW
+    assert preview(window).pixmap().isNull()  # nothing of the page left on the scan screen once it is left
+    click(qtbot, window, "review.submit")
+    qtbot.waitUntil(lambda: window.journey.screen is Screen.RECEIPT, timeout=10000)
+    [record] = window.runtime.outbox.records()
+    assert window.runtime.outbox.page_counts() == {record.uuid: 2}
+    pdf = window.runtime.outbox.attachment(record.uuid, "giay_chung_sinh")
+    assert pdf is not None and pdf.startswith(b"%PDF")
+
+
+def test_a_failed_scan_says_why_and_keeps_the_pages(qtbot: QtBot, window: KioskWindow) -> None:
+    to_scan_screen(qtbot, window)
+    scan(qtbot, window, "scan.scan", 1)
+    scanning = window.runtime.settings.scanning
+    jammed = scanning.model_copy(update={"options": [*scanning.options, "--read-return-value",
+                                                     "SANE_STATUS_JAMMED"]})
+    window.runtime.settings = window.runtime.settings.model_copy(update={"scanning": jammed})
+    click(qtbot, window, "scan.add_page")
+    qtbot.waitUntil(lambda: window.journey.session.scan_error is not None, timeout=20000)
+    assert "Giấy bị kẹt trong máy quét" in " ".join(visible_texts(window))
+    assert len(window.journey.session.scans["giay_chung_sinh"].pages) == 1
+
+
+def test_a_reset_after_scanning_leaves_no_image_anywhere(qtbot: QtBot, window: KioskWindow, tmp_path: Path) -> None:
+    to_scan_screen(qtbot, window)
+    scan(qtbot, window, "scan.scan", 1)
+    assert images_alive()
+    window.reset("idle")
+    assert window.journey.screen is Screen.ATTRACT
+    assert preview(window).pixmap().isNull()
+    assert window.journey.session.scans == {}
+    assert images_alive() == []
+    assert unsealed_on_disk(paths.data_dir()) == []
+
+
+def test_a_reset_during_a_scan_stops_it_and_keeps_nothing(qtbot: QtBot, window: KioskWindow) -> None:
+    to_scan_screen(qtbot, window)
+    click(qtbot, window, "scan.scan")
+    assert window.runner.busy()
+    window.reset("idle")
+    qtbot.waitUntil(lambda: not window.runner.busy(), timeout=20000)
+    QTest.qWait(50)  # the worker's answer is delivered, and thrown away
+    assert window.journey.screen is Screen.ATTRACT and window.journey.session.scans == {}
+    assert preview(window).pixmap().isNull()
+    assert images_alive() == []
+    assert unsealed_on_disk(paths.data_dir()) == []
