@@ -65,12 +65,11 @@ def preview(win: KioskWindow) -> QLabel:
 
 def scan(qtbot: QtBot, win: KioskWindow, name: str, pages: int) -> None:
     click(qtbot, win, name)
-    qtbot.waitUntil(lambda: not win.runner.busy() and len(win.journey.session.scans.get(
-        "giay_chung_sinh", _NoPaper()).pages) == pages, timeout=20000)
+    def done() -> bool:
+        paper = win.journey.session.scans.get("giay_chung_sinh")
+        return not win.runner.busy() and paper is not None and len(paper.pages) == pages
 
-
-class _NoPaper:
-    pages: list[object] = []
+    qtbot.waitUntil(done, timeout=20000)
 
 
 def images_alive() -> list[Image.Image]:
