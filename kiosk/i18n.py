@@ -549,7 +549,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                            "The scans of this dossier have reached their size limit, so the page just scanned was "
                            "not added. The pages scanned are kept."),
     "receipt.scanned": ("Giấy tờ đã quét gửi kèm hồ sơ: {papers}.", "Papers scanned with the dossier: {papers}."),
-    "receipt.to_bring": ("Giấy tờ còn phải mang đến: {papers}.", "Papers still to bring: {papers}."),
+    "slip.scanned_heading": ("Giấy tờ đã quét", "Scanned papers"),
     "console.pages": ("Trang quét", "Scanned pages"),
 }
 

@@ -105,6 +105,13 @@ def test_a_resident_scans_two_pages_and_the_dossier_is_stored_with_them(qtbot: Q
     assert window.runtime.outbox.page_counts() == {record.uuid: 2}
     pdf = window.runtime.outbox.attachment(record.uuid, "giay_chung_sinh")
     assert pdf is not None and pdf.startswith(b"%PDF")
+    # The receipt says which paper went scanned, and no longer asks to bring it.
+    slip = window.current_slip
+    assert slip is not None
+    steps = {line.label: line.value for line in slip.next_steps}
+    assert steps["Giấy tờ đã quét"].startswith("Giấy tờ đã quét gửi kèm hồ sơ: Giấy chứng sinh")
+    assert not [p for p in slip.papers if "Giấy chứng sinh" in p]
+    assert [p for p in slip.papers if "Thẻ Căn cước" in p]
 
 
 def test_a_failed_scan_says_why_and_keeps_the_pages(qtbot: QtBot, window: KioskWindow) -> None:

@@ -633,7 +633,8 @@ class KioskWindow(QWidget):
                                     fee_vnd=fee.payable_vnd, attachments=attachments_for(payload, scans))
             # The receipt is prepared here too, off the GUI thread: the slip and its QR codes.
             try:
-                slip = make_receipt(proc, answers, stored.local_ref, stored.created_at, fee, settings, lang)
+                slip = make_receipt(proc, answers, stored.local_ref, stored.created_at, fee, settings, lang,
+                                    list(scans))
             except Exception as exc:  # the dossier is stored: the GUI thread makes the receipt itself
                 log.warning("receipt not prepared: %s", type(exc).__name__)
                 return PreparedReceipt(stored, None, lang)
@@ -663,7 +664,7 @@ class KioskWindow(QWidget):
         slip = prepared.slip
         if slip is None or prepared.lang != session.lang:  # not prepared, or English now
             slip = make_receipt(proc, session.answers, stored.local_ref, stored.created_at, self._pending_fee(proc),
-                                self.runtime.settings, session.lang)
+                                self.runtime.settings, session.lang, list(session.scans))
         self.current_slip = slip
         from kiosk.events import SubmissionStored
 
