@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Secrets live in the OS keyring; without a desktop secret service the kiosk's own file backend is used.
-DEMO_ENV := PYTHON_KEYRING_BACKEND=$${PYTHON_KEYRING_BACKEND:-kiosk.keystore.LocalFileKeyring}
+DEMO_ENV := PYTHON_KEYRING_BACKEND=$${PYTHON_KEYRING_BACKEND:-kiosk.security.keystore.LocalFileKeyring}
 
 .PHONY: run test lint typecheck pytest e2e tour bench fuzz soak clean mutation
 
@@ -56,6 +56,6 @@ soak: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/soak_ui.py --sessions 10000
 
 # Mutation testing of the core modules (mutmut; settings in pyproject.toml, docs/TESTING.md). Slow: not part
-# of `make test`. `make mutation MODULES="journey fees"` for some of them.
+# of `make test`. `make mutation MODULES="journey.machine payment.fees"` for some of them.
 mutation: $(STAMP)
 	$(BIN)/python -m tests.mutation $(MODULES)

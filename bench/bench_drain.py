@@ -1,7 +1,7 @@
 """Outbox drain rate: dossiers per second from the kiosk's outbox to the sandbox portal on 127.0.0.1.
 
 DOSSIERS dossiers built as the kiosk builds them (random bundled procedure, random valid answers,
-kiosk.dossier.build_payload) are stored in a fresh outbox; the real SyncEngine and PortalClient then drain
+kiosk.journey.dossier.build_payload) are stored in a fresh outbox; the real SyncEngine and PortalClient then drain
 them to the sandbox portal (no faults), which runs in its own process as a real portal would, in one
 `drain_once`. The time covers the whole path of each dossier: claim and decrypt, validate against the
 contract, one HTTP request (keep-alive), the portal's own validation and storage, and marking it accepted.
@@ -26,15 +26,15 @@ RUNS = 3
 
 def drain_once(seed: int) -> tuple[float, float]:
     """Dossiers per second for one run, and the kiosk's processor time per dossier (ms)."""
+    from kiosk.answers.sample import sample_answers
     from kiosk.catalog import load_catalog
-    from kiosk.crypto import Sealer
-    from kiosk.dossier import build_payload
-    from kiosk.outbox import Outbox
-    from kiosk.paths import procedures_dir
+    from kiosk.files.paths import procedures_dir
+    from kiosk.journey.dossier import build_payload
+    from kiosk.outbox.store import Outbox
     from kiosk.portal import PortalClient
-    from kiosk.sample import sample_answers
+    from kiosk.portal.sync import SyncEngine
     from kiosk.sandbox.app import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-    from kiosk.sync import SyncEngine
+    from kiosk.security.crypto import Sealer
 
     rng = random.Random(seed)
     catalog = load_catalog(procedures_dir())

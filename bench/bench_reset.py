@@ -41,7 +41,7 @@ def run() -> dict[str, float | str]:
             "QT_QPA_PLATFORM": "offscreen",
             "KIOSK_DATA_DIR": str(Path(tmp) / "data"),
             "KIOSK_KEYRING_DIR": str(Path(tmp) / "keyring"),
-            "PYTHON_KEYRING_BACKEND": "kiosk.keystore.LocalFileKeyring",
+            "PYTHON_KEYRING_BACKEND": "kiosk.security.keystore.LocalFileKeyring",
             "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p),
         })
         load = os.getloadavg()[0]
@@ -74,8 +74,8 @@ def run() -> dict[str, float | str]:
 def child(out: Path) -> None:
     from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop
 
-    from kiosk.config import Settings
-    from kiosk.journey import (
+    from kiosk.answers.sample import sample_answers
+    from kiosk.journey.machine import (
         ChooseMode,
         ConfirmSubmit,
         Finish,
@@ -91,9 +91,9 @@ def child(out: Path) -> None:
         Touch,
     )
     from kiosk.runtime import build_runtime
-    from kiosk.sample import sample_answers
-    from ui.app import ensure_app
-    from ui.window import KioskWindow
+    from kiosk.settings.config import Settings
+    from ui.shell.app import ensure_app
+    from ui.shell.window import KioskWindow
 
     app = ensure_app()
     runtime = build_runtime(Settings())

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from kiosk.catalog import Procedure, Text, load_catalog
 from kiosk.catalog.search import SearchIndex
-from kiosk.paths import procedures_dir
+from kiosk.files.paths import procedures_dir
 
 SIZE = 2000
 ROUNDS = 200

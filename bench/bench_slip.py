@@ -10,16 +10,16 @@ from datetime import datetime
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt is loaded
 
+from kiosk.answers.sample import sample_answers
 from kiosk.catalog import load_catalog
-from kiosk.clock import VN_TZ
-from kiosk.config import PaymentSettings, Settings
-from kiosk.fees import assess
-from kiosk.paths import procedures_dir
-from kiosk.receipt import Slip, build_slip
-from kiosk.sample import sample_answers
-from ui.app import ensure_app
-from ui.printing import escpos_job
-from ui.slip_render import render_slip
+from kiosk.files.paths import procedures_dir
+from kiosk.payment.fees import assess
+from kiosk.printing.receipt import Slip, build_slip
+from kiosk.settings.config import PaymentSettings, Settings
+from kiosk.workdays.clock import VN_TZ
+from ui.printing.service import escpos_job
+from ui.printing.slip_render import render_slip
+from ui.shell.app import ensure_app
 
 ROUNDS = 20  # kept small: PySide6 6.12 on Python 3.11 loses a reference to None per void call
 PROCEDURE = "2.000815.000.00.00.H26"  # has a fee: the slip carries both QR codes

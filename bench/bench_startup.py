@@ -1,7 +1,7 @@
 """Cold start to an interactive attract screen, beside the floor and Chromium in the same run.
 
 Each run starts a new process: the venv's `kiosk run --windowed` (as deploy/kiosk.service starts it) offscreen
-with KIOSK_BENCH_EXIT_AFTER_PAINT (ui/first_paint.py prints `painted` once the window's first paint has been
+with KIOSK_BENCH_EXIT_AFTER_PAINT (ui/shell/first_paint.py prints `painted` once the window's first paint has been
 handled, i.e. the attract screen is on screen and the event loop is running, then `ready` once the second half
 of start-up — settings models, catalog, outbox, the rest of the window — is attached; a touch in between is
 kept and served then), bench/floor.py (a bare PySide6 window with the same probe), and

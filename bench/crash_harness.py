@@ -66,7 +66,7 @@ def _env_for(work: Path) -> dict[str, str]:
     env.update({
         "KIOSK_DATA_DIR": str(work / "data"),
         "KIOSK_KEYRING_DIR": str(work / "keyring"),
-        "PYTHON_KEYRING_BACKEND": "kiosk.keystore.LocalFileKeyring",
+        "PYTHON_KEYRING_BACKEND": "kiosk.security.keystore.LocalFileKeyring",
     })
     return env
 
@@ -107,15 +107,15 @@ class _KillingConnection:
 def victim(work: Path, url: str, seed: int, sql_kill_chance: float, drain_only: bool) -> int:
     """One life of the kiosk's submission and sync path; runs until killed (or, drain_only, until done)."""
     from bench.soak_faults import scanned_pdf
+    from kiosk.answers.sample import sample_answers
     from kiosk.catalog import load_catalog
-    from kiosk.config import Settings
-    from kiosk.dossier import build_payload
-    from kiosk.outbox import Attachment
-    from kiosk.paths import procedures_dir
+    from kiosk.files.paths import procedures_dir
+    from kiosk.journey.dossier import build_payload
+    from kiosk.outbox.store import Attachment
     from kiosk.portal import PortalClient
+    from kiosk.portal.sync import SyncEngine
     from kiosk.runtime import open_outbox
-    from kiosk.sample import sample_answers
-    from kiosk.sync import SyncEngine
+    from kiosk.settings.config import Settings
 
     rng = random.Random(seed)
     settings = Settings()

@@ -1,7 +1,7 @@
 """Shared by the start-up and memory benches: launch a program, time its first paint, measure its memory.
 
 The time runs from just before the process is created to the moment it reports its first paint: the kiosk
-and the floor print `painted` (KIOSK_BENCH_EXIT_AFTER_PAINT, see ui/first_paint.py and bench/floor.py);
+and the floor print `painted` (KIOSK_BENCH_EXIT_AFTER_PAINT, see ui/shell/first_paint.py and bench/floor.py);
 Chromium's page reports its first contentful paint to a local HTTP server (bench/bench_chromium.py). The
 memory is the sum over every process of the program's session (Chromium runs several), taken after the
 program has been idle for IDLE_MS: resident set size (what `ps` shows; shared pages counted in each process)
@@ -177,7 +177,7 @@ def qt_env(data_dir: Path, idle_ms: int = IDLE_MS * 3) -> dict[str, str]:
         "QT_QPA_PLATFORM": "offscreen",
         "KIOSK_DATA_DIR": str(data_dir / "data"),
         "KIOSK_KEYRING_DIR": str(data_dir / "keyring"),
-        "PYTHON_KEYRING_BACKEND": "kiosk.keystore.LocalFileKeyring",
+        "PYTHON_KEYRING_BACKEND": "kiosk.security.keystore.LocalFileKeyring",
         "KIOSK_BENCH_EXIT_AFTER_PAINT": str(idle_ms),
     })
     return env

@@ -1,6 +1,6 @@
 """Fault soak: a long sync run against the sandbox portal with every fault class mixed in.
 
-Dossiers built the way the kiosk builds them (a random procedure, random valid answers, kiosk.dossier
+Dossiers built the way the kiosk builds them (a random procedure, random valid answers, kiosk.journey.dossier
 .build_payload) are stored in a real outbox while the real SyncEngine and PortalClient drain it to the
 sandbox, whose fault layer adds latency, 429 and 503 answers with Retry-After, 500 after storing, answers
 that come too late (after storing), dropped connections (after storing), truncated JSON (after storing) and
@@ -41,15 +41,15 @@ def soak(dossiers: int, seed: int, faults: str = ALL_FAULTS, work: Path | None =
     if work is None:
         with tempfile.TemporaryDirectory(prefix="kiosk-fault-soak-") as tmp:
             return soak(dossiers, seed, faults, Path(tmp))
+    from kiosk.answers.sample import sample_answers
     from kiosk.catalog import load_catalog
-    from kiosk.crypto import Sealer
-    from kiosk.dossier import build_payload
-    from kiosk.outbox import Attachment, Outbox
-    from kiosk.paths import procedures_dir
+    from kiosk.files.paths import procedures_dir
+    from kiosk.journey.dossier import build_payload
+    from kiosk.outbox.store import Attachment, Outbox
     from kiosk.portal import PortalClient
-    from kiosk.sample import sample_answers
+    from kiosk.portal.sync import SyncEngine
     from kiosk.sandbox.server import SandboxServer
-    from kiosk.sync import SyncEngine
+    from kiosk.security.crypto import Sealer
 
     rng = random.Random(seed)
     catalog = load_catalog(procedures_dir())

@@ -41,11 +41,11 @@ if str(REPO) not in sys.path:  # run as a script from anywhere
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject  # noqa: E402
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit, QPlainTextEdit, QWidget  # noqa: E402
 
+from kiosk.answers.sample import SAMPLE_ID_CARD, sample_answers  # noqa: E402
 from kiosk.catalog.models import FieldKind, FormField  # noqa: E402
-from kiosk.clock import VN_TZ, ManualClock  # noqa: E402
-from kiosk.journey import Screen  # noqa: E402
-from kiosk.sample import SAMPLE_ID_CARD, sample_answers  # noqa: E402
-from ui.first_paint import rss_kb  # noqa: E402
+from kiosk.journey.machine import Screen  # noqa: E402
+from kiosk.workdays.clock import VN_TZ, ManualClock  # noqa: E402
+from ui.shell.first_paint import rss_kb  # noqa: E402
 
 # Values each field kind must refuse; typing them must keep the resident on the step with a message.
 INVALID: dict[FieldKind, str] = {
@@ -513,7 +513,7 @@ class SessionDriver:
         return self.screen() is not Screen.STEP or self.journey.session.step_index != index
 
     def _scan_id_card(self) -> None:
-        from kiosk.journey import ScanIdCard
+        from kiosk.journey.machine import ScanIdCard
 
         payload = SAMPLE_ID_CARD if self.maybe(0.7) else self.rng.choice(["", "garbage|1|2", *NOISE[:3]])
         self.window.send(ScanIdCard(payload))
@@ -562,7 +562,7 @@ class SessionDriver:
 
 
 def _reset() -> Any:
-    from kiosk.journey import Reset
+    from kiosk.journey.machine import Reset
 
     return Reset("soak-recovery")
 
@@ -576,11 +576,11 @@ def soak_window(data_dir: Path) -> Iterator[Any]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["KIOSK_DATA_DIR"] = str(data_dir / "data")
     os.environ["KIOSK_KEYRING_DIR"] = str(data_dir / "keyring")
-    os.environ["PYTHON_KEYRING_BACKEND"] = "kiosk.keystore.LocalFileKeyring"
-    from kiosk.config import Settings
+    os.environ["PYTHON_KEYRING_BACKEND"] = "kiosk.security.keystore.LocalFileKeyring"
     from kiosk.runtime import build_runtime
-    from ui.app import ensure_app
-    from ui.window import KioskWindow
+    from kiosk.settings.config import Settings
+    from ui.shell.app import ensure_app
+    from ui.shell.window import KioskWindow
 
     app = ensure_app()
     runtime = build_runtime(Settings(), clock=ManualClock(datetime(2026, 11, 26, 9, 0, tzinfo=VN_TZ)))

@@ -47,7 +47,7 @@ readonly PACKAGES=(
   speech-dispatcher speech-dispatcher-espeak-ng espeak-ng
   # Printing to a CUPS queue (printer kind "system").
   cups-client
-  # No gnome-keyring: secrets go to kiosk.keystore.LocalFileKeyring (see kiosk.service).
+  # No gnome-keyring: secrets go to kiosk.security.keystore.LocalFileKeyring (see kiosk.service).
 )
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -31,8 +31,8 @@ def _ui(module: str) -> Any:
 def _load(args: argparse.Namespace, scratch: Path | None = None) -> Any:
     """The runtime for `args`; with `scratch`, a rehearsal in that directory (`rehearsal_settings`)."""
     from kiosk.catalog import CatalogError
-    from kiosk.config import ConfigError, load_settings, rehearsal_settings
     from kiosk.runtime import StartupError, build_runtime
+    from kiosk.settings.config import ConfigError, load_settings, rehearsal_settings
 
     try:
         settings = load_settings(Path(args.config) if getattr(args, "config", None) else None,
@@ -54,9 +54,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("kiosk: no display found (DISPLAY/WAYLAND_DISPLAY unset): start it inside a graphical session "
               "or under cage, or set QT_QPA_PLATFORM=offscreen for a headless run.", file=sys.stderr)
         return EXIT_USAGE
-    from kiosk.boot import BootInfo
-    from kiosk.config_layers import ConfigError
-    from kiosk.logs import setup_logging
+    from kiosk.ops.logs import setup_logging
+    from kiosk.settings.boot import BootInfo
+    from kiosk.settings.layers import ConfigError
 
     setup_logging()
     # The kiosk uses no pydantic plugins; looking for them scans every installed package's metadata.
@@ -66,7 +66,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"kiosk: configuration error:\n{exc}", file=sys.stderr)
         return EXIT_USAGE
-    start_kiosk = _ui("ui.app").start_kiosk
+    start_kiosk = _ui("ui.shell.app").start_kiosk
     result: int = start_kiosk(lambda: _load(args), boot, windowed=args.windowed)
     return result
 
@@ -78,17 +78,17 @@ def cmd_tour(args: argparse.Namespace) -> int:
     import tempfile
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from kiosk.logs import setup_logging
+    from kiosk.ops.logs import setup_logging
 
     setup_logging(logging.WARNING, to_file=False)
     with tempfile.TemporaryDirectory(prefix="kiosk-tour-") as scratch:
-        # This process's secrets and data from here on: the tour's own (kiosk.paths, kiosk.secrets).
+        # This process's secrets and data from here on: the tour's own (kiosk.files.paths, kiosk.security.secrets).
         os.environ.update(KIOSK_DATA_DIR=str(Path(scratch) / "data"), KIOSK_KEYRING_DIR=str(Path(scratch) / "keys"),
-                          PYTHON_KEYRING_BACKEND="kiosk.keystore.LocalFileKeyring")
+                          PYTHON_KEYRING_BACKEND="kiosk.security.keystore.LocalFileKeyring")
         runtime = _load(args, Path(scratch))
         if runtime is None:
             return EXIT_USAGE
-        tour = _ui("ui.tour")
+        tour = _ui("ui.shell.tour")
         try:
             summary = tour.run_tour(runtime, Path(args.out), args.procedure)
         except (tour.TourError, KeyError, ValueError) as exc:
@@ -138,11 +138,11 @@ def cmd_catalog_try(args: argparse.Namespace) -> int:
     import json
     from datetime import date
 
+    from kiosk.answers.validation import validate_step, visible_steps
     from kiosk.catalog import CatalogError, load_catalog
-    from kiosk.fees import assess, breakdown_json
+    from kiosk.files.paths import procedures_dir
     from kiosk.i18n import tr
-    from kiosk.paths import procedures_dir
-    from kiosk.validation import validate_step, visible_steps
+    from kiosk.payment.fees import assess, breakdown_json
 
     try:
         catalog = load_catalog(Path(args.catalog) if args.catalog else procedures_dir())
@@ -210,9 +210,9 @@ def build_parser(tools: bool = True) -> argparse.ArgumentParser:
     if not tools:
         return parser
     # Technicians' tools: each module adds its own subcommand.
-    from kiosk import demo, doctor, provision, salvage, status
+    from kiosk.ops import demo, doctor, provision, salvage, status
 
-    demo.register(sub)
+    demo.register(sub, run_kiosk=cmd_run, has_display=_has_display)
     salvage.register(sub)
 
     provision.register(sub)
@@ -227,7 +227,7 @@ def build_parser(tools: bool = True) -> argparse.ArgumentParser:
 
 
 def cmd_config_schema(args: argparse.Namespace) -> int:
-    from kiosk.config import schema_text
+    from kiosk.settings.config import schema_text
 
     if args.out:
         Path(args.out).write_text(schema_text(), encoding="utf-8")

@@ -462,7 +462,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "console.csv.export": ("Xuất tệp CSV", "Export CSV"),
     "console.csv.done": ("Đã ghi {rows} dòng vào {path}.", "{rows} rows written to {path}."),
     "console.csv.failed": ("Không ghi được tệp: {reason}", "Could not write the file: {reason}"),
-    # fees: the breakdown on the overview, the review and the slip (kiosk/fees.py)
+    # fees: the breakdown on the overview, the review and the slip (kiosk/payment/fees.py)
     "fees.kind.phi": ("Phí", "Service charge"),
     "fees.kind.le_phi": ("Lệ phí", "Fee"),
     "fees.heading.both": ("Phí, lệ phí", "Charges and fees"),

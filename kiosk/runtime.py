@@ -7,15 +7,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kiosk import paths
 from kiosk.catalog import Catalog, load_catalog
-from kiosk.clock import Clock, SystemClock
-from kiosk.config import Settings
-from kiosk.crypto import Sealer
-from kiosk.idle import IdlePolicy
-from kiosk.journey import Journey
-from kiosk.outbox import Outbox, OutboxError, open_or_set_aside
-from kiosk.secrets import SecretsError, outbox_key
+from kiosk.files import paths
+from kiosk.journey.idle import IdlePolicy
+from kiosk.journey.machine import Journey
+from kiosk.outbox.store import Outbox, OutboxError, open_or_set_aside
+from kiosk.security.crypto import Sealer
+from kiosk.security.secrets import SecretsError, outbox_key
+from kiosk.settings.config import Settings
+from kiosk.workdays.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +32,12 @@ class Runtime:
     journey: Journey
     idle_policy: IdlePolicy
     clock: Clock
-    portal: Any = None  # a kiosk.portal_link.PortalLink once started (after the first paint: it loads HTTP)
+    portal: Any = None  # a kiosk.portal.link.PortalLink once started (after the first paint: it loads HTTP)
 
     def start_portal(self) -> Any:
         """Connect to the configured portal (no network traffic yet); None when none is configured."""
         if self.portal is None and self.settings.portal.base_url:
-            from kiosk.portal_link import PortalLink
+            from kiosk.portal.link import PortalLink
 
             self.portal = PortalLink(self.settings, self.outbox)
         return self.portal
@@ -88,7 +88,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None, catalog_dir: P
     clock = clock or SystemClock()
     catalog = load_catalog(catalog_dir or settings.procedures_path())
     if catalog_dir is None and settings.catalog.path is None and settings.portal.base_url:
-        from kiosk.portal_link import load_cached_catalog
+        from kiosk.portal.link import load_cached_catalog
 
         cached = load_cached_catalog(paths.data_dir())
         if cached is not None:

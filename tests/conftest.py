@@ -11,7 +11,7 @@ import pytest
 import tests.hypothesis_profiles  # noqa: F401 (registers the `ci` and `fuzz` profiles, loads HYPOTHESIS_PROFILE)
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ["PYTHON_KEYRING_BACKEND"] = "kiosk.keystore.LocalFileKeyring"
+os.environ["PYTHON_KEYRING_BACKEND"] = "kiosk.security.keystore.LocalFileKeyring"
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -37,7 +37,7 @@ def kiosk_log() -> Iterator[Path]:
     """The kiosk's own log file, at DEBUG, for the length of one test."""
     import logging
 
-    from kiosk.logs import log_file, setup_logging
+    from kiosk.ops.logs import log_file, setup_logging
 
     setup_logging(logging.DEBUG)
     yield log_file()
@@ -62,7 +62,7 @@ def qt_left_clean(request: pytest.FixtureRequest) -> Iterator[None]:
     if app is None:
         return
     app.processEvents()
-    from ui.timers import active_timers
+    from ui.common.timers import active_timers
 
     running = active_timers()
     shown = [w.objectName() or type(w).__name__ for w in QApplication.topLevelWidgets() if w.isVisible()]

@@ -1,7 +1,7 @@
 """Mutation testing of the core modules with mutmut (`make mutation`; docs/TESTING.md).
 
     python -m tests.mutation                  # every core module
-    python -m tests.mutation journey fees     # some of them
+    python -m tests.mutation journey.machine payment.fees  # some of them
     python -m tests.mutation --report         # only the report of what the last runs found
 
 mutmut's settings are in pyproject.toml ([tool.mutmut]): the modules to mutate and the fast test files that
@@ -21,8 +21,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-CORE = ("journey", "outbox", "validation", "idcard", "vietqr", "telex", "catalog.search", "fees", "staff_auth",
-        "sync")
+CORE = ("journey.machine", "outbox.store", "answers.validation", "answers.idcard", "payment.vietqr", "input.telex",
+        "catalog.search", "payment.fees", "security.staff_auth", "portal.sync")
 TARGET = 0.90
 
 # Mutants that behave exactly like the original code: no test can kill them. Name → reason.
@@ -32,33 +32,37 @@ _FOUR_CHARS = "a subset and a proper subset agree: four characters cannot hold t
 _CODEC = "codec names are case-insensitive"
 _TLV_99 = "no value reaches 99 characters: build_payload bounds its inputs (the longest, field 38, has 63)"
 EQUIVALENT: dict[str, str] = {
-    "kiosk.journey.xǁJourneyǁ_on_SubmitStep__mutmut_24": _NOT_FALSE,
-    "kiosk.journey.xǁJourneyǁ_on_GoBack__mutmut_6": _NOT_FALSE,
-    "kiosk.journey.xǁJourneyǁ_on_GoBack__mutmut_33": _RESET_REASON,
-    "kiosk.journey.xǁJourneyǁ_on_GoBack__mutmut_34": _RESET_REASON,
-    "kiosk.journey.xǁJourneyǁ_on_GoBack__mutmut_35": _RESET_REASON,
-    "kiosk.journey.xǁJourneyǁ_on_Rate__mutmut_22": _RESET_REASON,
-    "kiosk.journey.xǁJourneyǁ_on_Rate__mutmut_23": _RESET_REASON,
-    "kiosk.journey.xǁJourneyǁ_on_Rate__mutmut_24": _RESET_REASON,
-    "kiosk.journey.xǁJourneyǁ_on_ConfirmSubmit__mutmut_2":
+    "kiosk.journey.machine.xǁJourneyǁ_on_SubmitStep__mutmut_24": _NOT_FALSE,
+    "kiosk.journey.machine.xǁJourneyǁ_on_GoBack__mutmut_6": _NOT_FALSE,
+    "kiosk.journey.machine.xǁJourneyǁ_on_GoBack__mutmut_33": _RESET_REASON,
+    "kiosk.journey.machine.xǁJourneyǁ_on_GoBack__mutmut_34": _RESET_REASON,
+    "kiosk.journey.machine.xǁJourneyǁ_on_GoBack__mutmut_35": _RESET_REASON,
+    "kiosk.journey.machine.xǁJourneyǁ_on_Rate__mutmut_22": _RESET_REASON,
+    "kiosk.journey.machine.xǁJourneyǁ_on_Rate__mutmut_23": _RESET_REASON,
+    "kiosk.journey.machine.xǁJourneyǁ_on_Rate__mutmut_24": _RESET_REASON,
+    "kiosk.journey.machine.xǁJourneyǁ_on_ConfirmSubmit__mutmut_2":
         "the review always has a consent: it is given before the first step",
-    "kiosk.journey.xǁJourneyǁ_on_Rate__mutmut_20": "the rating follows the receipt, which always has a stored dossier",
-    "kiosk.journey.xǁJourneyǁ_store_answers__mutmut_12": "cutting a 5,000-character answer to 5,000 changes nothing",
-    "kiosk.validation.x_validate_field__mutmut_144": "on today's date the age is 0, never above a maximum (>= 0)",
-    "kiosk.validation.x_validate_field__mutmut_194": "None and False both mean no match",
-    "kiosk.validation.x_validate_step__mutmut_44": "parse_date gives None for '' and for 'XXXX' alike",
-    "kiosk.validation.x_validate_step__mutmut_49":
+    "kiosk.journey.machine.xǁJourneyǁ_on_Rate__mutmut_20":
+        "the rating follows the receipt, which always has a stored dossier",
+    "kiosk.journey.machine.xǁJourneyǁ_store_answers__mutmut_12":
+        "cutting a 5,000-character answer to 5,000 changes nothing",
+    "kiosk.answers.validation.x_validate_field__mutmut_144":
+        "on today's date the age is 0, never above a maximum (>= 0)",
+    "kiosk.answers.validation.x_validate_field__mutmut_194": "None and False both mean no match",
+    "kiosk.answers.validation.x_validate_step__mutmut_44": "parse_date gives None for '' and for 'XXXX' alike",
+    "kiosk.answers.validation.x_validate_step__mutmut_49":
         "a gender answer with a problem is neither 'nam' nor 'nu', the only ones compared with the ID number",
-    "kiosk.validation.x_validate_step__mutmut_51":
+    "kiosk.answers.validation.x_validate_step__mutmut_51":
         "a gender answer with a problem is neither 'nam' nor 'nu', the only ones compared with the ID number",
-    "kiosk.validation.x_min_age_years__mutmut_10": "no choice has the answer 'XXXX' or '': no least age either way",
-    "kiosk.vietqr.x__read_tlv__mutmut_13": _FOUR_CHARS,
-    "kiosk.vietqr.x__verify_crc__mutmut_20": _FOUR_CHARS,
-    "kiosk.vietqr.x__verify_crc__mutmut_32": _CODEC,
-    "kiosk.vietqr.x_build_payload__mutmut_105": _CODEC,
-    "kiosk.vietqr.x__tlv__mutmut_1": _TLV_99,
-    "kiosk.vietqr.x__tlv__mutmut_2": _TLV_99,
-    "kiosk.vietqr.x__tlv__mutmut_3": _TLV_99,
+    "kiosk.answers.validation.x_min_age_years__mutmut_10":
+        "no choice has the answer 'XXXX' or '': no least age either way",
+    "kiosk.payment.vietqr.x__read_tlv__mutmut_13": _FOUR_CHARS,
+    "kiosk.payment.vietqr.x__verify_crc__mutmut_20": _FOUR_CHARS,
+    "kiosk.payment.vietqr.x__verify_crc__mutmut_32": _CODEC,
+    "kiosk.payment.vietqr.x_build_payload__mutmut_105": _CODEC,
+    "kiosk.payment.vietqr.x__tlv__mutmut_1": _TLV_99,
+    "kiosk.payment.vietqr.x__tlv__mutmut_2": _TLV_99,
+    "kiosk.payment.vietqr.x__tlv__mutmut_3": _TLV_99,
 }
 
 _NAME = re.compile(r"^\s*(kiosk\.[\w.]+?)\.x[_ǁ].*?:\s*(.+)$")
@@ -94,14 +98,14 @@ def report(modules: list[str]) -> int:
     """Print the score table and the survivors; 1 when a module that was run is below the target."""
     found = results()
     below = 0
-    print(f"{'module':<24}{'mutants':>8}{'killed':>8}{'survived':>9}{'no tests':>9}{'other':>7}{'equiv.':>7}"
+    print(f"{'module':<32}{'mutants':>8}{'killed':>8}{'survived':>9}{'no tests':>9}{'other':>7}{'equiv.':>7}"
           f"{'score':>8}")
     survivors: list[str] = []
     for module in modules:
         statuses = found.get(f"kiosk.{module}", {})
         checked = {name: status for name, status in statuses.items() if status != "not checked"}
         if not checked:
-            print(f"kiosk.{module:<18}{'not run':>8}")
+            print(f"kiosk.{module:<26}{'not run':>8}")
             continue
         counts = Counter(checked.values())
         equivalent = sum(1 for name in checked if name in EQUIVALENT)
@@ -110,7 +114,7 @@ def report(modules: list[str]) -> int:
         score = killed / live if live else 1.0
         below += score < TARGET
         other = len(checked) - killed - counts["survived"] - counts["no tests"]
-        print(f"kiosk.{module:<18}{len(checked):>8}{killed:>8}{counts['survived']:>9}{counts['no tests']:>9}"
+        print(f"kiosk.{module:<26}{len(checked):>8}{killed:>8}{counts['survived']:>9}{counts['no tests']:>9}"
               f"{other:>7}{equivalent:>7}{score:>8.1%}")
         survivors += [f"{name}: {status}" for name, status in sorted(checked.items())
                       if status not in ("killed", "caught by type check", "timeout") and name not in EQUIVALENT]

@@ -10,8 +10,8 @@ from pytestqt.qtbot import QtBot
 
 from tests.qt_helpers import make_runtime
 from tests.screen_walk import dispose
-from ui.app import ensure_app
-from ui.window import KioskWindow
+from ui.shell.app import ensure_app
+from ui.shell.window import KioskWindow
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
-from kiosk.clock import VN_TZ, ManualClock
-from kiosk.config import Settings
 from kiosk.runtime import Runtime, build_runtime
-from ui.window import KioskWindow
+from kiosk.settings.config import Settings
+from kiosk.workdays.clock import VN_TZ, ManualClock
+from ui.shell.window import KioskWindow
 
 
 def make_runtime(settings: Settings | None = None, clock: ManualClock | None = None) -> Runtime:

@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from kiosk.clock import VN_TZ, ManualClock
-from kiosk.config import Settings
-from kiosk.journey import (
+from kiosk.answers.sample import SAMPLE_ID_CARD, sample_answers
+from kiosk.files.paths import procedures_dir
+from kiosk.journey.machine import (
     ChooseMode,
     ConfirmSubmit,
     Finish,
@@ -50,12 +50,12 @@ from kiosk.journey import (
     SubmitStep,
     Touch,
 )
-from kiosk.paths import procedures_dir
 from kiosk.runtime import Runtime, build_runtime
-from kiosk.sample import SAMPLE_ID_CARD, sample_answers
+from kiosk.settings.config import Settings
+from kiosk.workdays.clock import VN_TZ, ManualClock
 from tests.qt_helpers import for_test_window
-from ui.app import ensure_app
-from ui.window import KioskWindow
+from ui.shell.app import ensure_app
+from ui.shell.window import KioskWindow
 
 SIZES = [(1920, 1080), (1366, 768), (1080, 1920)]
 MIN_TARGET = 56

@@ -12,7 +12,8 @@ from PySide6.QtGui import QFontInfo
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
-from kiosk.journey import (
+from kiosk.answers.sample import sample_answers
+from kiosk.journey.machine import (
     ChooseMode,
     ConfirmSubmit,
     Finish,
@@ -27,13 +28,20 @@ from kiosk.journey import (
     SubmitStep,
     Touch,
 )
-from kiosk.sample import sample_answers
 from tests.qt_helpers import make_runtime
-from ui.accessibility import DEFAULT_MODE, DisplayMode, interactive_widgets, unnamed_widgets
-from ui.app import ensure_app
+from ui.accessibility.modes import DEFAULT_MODE, DisplayMode, interactive_widgets, unnamed_widgets
+from ui.common.theme import (
+    HIGH_CONTRAST,
+    NORMAL,
+    TEXT_SCALES,
+    contrast_pairs,
+    contrast_ratio,
+    palette_colours,
+    stylesheet,
+)
 from ui.screens.form import StepScreen
-from ui.theme import HIGH_CONTRAST, NORMAL, TEXT_SCALES, contrast_pairs, contrast_ratio, palette_colours, stylesheet
-from ui.window import KioskWindow
+from ui.shell.app import ensure_app
+from ui.shell.window import KioskWindow
 
 BIRTH = "1.001193.000.00.00.H26"
 MODES = [DisplayMode(scale, contrast) for contrast in (False, True) for scale in TEXT_SCALES]

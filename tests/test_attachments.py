@@ -14,12 +14,12 @@ import pytest
 import requests
 
 from bench.soak_faults import scanned_pdf
-from kiosk.crypto import Sealer
-from kiosk.outbox import Attachment, Outbox
+from kiosk.outbox.store import Attachment, Outbox
 from kiosk.portal import PortalClient
 from kiosk.portal.errors import PortalRejected
+from kiosk.portal.sync import SyncEngine
 from kiosk.sandbox.server import SandboxServer
-from kiosk.sync import SyncEngine
+from kiosk.security.crypto import Sealer
 
 sandbox = portal_fixtures.sandbox
 sandbox_factory = portal_fixtures.sandbox_factory

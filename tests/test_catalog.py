@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
+from kiosk.answers.validation import format_date, is_visible, validate_field, validate_step
 from kiosk.catalog import CatalogError, load_catalog, load_procedure_file
 from kiosk.catalog.models import CHOICE_KINDS, FieldKind, FormField, IdCardPart, Procedure, Text
 from kiosk.catalog.schema import main as schema_main
 from kiosk.catalog.schema import procedure_json_schema, write_schema
-from kiosk.validation import format_date, is_visible, validate_field, validate_step
 
 ROOT = Path(__file__).resolve().parents[1]
 PROCEDURES = ROOT / "config" / "procedures"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from kiosk.catalog import CatalogError, load_catalog, load_procedure_file
-from kiosk.paths import procedures_dir
+from kiosk.files.paths import procedures_dir
 
 BIRTH_FILE = next(procedures_dir().glob("*.json"))
 

@@ -97,8 +97,8 @@ def _tree(*roots: Path) -> dict[str, tuple[bytes, int]]:
 def test_tour_on_a_provisioned_kiosk_leaves_it_as_it_was(tmp_path: Path) -> None:
     """A technician runs `kiosk tour` on a live kiosk, as root in an SSH session with no keyring configured:
     it works, and the kiosk's outbox, keys and settings are byte for byte what they were."""
-    from kiosk.crypto import Sealer
-    from kiosk.outbox import Outbox
+    from kiosk.outbox.store import Outbox
+    from kiosk.security.crypto import Sealer
 
     home = tmp_path / "home"
     data, keys, machine = tmp_path / "var/lib/kiosk/data", tmp_path / "var/lib/kiosk/keyring", tmp_path / "etc/kiosk"
@@ -109,7 +109,7 @@ def test_tour_on_a_provisioned_kiosk_leaves_it_as_it_was(tmp_path: Path) -> None
          "--client-id", "hbt-bachkhoa-01", "--config-out", str(machine / "kiosk.toml"),
          "--staff-pin", "482916", "--tech-pin", "730584"],
         input="portal-secret\n", capture_output=True, text=True, cwd=REPO, timeout=120, check=False,
-        env=dict(env, PYTHON_KEYRING_BACKEND="kiosk.keystore.LocalFileKeyring"))
+        env=dict(env, PYTHON_KEYRING_BACKEND="kiosk.security.keystore.LocalFileKeyring"))
     assert provision.returncode == 0, provision.stderr
     data.mkdir(parents=True, exist_ok=True)
     Outbox(data / "outbox.sqlite3", Sealer(os.urandom(32))).close()  # the kiosk's own, real outbox

@@ -12,9 +12,17 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from kiosk import config as config_module
-from kiosk import paths
-from kiosk.config import SITE_FACTS, ConfigError, Settings, dump_toml, load_settings, save_overrides, schema_text
+from kiosk.files import paths
+from kiosk.settings import config as config_module
+from kiosk.settings.config import (
+    SITE_FACTS,
+    ConfigError,
+    Settings,
+    dump_toml,
+    load_settings,
+    save_overrides,
+    schema_text,
+)
 from tests.conftest import REPO
 
 PILOTS = {

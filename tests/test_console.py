@@ -15,11 +15,11 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QComboBox, QLineEdit, QListWidget, QPushButton, QSpinBox, QWidget
 from pytestqt.qtbot import QtBot
 
-from kiosk import __version__, keyfile, paths
+from kiosk import __version__
+from kiosk.answers.sample import sample_answers
 from kiosk.catalog import load_catalog
-from kiosk.clock import ManualClock
-from kiosk.config import CatalogSettings, PortalSettings, PrinterSettings, Settings, load_settings
-from kiosk.journey import (
+from kiosk.files import paths
+from kiosk.journey.machine import (
     ChooseMode,
     ConfirmSubmit,
     GiveConsent,
@@ -31,15 +31,17 @@ from kiosk.journey import (
     Touch,
 )
 from kiosk.runtime import Runtime
-from kiosk.sample import sample_answers
 from kiosk.sandbox.server import SandboxServer
-from kiosk.secrets import PORTAL_SECRET, set_secret
-from kiosk.staff_auth import StaffAuth
+from kiosk.security import keyfile
+from kiosk.security.secrets import PORTAL_SECRET, set_secret
+from kiosk.security.staff_auth import StaffAuth
+from kiosk.settings.config import CatalogSettings, PortalSettings, PrinterSettings, Settings, load_settings
+from kiosk.workdays.clock import ManualClock
 from tests.portal_fixtures import TEST_CLIENT_SECRET, make_submission, sandbox, sandbox_factory  # noqa: F401
 from tests.qt_helpers import make_runtime, visible_texts
-from ui.app import ensure_app
-from ui.console import StaffConsole
-from ui.window import KioskWindow
+from ui.console.staff import StaffConsole
+from ui.shell.app import ensure_app
+from ui.shell.window import KioskWindow
 
 COPY = "2.000815.000.00.00.H26"
 BIRTH = "1.001193.000.00.00.H26"
@@ -303,7 +305,7 @@ def test_sync_now_sends_waiting_dossiers_and_yesterdays_statistics(
     window.open_console("staff")  # ends nothing: the session goes on underneath
     press(qtbot, window, "console.close")
     window.send(ChooseMode(Mode.DO))
-    from kiosk.journey import Reset
+    from kiosk.journey.machine import Reset
 
     window.send(Reset("end-button"))
     advance(window, 24 * 3600)  # the next day: yesterday's figures are due
@@ -522,7 +524,7 @@ def test_statistics_charts_and_csv_export(qtbot: QtBot, window: KioskWindow, tmp
     advance(window, 10)
     window.send(ChooseMode(Mode.LEARN))
     press(qtbot, window, "console.close")
-    from kiosk.journey import Reset
+    from kiosk.journey.machine import Reset
 
     window.send(Reset("end-button"))
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import __version__, config
+from kiosk import __version__
+from kiosk.settings import config
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"

@@ -21,9 +21,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from kiosk import paths
-from kiosk.config import dump_toml
-from kiosk.doctor import (
+from kiosk.files import paths
+from kiosk.ops.doctor import (
     CheckResult,
     Outcome,
     check_clock,
@@ -35,10 +34,11 @@ from kiosk.doctor import (
     run_checks,
     vietnamese_letters,
 )
-from kiosk.keystore import LocalFileKeyring
-from kiosk.provision import ProvisionRequest, provision
+from kiosk.ops.provision import ProvisionRequest, provision
 from kiosk.sandbox.server import SandboxServer
-from kiosk.secrets import OUTBOX_KEY, PORTAL_SECRET, SERVICE, set_secret
+from kiosk.security.keystore import LocalFileKeyring
+from kiosk.security.secrets import OUTBOX_KEY, PORTAL_SECRET, SERVICE, set_secret
+from kiosk.settings.config import dump_toml
 from tests.conftest import REPO
 from tests.portal_fixtures import TEST_CLIENT_ID, TEST_CLIENT_SECRET, sandbox, sandbox_factory  # noqa: F401
 
@@ -341,7 +341,7 @@ def test_bundled_fonts_cover_every_vietnamese_letter() -> None:
 def test_cmap_reader_agrees_with_qt() -> None:
     from PySide6.QtGui import QRawFont
 
-    from ui.app import ensure_app
+    from ui.shell.app import ensure_app
 
     ensure_app()
     path = paths.assets_dir() / "fonts" / "DejaVuSans.ttf"
@@ -361,9 +361,9 @@ def test_a_damaged_or_incomplete_font_fails(tmp_path: Path) -> None:
 
 
 def test_a_font_without_a_letter_fails(monkeypatch: pytest.MonkeyPatch) -> None:
-    import kiosk.doctor
+    import kiosk.ops.doctor
 
-    monkeypatch.setattr(kiosk.doctor, "vietnamese_letters", lambda: "aăâ中")  # DejaVu Sans has no CJK
+    monkeypatch.setattr(kiosk.ops.doctor, "vietnamese_letters", lambda: "aăâ中")  # DejaVu Sans has no CJK
     check = check_fonts()
     assert check.outcome is Outcome.FAIL and "lacks 1 Vietnamese letters (中" in check.detail
 

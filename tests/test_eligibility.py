@@ -9,12 +9,21 @@ import portal_fixtures
 import pytest
 import requests
 
+from kiosk.answers.idcard import IdCardError, parse_id_card_qr
+from kiosk.answers.sample import sample_answers
+from kiosk.answers.validation import (
+    MAX_AGE_YEARS,
+    age_on,
+    normalise_phone,
+    stored_answer,
+    validate_field,
+    validate_step,
+)
 from kiosk.catalog import Catalog, load_catalog
 from kiosk.catalog.models import FieldKind, FormField, Procedure, Text, Validation
-from kiosk.clock import VN_TZ, ManualClock
+from kiosk.files.paths import procedures_dir
 from kiosk.i18n import tr
-from kiosk.idcard import IdCardError, parse_id_card_qr
-from kiosk.journey import (
+from kiosk.journey.machine import (
     ChooseMode,
     ConfirmSubmit,
     GiveConsent,
@@ -26,12 +35,10 @@ from kiosk.journey import (
     SubmitStep,
     Touch,
 )
-from kiosk.lookup import lookup_digits
-from kiosk.paths import procedures_dir
+from kiosk.outbox.lookup import lookup_digits
 from kiosk.portal.models import DossierSubmission
-from kiosk.sample import sample_answers
 from kiosk.sandbox.server import SandboxServer
-from kiosk.validation import MAX_AGE_YEARS, age_on, normalise_phone, stored_answer, validate_field, validate_step
+from kiosk.workdays.clock import VN_TZ, ManualClock
 
 TODAY = date(2026, 11, 26)
 BIRTH = "1.001193.000.00.00.H26"

@@ -12,10 +12,10 @@ from PySide6.QtWidgets import QLabel, QWidget
 from pytestqt.exceptions import TimeoutError as QtBotTimeout
 from pytestqt.qtbot import QtBot
 
-from kiosk.journey import Screen
+from kiosk.journey.machine import Screen
 from tests.qt_helpers import click, make_runtime
-from ui.app import ensure_app
-from ui.window import KioskWindow
+from ui.shell.app import ensure_app
+from ui.shell.window import KioskWindow
 
 CERTIFIED_COPY = "2.000815.000.00.00.H26"
 BIRTH = "1.001193.000.00.00.H26"

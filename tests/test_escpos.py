@@ -18,6 +18,7 @@ import zxingcpp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kiosk.payment.vietqr import build_payload
 from kiosk.printing import (
     PAPER_58MM_DOTS,
     PAPER_80MM_DOTS,
@@ -33,7 +34,6 @@ from kiosk.printing import (
     deliver,
     raster_commands,
 )
-from kiosk.vietqr import build_payload
 
 GS_V_0 = b"\x1dv0\x00"
 STATUS_READY = 0x12

@@ -9,17 +9,17 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from kiosk import paths
+from kiosk.answers.sample import sample_answers
 from kiosk.catalog import Catalog, Procedure, load_catalog
 from kiosk.catalog.models import Condition, Exemption, FeeTier, Text
-from kiosk.fees import assess, breakdown_json, breakdown_text, heading, schedule_text, total_text
-from kiosk.journey import Screen, SetLanguage
-from kiosk.sample import sample_answers
+from kiosk.files import paths
+from kiosk.journey.machine import Screen, SetLanguage
+from kiosk.payment.fees import assess, breakdown_json, breakdown_text, heading, schedule_text, total_text
 from tests.conftest import REPO
 from tests.qt_helpers import click
 from tests.test_cli import kiosk
 from tests.test_ui_journey import fill_current_step, go_to_first_step, shown
-from ui.window import KioskWindow
+from ui.shell.window import KioskWindow
 
 CERTIFIED_COPY = "2.000815.000.00.00.H26"
 CONTRACT_CHANGE = "2.000913.000.00.00.H26"

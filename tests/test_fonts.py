@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics, QImage, QRawFont
 
-from kiosk import paths
-from kiosk.receipt import Slip, SlipLine
-from ui.app import ensure_app
-from ui.slip_render import MARGIN, WIDTH_58MM, WIDTH_80MM, render_slip_layout
-from ui.theme import FONT_FAMILY
+from kiosk.files import paths
+from kiosk.printing.receipt import Slip, SlipLine
+from ui.common.theme import FONT_FAMILY
+from ui.printing.slip_render import MARGIN, WIDTH_58MM, WIDTH_80MM, render_slip_layout
+from ui.shell.app import ensure_app
 
 pytestmark = pytest.mark.gui
 

@@ -21,17 +21,25 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from kiosk.answers.idcard import IdCardData, IdCardError, check_id_number, parse_id_card_qr
+from kiosk.answers.sample import SAMPLE_ID_CARD, sample_answers
+from kiosk.answers.validation import (
+    Issue,
+    normalise,
+    parse_date,
+    validate_field,
+    validate_step,
+    visible_fields,
+    visible_steps,
+)
 from kiosk.catalog import CatalogError, load_procedure_file
 from kiosk.catalog.loader import parse_procedure
 from kiosk.catalog.models import FormField, Procedure
-from kiosk.idcard import IdCardData, IdCardError, check_id_number, parse_id_card_qr
-from kiosk.paths import procedures_dir
+from kiosk.files.paths import procedures_dir
+from kiosk.payment.vietqr import VietQR, VietQRError, build_payload, parse_payload
 from kiosk.portal.client import PortalClient
 from kiosk.portal.errors import PortalError
 from kiosk.portal.models import Heartbeat
-from kiosk.sample import SAMPLE_ID_CARD, sample_answers
-from kiosk.validation import Issue, normalise, parse_date, validate_field, validate_step, visible_fields, visible_steps
-from kiosk.vietqr import VietQR, VietQRError, build_payload, parse_payload
 from tests.portal_fixtures import make_submission
 
 TODAY = date(2026, 11, 26)

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.answers.sample import SAMPLE_ID_CARD, sample_answers
 from kiosk.catalog import Catalog, load_catalog
-from kiosk.clock import VN_TZ, ManualClock
-from kiosk.journey import (
+from kiosk.files.paths import procedures_dir
+from kiosk.journey.machine import (
     ChooseMode,
     ConfirmSubmit,
     DeclineConsent,
@@ -38,9 +39,8 @@ from kiosk.journey import (
     Transition,
     UpdateAnswers,
 )
-from kiosk.outbox import StoredDossier
-from kiosk.paths import procedures_dir
-from kiosk.sample import SAMPLE_ID_CARD, sample_answers
+from kiosk.outbox.store import StoredDossier
+from kiosk.workdays.clock import VN_TZ, ManualClock
 
 BIRTH = "1.001193.000.00.00.H26"
 

@@ -20,18 +20,27 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
+from kiosk.answers.sample import sample_answers
+from kiosk.answers.validation import DEFAULT_MAX_LENGTH, format_date
 from kiosk.catalog import load_catalog
 from kiosk.catalog.models import FieldKind, FormField, IdCardPart, Procedure, Step
+from kiosk.files.paths import procedures_dir
 from kiosk.i18n import tr
-from kiosk.journey import ChooseMode, GiveConsent, Mode, Screen, SelectProcedure, StartApplication, SubmitStep, Touch
-from kiosk.paths import procedures_dir
-from kiosk.sample import sample_answers
-from kiosk.validation import DEFAULT_MAX_LENGTH, format_date
+from kiosk.journey.machine import (
+    ChooseMode,
+    GiveConsent,
+    Mode,
+    Screen,
+    SelectProcedure,
+    StartApplication,
+    SubmitStep,
+    Touch,
+)
 from tests.qt_helpers import click
 from tests.screen_walk import dispose, make_window
+from ui.common.widgets import FieldEditor
 from ui.screens.form import StepScreen
-from ui.widgets import FieldEditor
-from ui.window import KioskWindow
+from ui.shell.window import KioskWindow
 
 pytestmark = pytest.mark.gui
 

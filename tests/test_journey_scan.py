@@ -8,9 +8,10 @@ from datetime import datetime
 import pytest
 from PIL import Image
 
+from kiosk.answers.sample import sample_answers
 from kiosk.catalog import Catalog, load_catalog
-from kiosk.clock import VN_TZ, ManualClock
-from kiosk.journey import (
+from kiosk.files.paths import procedures_dir
+from kiosk.journey.machine import (
     ChooseMode,
     ConfirmSubmit,
     GiveConsent,
@@ -28,10 +29,9 @@ from kiosk.journey import (
     SubmitStep,
     Touch,
 )
-from kiosk.paths import procedures_dir
-from kiosk.sample import sample_answers
 from kiosk.scanning.images import Page
 from kiosk.scanning.papers import with_page
+from kiosk.workdays.clock import VN_TZ, ManualClock
 
 BIRTH = "1.001193.000.00.00.H26"
 EXTRACT = "2.000635.000.00.00.H26"

@@ -14,9 +14,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
-from kiosk.clock import ManualClock
-from kiosk.config import Settings
-from kiosk.journey import (
+from kiosk.input.telex import Mark, telex_spelling
+from kiosk.journey.machine import (
     ChooseMode,
     GiveConsent,
     Mode,
@@ -28,14 +27,15 @@ from kiosk.journey import (
     StartApplication,
     Touch,
 )
-from kiosk.telex import Mark, telex_spelling
+from kiosk.settings.config import Settings
+from kiosk.workdays.clock import ManualClock
 from tests.qt_helpers import make_runtime
-from ui.accessibility import DisplayMode
-from ui.app import ensure_app
-from ui.keyboard import KeyboardMode, OnScreenKeyboard
+from ui.accessibility.modes import DisplayMode
+from ui.common.theme import TEXT_SCALES
+from ui.input.keyboard import KeyboardMode, OnScreenKeyboard
 from ui.screens.form import StepScreen
-from ui.theme import TEXT_SCALES
-from ui.window import KioskWindow
+from ui.shell.app import ensure_app
+from ui.shell.window import KioskWindow
 
 BIRTH = "1.001193.000.00.00.H26"
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from kiosk.journey import Screen, SetLanguage
-from kiosk.paths import procedures_dir
+from kiosk.files.paths import procedures_dir
+from kiosk.journey.machine import Screen, SetLanguage
 from tests.screen_walk import (
     LONG_CODE,
     SIZES,
@@ -24,8 +24,8 @@ from tests.screen_walk import (
     walk_procedure,
     without_keyboard,
 )
-from ui.theme import BODY_PX, scale_for, stylesheet
-from ui.window import KioskWindow
+from ui.common.theme import BODY_PX, scale_for, stylesheet
+from ui.shell.window import KioskWindow
 
 pytestmark = pytest.mark.gui
 

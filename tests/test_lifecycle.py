@@ -29,10 +29,8 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from kiosk import secrets
-from kiosk.clock import ManualClock
-from kiosk.config import Settings
-from kiosk.journey import (
+from kiosk.answers.sample import sample_answers
+from kiosk.journey.machine import (
     ChooseMode,
     ConfirmSubmit,
     Finish,
@@ -49,12 +47,14 @@ from kiosk.journey import (
     Touch,
 )
 from kiosk.runtime import build_runtime
-from kiosk.sample import sample_answers
+from kiosk.security import secrets
+from kiosk.settings.config import Settings
+from kiosk.workdays.clock import ManualClock
 from tests.qt_helpers import for_test_window, visible_texts
-from ui.app import ensure_app
-from ui.recovery import Recovery, install_recovery
 from ui.screens.attract import AttractScreen
-from ui.window import KioskWindow
+from ui.shell.app import ensure_app
+from ui.shell.recovery import Recovery, install_recovery
+from ui.shell.window import KioskWindow
 
 BIRTH = "1.001193.000.00.00.H26"
 REPO = Path(__file__).resolve().parent.parent

@@ -11,11 +11,11 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
-from kiosk.config import KioskSettings, Settings
-from kiosk.journey import Screen
+from kiosk.journey.machine import Screen
+from kiosk.settings.config import KioskSettings, Settings
 from tests.qt_helpers import make_runtime
-from ui.app import ensure_app
-from ui.window import KioskWindow
+from ui.shell.app import ensure_app
+from ui.shell.window import KioskWindow
 
 Key = Qt.Key
 Mod = Qt.KeyboardModifier

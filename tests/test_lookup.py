@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.crypto import Sealer
-from kiosk.lookup import lookup_local, reference_from_scan
-from kiosk.outbox import Outbox
+from kiosk.outbox.lookup import lookup_local, reference_from_scan
+from kiosk.outbox.store import Outbox
+from kiosk.security.crypto import Sealer
 
 WITH_PHONE = {"applicant": {"full_name": "Nguyễn Văn An", "phone": "0912 345 678", "id_number": "001060012345"}}
 WITHOUT_PHONE = {"applicant": {"full_name": "Trần Thị Bích", "phone": "", "id_number": "001190009876"}}

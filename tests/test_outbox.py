@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import runtime, secrets
-from kiosk.config import Settings
-from kiosk.crypto import Sealer
-from kiosk.outbox import Outbox, OutboxFull, OutboxKeyError
+from kiosk import runtime
+from kiosk.outbox.store import Outbox, OutboxFull, OutboxKeyError
+from kiosk.security import secrets
+from kiosk.security.crypto import Sealer
+from kiosk.settings.config import Settings
 
 KEY = bytes(range(32))
 PAYLOAD = {"applicant": {"full_name": "MARKERNAME Nguyễn", "phone": "0912345678"}, "answers": {"x": "y"}}

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from kiosk import cli
-from kiosk.config import Settings
-from kiosk.crypto import Sealer
-from kiosk.outbox import Outbox, OutboxCorrupt, OutboxError, set_aside_copies
+from kiosk.outbox.store import Outbox, OutboxCorrupt, OutboxError, set_aside_copies
 from kiosk.runtime import build_runtime, open_outbox
+from kiosk.security.crypto import Sealer
+from kiosk.settings.config import Settings
 
 PAYLOAD = {"applicant": {"full_name": "MARKERNAME Nguyễn", "phone": "0912345678"}, "answers": {"x": "y" * 300}}
 PAGE = 4096

@@ -15,9 +15,10 @@ import requests
 from PySide6.QtCore import QElapsedTimer, QTimer
 from pytestqt.qtbot import QtBot
 
+from kiosk.answers.sample import sample_answers
 from kiosk.catalog import load_catalog
-from kiosk.config import Settings
-from kiosk.journey import (
+from kiosk.files.paths import procedures_dir
+from kiosk.journey.machine import (
     ChooseMode,
     ConfirmSubmit,
     GiveConsent,
@@ -30,17 +31,16 @@ from kiosk.journey import (
     SubmitStep,
     Touch,
 )
-from kiosk.lookup import lookup_local
-from kiosk.paths import procedures_dir
+from kiosk.outbox.lookup import lookup_local
 from kiosk.portal.errors import PortalError
-from kiosk.portal_link import PortalLink, load_cached_catalog
+from kiosk.portal.link import PortalLink, load_cached_catalog
 from kiosk.runtime import Runtime
-from kiosk.sample import sample_answers
 from kiosk.sandbox.server import SandboxServer
-from kiosk.secrets import PORTAL_SECRET, set_secret
+from kiosk.security.secrets import PORTAL_SECRET, set_secret
+from kiosk.settings.config import Settings
 from tests.qt_helpers import make_runtime
-from ui.app import ensure_app
-from ui.window import KioskWindow
+from ui.shell.app import ensure_app
+from ui.shell.window import KioskWindow
 
 BIRTH = "1.001193.000.00.00.H26"
 

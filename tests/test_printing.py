@@ -21,26 +21,26 @@ from PIL import Image
 from PySide6.QtWidgets import QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
-import ui.printing
-from kiosk import paths
+import ui.printing.service
+from kiosk.answers.sample import sample_answers
 from kiosk.catalog import Catalog, load_catalog
-from kiosk.clock import VN_TZ, ManualClock
-from kiosk.config import PaymentSettings, PrinterSettings, Settings
-from kiosk.crypto import Sealer
-from kiosk.fees import assess
+from kiosk.files import paths
+from kiosk.payment.fees import assess
+from kiosk.payment.vietqr import crc16_ccitt_false, parse_payload
 from kiosk.printing import PrinterState, Transport, decode_raster
-from kiosk.receipt import Slip, build_slip
-from kiosk.sample import sample_answers
-from kiosk.slips import SlipStore
-from kiosk.vietqr import crc16_ccitt_false, parse_payload
+from kiosk.printing.receipt import Slip, build_slip
+from kiosk.printing.slips import SlipStore
+from kiosk.security.crypto import Sealer
+from kiosk.settings.config import PaymentSettings, PrinterSettings, Settings
+from kiosk.workdays.clock import VN_TZ, ManualClock
 from tests.qt_helpers import click, make_runtime
 from tests.test_escpos import GS_V_0, PAPER_LOW, PAPER_OUT, STATUS_READY, FakePrinter, to_gray
 from tests.test_ui_journey import submit_sample_dossier
-from ui.app import ensure_app
-from ui.printing import PrintService, transport_for
-from ui.timers import named_timer
-from ui.window import KioskWindow
-from ui.workers import TaskRunner
+from ui.common.timers import named_timer
+from ui.common.workers import TaskRunner
+from ui.printing.service import PrintService, transport_for
+from ui.shell.app import ensure_app
+from ui.shell.window import KioskWindow
 
 pytestmark = pytest.mark.gui
 
@@ -271,7 +271,7 @@ def test_job_that_outlives_the_limit_is_reported_failed_once(
     qtbot: QtBot, slip: Slip, store: SlipStore, service_for: Callable[..., PrintService],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(ui.printing, "JOB_SLACK_SECONDS", 0.3)
+    monkeypatch.setattr(ui.printing.service, "JOB_SLACK_SECONDS", 0.3)
     stuck = StuckTransport()
 
     def factory(printer: PrinterSettings) -> Transport:

@@ -20,14 +20,15 @@ from PySide6.QtGui import QGuiApplication, QInputMethodEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPlainTextEdit, QTextEdit
 from pytestqt.qtbot import QtBot
 
-from kiosk import paths, qr
+from kiosk.answers.sample import sample_answers, sample_value
+from kiosk.answers.validation import validate_step, visible_steps
 from kiosk.catalog.models import FieldKind
-from kiosk.journey import ScanIdCard, Screen
-from kiosk.sample import sample_answers, sample_value
-from kiosk.validation import validate_step, visible_steps
+from kiosk.files import paths
+from kiosk.journey.machine import ScanIdCard, Screen
+from kiosk.printing import qr
 from tests.qt_helpers import click
 from ui.screens.form import StepScreen
-from ui.window import KioskWindow
+from ui.shell.window import KioskWindow
 
 BIRTH = "1.001193.000.00.00.H26"
 TEXT_MARK = "Qzvmark"  # letters only, so it passes as part of a name

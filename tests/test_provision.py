@@ -9,9 +9,9 @@ import sys
 import tomllib
 from pathlib import Path
 
-from kiosk.config import load_settings
-from kiosk.secrets import OUTBOX_KEY, PORTAL_SECRET, STAFF_PIN_HASH, get_secret
-from kiosk.staff_auth import StaffAuth
+from kiosk.security.secrets import OUTBOX_KEY, PORTAL_SECRET, STAFF_PIN_HASH, get_secret
+from kiosk.security.staff_auth import StaffAuth
+from kiosk.settings.config import load_settings
 from tests.conftest import REPO
 
 SECRET = "s3cr3t-of-the-portal"

@@ -9,17 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import paths
+from kiosk.answers.sample import sample_answers
 from kiosk.catalog import Catalog, load_catalog
 from kiosk.catalog.models import Procedure
-from kiosk.clock import VN_TZ, ManualClock
-from kiosk.config import PaymentSettings, PortalSettings, Settings, load_settings
-from kiosk.crypto import Sealer
-from kiosk.fees import assess
-from kiosk.receipt import Slip, build_checklist, build_slip, mask_id, mask_phone, with_official_code
-from kiosk.sample import sample_answers
-from kiosk.slips import SlipStore
-from kiosk.vietqr import crc16_ccitt_false, parse_payload
+from kiosk.files import paths
+from kiosk.payment.fees import assess
+from kiosk.payment.vietqr import crc16_ccitt_false, parse_payload
+from kiosk.printing.receipt import Slip, build_checklist, build_slip, mask_id, mask_phone, with_official_code
+from kiosk.printing.slips import SlipStore
+from kiosk.security.crypto import Sealer
+from kiosk.settings.config import PaymentSettings, PortalSettings, Settings, load_settings
+from kiosk.workdays.clock import VN_TZ, ManualClock
 
 CERTIFIED_COPY = "2.000815.000.00.00.H26"  # 2.000 đ a page, per copy: has a fee
 MARITAL_STATUS = "1.004873.000.00.00.H26"  # a lệ phí set by the city, not verified: the officer tells it

@@ -15,8 +15,8 @@ import pytest
 
 from kiosk.catalog import load_catalog
 from kiosk.catalog.models import Text
+from kiosk.files.paths import procedures_dir
 from kiosk.i18n import STRINGS
-from kiosk.paths import procedures_dir
 from tests.test_catalog import _texts
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,7 +16,7 @@ import portal_fixtures
 import pytest
 import requests
 
-from kiosk.paths import procedures_dir
+from kiosk.files.paths import procedures_dir
 from kiosk.sandbox.faults import Fault, FaultDice, FaultPlan
 from kiosk.sandbox.server import SandboxServer, loopback_address, sandbox_command
 

@@ -12,13 +12,22 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
-from kiosk.journey import ChooseMode, GiveConsent, Mode, OpenLookup, Screen, SelectProcedure, StartApplication, Touch
-from kiosk.sample import SAMPLE_ID_CARD
-from kiosk.scanner import BurstDetector, BurstPolicy, ScanKind, classify_scan, receipt_reference
+from kiosk.answers.sample import SAMPLE_ID_CARD
+from kiosk.input.scanner import BurstDetector, BurstPolicy, ScanKind, classify_scan, receipt_reference
+from kiosk.journey.machine import (
+    ChooseMode,
+    GiveConsent,
+    Mode,
+    OpenLookup,
+    Screen,
+    SelectProcedure,
+    StartApplication,
+    Touch,
+)
 from tests.qt_helpers import make_runtime
-from ui.app import ensure_app
 from ui.screens.form import StepScreen
-from ui.window import KioskWindow
+from ui.shell.app import ensure_app
+from ui.shell.window import KioskWindow
 
 BIRTH = "1.001193.000.00.00.H26"
 SLIP_QR = "https://dichvucong.hanoi.gov.vn/tra-cuu-ho-so?ma=DEMO-K01-261126-0007"

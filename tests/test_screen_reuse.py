@@ -9,12 +9,12 @@ import pytest
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
-from kiosk.journey import Screen
-from kiosk.sample import sample_answers
+from kiosk.answers.sample import sample_answers
+from kiosk.journey.machine import Screen
 from tests.qt_helpers import click, end_session
 from ui.screens import form
 from ui.screens.form import StepScreen
-from ui.window import KioskWindow
+from ui.shell.window import KioskWindow
 
 BIRTH = "1.001193.000.00.00.H26"
 MARK = "Qzvreuse"

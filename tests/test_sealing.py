@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import secrets
-from kiosk.config import Settings
 from kiosk.runtime import open_outbox
+from kiosk.security import secrets
+from kiosk.settings.config import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 PORTAL_SECRET_VALUE = "Zq7-portal-client-secret-Hbt"
@@ -60,7 +60,7 @@ def test_copied_kiosk_folders_open_nothing_on_another_machine(tmp_path: Path, is
         assert clear not in copied  # nothing in clear on the disk
 
     script = (
-        "from kiosk import secrets\n"
+        "from kiosk.security import secrets\n"
         "for name in (secrets.OUTBOX_KEY, secrets.PORTAL_SECRET):\n"
         "    try:\n"
         "        secrets.get_secret(name)\n"

@@ -10,7 +10,7 @@ import pytest
 
 from kiosk.catalog import Catalog, load_catalog
 from kiosk.catalog.search import SearchIndex, fold
-from kiosk.paths import procedures_dir
+from kiosk.files.paths import procedures_dir
 
 MARRIAGE = "Đăng ký kết hôn"
 

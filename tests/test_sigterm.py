@@ -12,9 +12,9 @@ from pathlib import Path
 import portal_fixtures
 import pytest
 
-from kiosk.config import Settings
 from kiosk.runtime import open_outbox
-from kiosk.secrets import PORTAL_SECRET, set_secret
+from kiosk.security.secrets import PORTAL_SECRET, set_secret
+from kiosk.settings.config import Settings
 from tests.test_sync import enqueue
 from tests.test_sync_deadlines import DripProxy, proxy
 

@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import paths
+from kiosk.answers.sample import sample_answers
 from kiosk.catalog import Catalog, load_catalog
 from kiosk.catalog.models import Procedure, TimeUnit
-from kiosk.clock import VN_TZ
-from kiosk.config import SiteFact, SiteSettings, load_settings
-from kiosk.doctor import Outcome, check_holidays, check_site, report
-from kiosk.fees import assess
-from kiosk.holidays import HolidayDataError, WorkingCalendar, holidays_dir, load_years
-from kiosk.receipt import Slip, build_checklist, build_slip
-from kiosk.sample import sample_answers
+from kiosk.files import paths
+from kiosk.ops.doctor import Outcome, check_holidays, check_site, report
+from kiosk.payment.fees import assess
+from kiosk.printing.receipt import Slip, build_checklist, build_slip
+from kiosk.settings.config import SiteFact, SiteSettings, load_settings
+from kiosk.workdays.clock import VN_TZ
+from kiosk.workdays.holidays import HolidayDataError, WorkingCalendar, holidays_dir, load_years
 
 MARITAL_STATUS = "1.004873.000.00.00.H26"
 PILOTS = ("bui-thi-xuan", "bach-khoa", "dong-tam")

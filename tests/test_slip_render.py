@@ -9,16 +9,15 @@ import pytest
 import zxingcpp
 from PySide6.QtGui import QImage
 
-from kiosk import paths
+from kiosk.answers.sample import sample_answers
 from kiosk.catalog import Catalog, load_catalog
-from kiosk.clock import VN_TZ
-from kiosk.config import PaymentSettings, Settings
-from kiosk.fees import assess
-from kiosk.qr import QUIET_ZONE, qr_matrix
-from kiosk.receipt import Slip, build_checklist, build_slip
-from kiosk.sample import sample_answers
-from ui.app import ensure_app
-from ui.slip_render import (
+from kiosk.files import paths
+from kiosk.payment.fees import assess
+from kiosk.printing.qr import QUIET_ZONE, qr_matrix
+from kiosk.printing.receipt import Slip, build_checklist, build_slip
+from kiosk.settings.config import PaymentSettings, Settings
+from kiosk.workdays.clock import VN_TZ
+from ui.printing.slip_render import (
     MARGIN,
     MIN_MODULE_DOTS,
     WIDTH_58MM,
@@ -27,6 +26,7 @@ from ui.slip_render import (
     render_checklist_layout,
     render_slip_layout,
 )
+from ui.shell.app import ensure_app
 
 pytestmark = pytest.mark.gui
 

@@ -11,9 +11,9 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from bench.soak_ui import SessionDriver, pyside_drops_none
-from kiosk.journey import Screen
-from ui.app import ensure_app
-from ui.window import KioskWindow
+from kiosk.journey.machine import Screen
+from ui.shell.app import ensure_app
+from ui.shell.window import KioskWindow
 
 SESSIONS = 30
 

@@ -15,8 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
-from kiosk.config import KioskSettings, Settings
-from kiosk.journey import (
+from kiosk.journey.machine import (
     ChooseMode,
     GiveConsent,
     Mode,
@@ -27,11 +26,12 @@ from kiosk.journey import (
     StartApplication,
     Touch,
 )
+from kiosk.settings.config import KioskSettings, Settings
 from tests.qt_helpers import make_runtime
-from ui.app import ensure_app
+from ui.accessibility.speech import find_speech_command
 from ui.screens.form import StepScreen
-from ui.speech import find_speech_command
-from ui.window import KioskWindow
+from ui.shell.app import ensure_app
+from ui.shell.window import KioskWindow
 
 BIRTH = "1.001193.000.00.00.H26"
 

@@ -14,12 +14,13 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
-from kiosk import paths, secrets
-from kiosk.clock import ManualClock
-from kiosk.journey import Reset, Screen
-from kiosk.staff_auth import LOCKOUT_STEPS, MAX_FAILURES, PinError, StaffAuth, lockout_seconds
+from kiosk.files import paths
+from kiosk.journey.machine import Reset, Screen
+from kiosk.security import secrets
+from kiosk.security.staff_auth import LOCKOUT_STEPS, MAX_FAILURES, PinError, StaffAuth, lockout_seconds
+from kiosk.workdays.clock import ManualClock
 from tests.qt_helpers import visible_texts
-from ui.window import KioskWindow
+from ui.shell.window import KioskWindow
 
 # --- the core: hashes and lockout --------------------------------------------------------------------
 

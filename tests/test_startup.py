@@ -18,21 +18,22 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLabel, QPushButton
 from pytestqt.qtbot import QtBot
 
-from kiosk import keyfile, secrets
-from kiosk.boot import BootInfo
-from kiosk.config import ConfigError, Settings, load_settings, site_profiles
-from kiosk.journey import Reset, Screen
+from kiosk.journey.machine import Reset, Screen
+from kiosk.security import keyfile, secrets
+from kiosk.settings.boot import BootInfo
+from kiosk.settings.config import ConfigError, Settings, load_settings, site_profiles
 from tests.qt_helpers import make_runtime
 from tests.screen_walk import dispose
-from ui.app import ensure_app
-from ui.window import KioskWindow
+from ui.shell.app import ensure_app
+from ui.shell.window import KioskWindow
 
 REPO = Path(__file__).resolve().parent.parent
 
 # What the first half must not import: each is tens of milliseconds or megabytes before the first paint.
 AFTER_PAINT_ONLY = (
-    "pydantic", "kiosk.config", "kiosk.catalog", "kiosk.journey", "kiosk.events", "kiosk.outbox", "cryptography",
-    "keyring", "requests", "qrcode", "PySide6.QtPrintSupport", "ui.keyboard", "ui.printing",
+    "pydantic", "kiosk.settings.config", "kiosk.catalog", "kiosk.journey.machine", "kiosk.journey.events",
+    "kiosk.outbox.store", "cryptography", "keyring", "requests", "qrcode", "PySide6.QtPrintSupport",
+    "ui.input.keyboard", "ui.printing.service",
 )
 
 
@@ -65,7 +66,8 @@ def test_bootinfo_refuses_a_file_that_is_not_toml(tmp_path: Path) -> None:
 
 
 def test_the_first_half_imports_none_of_the_heavy_parts() -> None:
-    code = ("import sys, kiosk.cli, kiosk.boot, kiosk.logs, kiosk.keyfile, ui.app, ui.first_paint;"
+    code = ("import sys, kiosk.cli, kiosk.settings.boot, kiosk.ops.logs, kiosk.security.keyfile, ui.shell.app,"
+            " ui.shell.first_paint;"
             f"print(sorted(m for m in {AFTER_PAINT_ONLY!r} if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True,
                             env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
@@ -74,7 +76,8 @@ def test_the_first_half_imports_none_of_the_heavy_parts() -> None:
 
 def test_module_sources_are_not_kept_in_memory() -> None:
     # PySide6's import hook would read (and linecache keep) the source of every module imported after it.
-    code = ("import linecache, ui, kiosk.config, kiosk.journey, kiosk.outbox, ui.window, ui.printing, ui.console;"
+    code = ("import linecache, ui, kiosk.settings.config, kiosk.journey.machine, kiosk.outbox.store, ui.shell.window,"
+            " ui.printing.service, ui.console.staff;"
             "print(sum(len(lines) for _, _, lines, _ in linecache.cache.values()))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True,
                             env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
@@ -157,9 +160,9 @@ def test_an_invalid_setting_stops_start_up_with_the_same_message(tmp_path: Path)
 
 
 def test_the_outbox_key_is_read_from_the_local_file_without_the_keyring_package() -> None:
-    assert keyfile.configured()  # tests run with kiosk.keystore.LocalFileKeyring, as kiosks do
+    assert keyfile.configured()  # tests run with kiosk.security.keystore.LocalFileKeyring, as kiosks do
     key = secrets.outbox_key(create=True)
-    code = ("import sys, base64; from kiosk import secrets; k = secrets.outbox_key();"
+    code = ("import sys, base64; from kiosk.security import secrets; k = secrets.outbox_key();"
             "print(base64.b64encode(k).decode(), 'keyring' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True,
                             env=dict(os.environ))

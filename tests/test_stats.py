@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from kiosk import paths
+from kiosk.answers.sample import sample_answers
 from kiosk.catalog import Catalog, FieldKind, load_catalog
-from kiosk.clock import VN_TZ, ManualClock
-from kiosk.journey import (
+from kiosk.files import paths
+from kiosk.journey.machine import (
     ChooseMode,
     ConfirmSubmit,
     DeclineConsent,
@@ -32,10 +32,10 @@ from kiosk.journey import (
     SubmitStep,
     Touch,
 )
-from kiosk.outbox import StoredDossier
+from kiosk.ops.stats import CSV_HEADER, StatsRecorder, StatsStore, send_daily_reports
+from kiosk.outbox.store import StoredDossier
 from kiosk.portal.models import DailyStatistics
-from kiosk.sample import sample_answers
-from kiosk.stats import CSV_HEADER, StatsRecorder, StatsStore, send_daily_reports
+from kiosk.workdays.clock import VN_TZ, ManualClock
 
 BIRTH = "1.001193.000.00.00.H26"
 COPY = "2.000815.000.00.00.H26"

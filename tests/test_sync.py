@@ -11,11 +11,11 @@ from typing import Any
 import portal_fixtures
 import pytest
 
-from kiosk.crypto import Sealer
-from kiosk.outbox import Outbox
+from kiosk.outbox.store import Outbox
 from kiosk.portal import PortalClient
+from kiosk.portal.sync import SyncEngine, submission_from_outbox
 from kiosk.sandbox.server import SandboxServer
-from kiosk.sync import SyncEngine, submission_from_outbox
+from kiosk.security.crypto import Sealer
 
 sandbox = portal_fixtures.sandbox
 sandbox_factory = portal_fixtures.sandbox_factory
@@ -39,7 +39,7 @@ def outbox(tmp_path: Path) -> Iterator[Outbox]:
 
 
 def payload(number: int = 1, **changes: Any) -> dict[str, Any]:
-    """What `kiosk.dossier.build_payload` stores: the contract's dossier without its local reference."""
+    """What `kiosk.journey.dossier.build_payload` stores: the contract's dossier without its local reference."""
     body = portal_fixtures.make_submission(number).model_dump(mode="json", exclude_none=True)
     del body["local_reference"]
     body["language"] = "vi"

@@ -14,13 +14,13 @@ from urllib.parse import urlsplit
 import portal_fixtures
 import pytest
 
-from kiosk.config import Settings
-from kiosk.crypto import Sealer
-from kiosk.outbox import Outbox
+from kiosk.outbox.store import Outbox
 from kiosk.portal import PortalClient
 from kiosk.portal.errors import PortalUnavailable
-from kiosk.portal_link import PortalLink
+from kiosk.portal.link import PortalLink
 from kiosk.sandbox.server import SandboxServer
+from kiosk.security.crypto import Sealer
+from kiosk.settings.config import Settings
 from tests.test_sync import enqueue, portal_dossiers
 
 sandbox = portal_fixtures.sandbox

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk.telex import Mark, TelexEngine, ToneStyle, normalize_tone_placement, telex_spelling, type_keys
+from kiosk.input.telex import Mark, TelexEngine, ToneStyle, normalize_tone_placement, telex_spelling, type_keys
 
 TRAD = ToneStyle.TRADITIONAL
 MODERN = ToneStyle.MODERN

@@ -13,10 +13,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
+from kiosk.answers.sample import SAMPLE_ID_CARD, sample_answers
 from kiosk.catalog import load_catalog
 from kiosk.catalog.models import FieldKind, FormField, Procedure, Step
+from kiosk.files.paths import procedures_dir
 from kiosk.i18n import STRINGS, tr
-from kiosk.journey import (
+from kiosk.journey.machine import (
     ChooseMode,
     GiveConsent,
     Mode,
@@ -27,8 +29,6 @@ from kiosk.journey import (
     SubmitStep,
     Touch,
 )
-from kiosk.paths import procedures_dir
-from kiosk.sample import SAMPLE_ID_CARD, sample_answers
 from tests.screen_walk import (
     MARRIAGE_FILE,
     catalog_with,
@@ -40,7 +40,7 @@ from tests.screen_walk import (
     walk_procedure,
 )
 from ui.screens.form import StepScreen
-from ui.window import KioskWindow
+from ui.shell.window import KioskWindow
 
 pytestmark = pytest.mark.gui
 

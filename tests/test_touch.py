@@ -7,9 +7,9 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QPushButton, QScrollArea, QScroller, QWidget
 from pytestqt.qtbot import QtBot
 
-from kiosk.journey import ChooseMode, Mode, Screen, Touch
+from kiosk.journey.machine import ChooseMode, Mode, Screen, Touch
 from tests.qt_helpers import click
-from ui.window import KioskWindow
+from ui.shell.window import KioskWindow
 
 
 def drag(widget: QWidget, start: QPointF, end: QPointF, steps: int = 12) -> None:
@@ -53,9 +53,9 @@ def test_dragging_the_procedure_list_scrolls_it_and_a_tap_still_opens_a_procedur
 def test_a_tap_just_after_the_screen_changed_is_not_taken_for_the_next_screen(qtbot: QtBot) -> None:
     """A triple tap on "Touch to start": the taps after the first land on the home screen and must do nothing
     there; a moment later the home screen answers taps as usual."""
-    from kiosk.config import KioskSettings, Settings
+    from kiosk.settings.config import KioskSettings, Settings
     from tests.qt_helpers import make_runtime
-    from ui.app import ensure_app
+    from ui.shell.app import ensure_app
 
     ensure_app()
     window = KioskWindow(make_runtime(Settings(kiosk=KioskSettings(tap_guard_ms=300))))

@@ -11,17 +11,17 @@ from PySide6.QtGui import QFontInfo, QGuiApplication
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
+from kiosk.answers.names import VIETNAMESE_LETTERS
+from kiosk.answers.sample import sample_answers
 from kiosk.catalog.models import FieldKind
-from kiosk.clock import ManualClock
+from kiosk.files.paths import procedures_dir
 from kiosk.i18n import MISSING_MARK, STRINGS
-from kiosk.journey import OpenLookup, Screen, SetLanguage, Touch
-from kiosk.names import VIETNAMESE_LETTERS
-from kiosk.paths import procedures_dir
-from kiosk.sample import sample_answers
+from kiosk.journey.machine import OpenLookup, Screen, SetLanguage, Touch
+from kiosk.workdays.clock import ManualClock
 from tests.qt_helpers import click, end_session, visible_texts
 from tests.screen_walk import dispose, make_window, send, shown_widgets, walk_menus, walk_procedure
 from ui.screens.form import StepScreen
-from ui.window import KioskWindow
+from ui.shell.window import KioskWindow
 
 BIRTH = "1.001193.000.00.00.H26"
 

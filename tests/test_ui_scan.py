@@ -13,16 +13,16 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from kiosk import paths
-from kiosk.config import Settings
-from kiosk.journey import Screen, SubmitStep
-from kiosk.sample import sample_answers
+from kiosk.answers.sample import sample_answers
+from kiosk.files import paths
+from kiosk.journey.machine import Screen, SubmitStep
 from kiosk.scanning.device import TEST_PAGE_OPTIONS, sane_test_config
+from kiosk.settings.config import Settings
 from tests.qt_helpers import click, make_runtime, visible_texts
 from tests.sane_helpers import scanimage
 from tests.screen_walk import dispose
-from ui.app import ensure_app
-from ui.window import KioskWindow
+from ui.shell.app import ensure_app
+from ui.shell.window import KioskWindow
 
 BIRTH = "1.001193.000.00.00.H26"
 

@@ -10,14 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk.catalog import load_catalog
-from kiosk.catalog.models import Condition, FieldKind, FormField, IdCardPart, Option, Step, Text, Validation
-from kiosk.i18n import tr
-from kiosk.idcard import IdCardError, check_id_number, parse_id_card_qr
-from kiosk.names import VIETNAMESE_LETTERS
-from kiosk.paths import procedures_dir
-from kiosk.sample import SAMPLE_ID_CARD
-from kiosk.validation import (
+from kiosk.answers.idcard import IdCardError, check_id_number, parse_id_card_qr
+from kiosk.answers.names import VIETNAMESE_LETTERS
+from kiosk.answers.sample import SAMPLE_ID_CARD
+from kiosk.answers.validation import (
     Issue,
     is_visible,
     normalise,
@@ -26,6 +22,10 @@ from kiosk.validation import (
     validate_step,
     visible_steps,
 )
+from kiosk.catalog import load_catalog
+from kiosk.catalog.models import Condition, FieldKind, FormField, IdCardPart, Option, Step, Text, Validation
+from kiosk.files.paths import procedures_dir
+from kiosk.i18n import tr
 
 TODAY = date(2026, 11, 26)
 

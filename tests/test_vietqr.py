@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk.vietqr import (
+from kiosk.payment.vietqr import (
     MAX_AMOUNT_VND,
     VietQR,
     VietQRError,

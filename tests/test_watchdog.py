@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import watchdog
+from kiosk.ops import watchdog
 
 pytestmark = pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="needs unix sockets")
 

@@ -7,7 +7,7 @@ from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
-from ui.widgets import clear_layout, label
+from ui.common.widgets import clear_layout, label
 
 
 def test_clear_layout_deletes_rows_stretches_and_nested_layouts(qtbot: QtBot) -> None:

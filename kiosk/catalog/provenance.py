@@ -3,7 +3,7 @@
 Every procedure names its sources (legal documents and articles, the national portal's record) and the
 date its facts were last checked; every fee item and every exemption names its source. A fact that
 could not be checked keeps a source without `verified_on`: it is not a warning, but the kiosk does not
-print an amount resting on it (kiosk/fees.py), and `kiosk catalog check --unverified` lists them.
+print an amount resting on it (kiosk/payment/fees.py), and `kiosk catalog check --unverified` lists them.
 """
 
 from __future__ import annotations

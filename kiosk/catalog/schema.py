@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kiosk import paths
 from kiosk.catalog.models import SCHEMA_VERSION, Procedure
+from kiosk.files import paths
 
 SCHEMA_ID = f"urn:community-kiosk:schema:procedure:{SCHEMA_VERSION}"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"

@@ -34,7 +34,6 @@ from pydantic import BaseModel, ValidationError
 
 from kiosk.catalog.loader import CatalogError, parse_procedure
 from kiosk.catalog.models import Procedure
-from kiosk.config import is_loopback
 from kiosk.portal.errors import (
     PortalAuthError,
     PortalError,
@@ -58,6 +57,7 @@ from kiosk.portal.models import (
     SubmissionReceipt,
     TokenResponse,
 )
+from kiosk.settings.config import is_loopback
 
 log = logging.getLogger(__name__)
 

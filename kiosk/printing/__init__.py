@@ -1,4 +1,6 @@
-"""Receipt printing without Qt: ESC/POS raster bytes, printer transports and printer status."""
+"""Receipt printing without Qt: what the slip says (receipt), today's slips kept sealed for reprints (slips),
+QR matrices (qr), ESC/POS raster bytes (escpos), printer transports and printer status. The Qt renderer and the
+print jobs are in ui/printing/."""
 
 from kiosk.printing.escpos import (
     PAPER_58MM_DOTS,

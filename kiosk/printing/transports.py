@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from kiosk.config import PrinterSettings
+    from kiosk.settings.config import PrinterSettings
 
 from kiosk.printing.status import (
     QUERY_ONLINE,

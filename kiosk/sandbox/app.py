@@ -31,9 +31,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kiosk.fees import assess
-from kiosk.lookup import lookup_digits
-from kiosk.paths import procedures_dir
+from kiosk.files.paths import procedures_dir
+from kiosk.outbox.lookup import lookup_digits
+from kiosk.payment.fees import assess
 from kiosk.portal.models import (
     MAX_ATTACHMENT_BYTES,
     Acknowledgement,

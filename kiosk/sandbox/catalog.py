@@ -1,5 +1,5 @@
 """The sandbox's procedure catalog, read from a directory of procedure JSON files, and the date the
-result of a procedure is due (the fee comes from kiosk/fees.py, as on the kiosk)."""
+result of a procedure is due (the fee comes from kiosk/payment/fees.py, as on the kiosk)."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from types import TracebackType
 
 import uvicorn
 
-from kiosk.paths import procedures_dir
+from kiosk.files.paths import procedures_dir
 from kiosk.sandbox import ADMIN_HEADER, add_admin_token_option, admin_token_from
 from kiosk.sandbox.app import SandboxSettings, SandboxState, create_app
 from kiosk.sandbox.faults import FaultDice, FaultLayer, FaultPlan

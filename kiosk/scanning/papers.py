@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kiosk.outbox import Attachment
+from kiosk.outbox.store import Attachment
 from kiosk.scanning.images import Page, to_pdf
 
 MAX_PAGES = 10

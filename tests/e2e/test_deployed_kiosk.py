@@ -29,13 +29,13 @@ from desktop import (
     wait_until,
 )
 
+from kiosk.answers.sample import SAMPLE_ID_CARD, sample_answers
+from kiosk.answers.validation import visible_fields
 from kiosk.catalog import load_catalog
 from kiosk.catalog.models import FieldKind, Procedure, Step
 from kiosk.i18n import tr
-from kiosk.sample import SAMPLE_ID_CARD, sample_answers
 from kiosk.sandbox.app import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from kiosk.sandbox.server import SandboxServer
-from kiosk.validation import visible_fields
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

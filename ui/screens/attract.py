@@ -12,16 +12,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QHideEvent, QMouseEvent, QPixmap, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from kiosk import paths
-from kiosk.boot import BootInfo
+from kiosk.files import paths
 from kiosk.i18n import STRINGS, tr
-from kiosk.screens import Screen
+from kiosk.journey.screens import Screen
+from kiosk.settings.boot import BootInfo
+from ui.common.timers import named_timer
+from ui.common.widgets import QrWidget, button, label, set_button_text
 from ui.screens.base import ScreenView
-from ui.timers import named_timer
-from ui.widgets import QrWidget, button, label, set_button_text
 
 if TYPE_CHECKING:
-    from kiosk.events import Event
+    from kiosk.journey.events import Event
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +180,7 @@ class AttractScreen(ScreenView):
         super().hideEvent(event)
 
     def touched(self) -> None:
-        from kiosk.events import Touch  # the events load after the first paint
+        from kiosk.journey.events import Touch  # the events load after the first paint
 
         self.actx.send(Touch())
 

@@ -8,16 +8,16 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QScrollArea, QVBoxLayout, QWidget
 
-from kiosk.boot import BootInfo
 from kiosk.i18n import tr
-from kiosk.screens import Screen
-from ui.layouts import flick_to_scroll
+from kiosk.journey.screens import Screen
+from kiosk.settings.boot import BootInfo
+from ui.common.layouts import flick_to_scroll
 
 if TYPE_CHECKING:
-    from kiosk.events import Event
-    from kiosk.journey import Journey
+    from kiosk.journey.events import Event
+    from kiosk.journey.machine import Journey
     from kiosk.runtime import Runtime
-    from ui.workers import TaskRunner
+    from ui.common.workers import TaskRunner
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Consent to the processing of personal data (Decree 13/2023/NĐ-CP) before any personal field.
 
-The time of consent and the version of this text go into the dossier (see kiosk.dossier).
+The time of consent and the version of this text go into the dossier (see kiosk.journey.dossier).
 """
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout
 
-from kiosk.journey import DeclineConsent, GiveConsent, Screen
-from ui.layouts import takes_the_rest
+from kiosk.journey.machine import DeclineConsent, GiveConsent, Screen
+from ui.common.layouts import takes_the_rest
+from ui.common.widgets import button, label, set_button_text
 from ui.screens.base import ScreenContext, ScreenView, scroll_area
-from ui.widgets import button, label, set_button_text
 
 
 class ConsentScreen(ScreenView):

@@ -14,15 +14,15 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
+from kiosk.answers.validation import visible_fields
 from kiosk.catalog.models import FormField, Step
-from kiosk.dossier import display_value
-from kiosk.fees import assess, breakdown_text
 from kiosk.i18n import tr
-from kiosk.journey import ConfirmSubmit, EditStep, GoBack, Screen, SubmitStep
-from kiosk.validation import visible_fields
-from ui.layouts import MIN_SCROLL_PX, TileButton, breakable, takes_the_rest
+from kiosk.journey.dossier import display_value
+from kiosk.journey.machine import ConfirmSubmit, EditStep, GoBack, Screen, SubmitStep
+from kiosk.payment.fees import assess, breakdown_text
+from ui.common.layouts import MIN_SCROLL_PX, TileButton, breakable, takes_the_rest
+from ui.common.widgets import FieldEditor, button, label, set_button_text
 from ui.screens.base import ScreenContext, ScreenView, scroll_area
-from ui.widgets import FieldEditor, button, label, set_button_text
 
 MAX_PAGES = 16  # step pages kept (~0.65 MB each), least recently shown dropped first (see StepScreen)
 

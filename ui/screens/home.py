@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.catalog.models import Category
-from kiosk.journey import (
+from kiosk.journey.machine import (
     ChooseMode,
     Mode,
     OpenFeedback,
@@ -15,9 +15,9 @@ from kiosk.journey import (
     SearchProcedures,
     SelectProcedure,
 )
-from ui.layouts import FlowBox, TileButton, takes_the_rest
+from ui.common.layouts import FlowBox, TileButton, takes_the_rest
+from ui.common.widgets import button, label, set_button_text
 from ui.screens.base import ScreenContext, ScreenView, scroll_area
-from ui.widgets import button, label, set_button_text
 
 MAX_POPULAR = 6
 COLUMNS = 2

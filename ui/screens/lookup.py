@@ -9,12 +9,12 @@ from datetime import datetime
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPlainTextEdit
 
-from kiosk.clock import VN_TZ
-from kiosk.journey import GoBack, Screen
-from kiosk.lookup import LookupResult, lookup_local, reference_from_scan
-from ui.layouts import breakable, takes_the_rest
+from kiosk.journey.machine import GoBack, Screen
+from kiosk.outbox.lookup import LookupResult, lookup_local, reference_from_scan
+from kiosk.workdays.clock import VN_TZ
+from ui.common.layouts import breakable, takes_the_rest
+from ui.common.widgets import button, label, set_button_text
 from ui.screens.base import ScreenContext, ScreenView, scroll_area
-from ui.widgets import button, label, set_button_text
 
 
 def _line(name: str, max_length: int) -> QLineEdit:

@@ -9,11 +9,11 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk.catalog.models import Paper, Procedure, TimeUnit
-from kiosk.fees import heading, schedule_text
-from kiosk.journey import Mode, Screen, StartApplication
-from ui.layouts import OptionRow, breakable, takes_the_rest
+from kiosk.journey.machine import Mode, Screen, StartApplication
+from kiosk.payment.fees import heading, schedule_text
+from ui.common.layouts import OptionRow, breakable, takes_the_rest
+from ui.common.widgets import button, label, set_button_text
 from ui.screens.base import ScreenContext, ScreenView, scroll_area
-from ui.widgets import button, label, set_button_text
 
 SECTIONS = ("what", "who", "papers", "fee", "time", "authority", "delivery")
 

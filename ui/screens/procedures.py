@@ -6,10 +6,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.catalog.models import Category, Procedure
-from kiosk.journey import Mode, Screen, SearchProcedures, SelectProcedure
-from ui.layouts import FlowBox, TileButton, takes_the_rest
+from kiosk.journey.machine import Mode, Screen, SearchProcedures, SelectProcedure
+from ui.common.layouts import FlowBox, TileButton, takes_the_rest
+from ui.common.widgets import button, label, set_button_text
 from ui.screens.base import ScreenContext, ScreenView, scroll_area
-from ui.widgets import button, label, set_button_text
 
 MAX_SHOWN = 50
 PREVIEW_CHARS = 140

@@ -7,12 +7,12 @@ from typing import Literal
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from kiosk.fees import assess
-from kiosk.journey import Finish, Rate, Screen
-from kiosk.receipt import Slip
+from kiosk.journey.machine import Finish, Rate, Screen
+from kiosk.payment.fees import assess
+from kiosk.printing.receipt import Slip
+from ui.common.widgets import QrWidget, button, label, set_button_text
+from ui.printing.slip_render import make_receipt
 from ui.screens.base import ScreenContext, ScreenView, scroll_area
-from ui.slip_render import make_receipt
-from ui.widgets import QrWidget, button, label, set_button_text
 
 PrintStatus = Literal["printing", "printed", "failed"]
 NARROW_PX = 1300  # below this width the next steps go under the QR codes
@@ -41,7 +41,7 @@ class ReceiptScreen(ScreenView):
 
     kind = Screen.RECEIPT
     print_requested = Signal()
-    STEPS = 4  # where to go, papers, fee, expected date (kiosk.receipt.build_slip's next_steps)
+    STEPS = 4  # where to go, papers, fee, expected date (kiosk.printing.receipt.build_slip's next_steps)
 
     def __init__(self, ctx: ScreenContext) -> None:
         super().__init__(ctx)

@@ -14,11 +14,11 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtSvgWidgets import QSvgWidget
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout
 
-from kiosk.events import GoBack, NextPaper, PaperScanned, ScanFailed, SkipPaper
-from kiosk.paths import assets_dir
-from kiosk.screens import Screen
+from kiosk.files.paths import assets_dir
+from kiosk.journey.events import GoBack, NextPaper, PaperScanned, ScanFailed, SkipPaper
+from kiosk.journey.screens import Screen
+from ui.common.widgets import button, label, set_button_text
 from ui.screens.base import ScreenContext, ScreenView
-from ui.widgets import button, label, set_button_text
 
 if TYPE_CHECKING:
     from kiosk.scanning.papers import ScannedPaper
