@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QListWidget
 from pytestqt.qtbot import QtBot
 
 from kiosk.answers.sample import sample_answers
@@ -34,7 +34,8 @@ def window(qtbot: QtBot, tmp_path: Path) -> Iterator[KioskWindow]:
     sane_test_config(tmp_path / "sane")
     settings = Settings.model_validate({"scanning": {
         "device": "test:0", "program": program, "sane_config_dir": str(tmp_path / "sane"),
-        "options": [*TEST_PAGE_OPTIONS, "--read-delay=yes", "--read-delay-duration", "20000"]}})
+        "options": [*TEST_PAGE_OPTIONS, "--read-delay=yes", "--read-delay-duration", "20000"]},
+        "printer": {"kind": "file", "address": str(tmp_path / "printer.bin")}})
     runtime = make_runtime(settings)
     win = KioskWindow(runtime)
     win.resize(1366, 768)
@@ -112,6 +113,16 @@ def test_a_resident_scans_two_pages_and_the_dossier_is_stored_with_them(qtbot: Q
     assert steps["Giấy tờ đã quét"].startswith("Giấy tờ đã quét gửi kèm hồ sơ: Giấy chứng sinh")
     assert not [p for p in slip.papers if "Giấy chứng sinh" in p]
     assert [p for p in slip.papers if "Thẻ Căn cước" in p]
+    # Staff see how many pages the dossier carries, never the pages.
+    window.reset("staff")
+    window.open_console("staff")
+    slips = window.findChild(QListWidget, "console.slips")
+    assert slips is not None
+    qtbot.waitUntil(lambda: slips.count() == 1 and "Trang quét: 2" in slips.item(0).text(), timeout=10000)
+    assert record.local_ref in slips.item(0).text()
+    assert not [label for label in window.findChildren(QLabel) if label.isVisible() and not label.pixmap().isNull()
+                and label.objectName().startswith("scan.")]
+    window.console_closed()
 
 
 def test_a_failed_scan_says_why_and_keeps_the_pages(qtbot: QtBot, window: KioskWindow) -> None:

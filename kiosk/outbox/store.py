@@ -376,10 +376,12 @@ class Outbox:
         except DecryptionError:
             raise OutboxKeyError(KEY_MISMATCH) from None
 
-    def page_counts(self) -> dict[str, int]:
-        """Scanned pages per dossier (by uuid): how many, never what they show."""
+    def page_counts(self, by_reference: bool = False) -> dict[str, int]:
+        """Scanned pages per dossier, by uuid (or by local reference): how many, never what they show."""
+        key = "d.local_ref" if by_reference else "a.dossier_uuid"
         with self._read() as db:
-            rows = db.execute("SELECT dossier_uuid, SUM(pages) FROM attachments GROUP BY dossier_uuid").fetchall()
+            rows = db.execute(f"SELECT {key}, SUM(a.pages) FROM attachments a JOIN dossiers d"
+                              " ON d.uuid = a.dossier_uuid GROUP BY a.dossier_uuid").fetchall()
         return {str(r[0]): int(r[1]) for r in rows}
 
     def records(self, status: str | None = None, limit: int = 500) -> list[DossierRecord]:
