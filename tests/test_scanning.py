@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw
 
 from kiosk.scanning import papers
 from kiosk.scanning.device import (
+    TEST_PAGE_OPTIONS,
     CoverOpen,
     NoScanner,
     PaperJammed,
@@ -167,3 +168,23 @@ def test_the_manifest_names_each_paper_with_its_sha256_and_never_its_content() -
     assert "pdf" not in repr(paper).lower() or "bytes" in repr(paper)
     paper.forget()
     assert paper.pages == [] and paper.pdf == b""
+
+
+def test_doctor_lists_the_scanners_and_does_a_test_scan(tmp_path: Path) -> None:
+    from kiosk.ops.doctor import check_scanner
+    from kiosk.settings.config import Settings
+    from tests.sane_helpers import scanimage
+
+    config = {"program": scanimage(), "sane_config_dir": str(tmp_path / "sane"), "options": list(TEST_PAGE_OPTIONS)}
+    sane_scanner(tmp_path / "sane", devices=2)
+    unset = check_scanner(Settings.model_validate({"scanning": config}))
+    assert [(r.name, r.outcome.value) for r in unset] == [("scanner", "SKIP")]
+    assert "test:0" in unset[0].detail and "test:1" in unset[0].detail
+    working = check_scanner(Settings.model_validate({"scanning": {**config, "device": "test:1"}}))
+    assert [(r.name, r.outcome.value) for r in working] == [("scanner.list", "OK"), ("scanner.test", "OK")]
+    assert "200 dpi" in working[1].detail
+    gone = check_scanner(Settings.model_validate({"scanning": {**config, "device": "epson2:libusb:001:004"}}))
+    assert [(r.name, r.outcome.value) for r in gone] == [("scanner.list", "OK"), ("scanner.device", "FAIL")]
+    jammed = check_scanner(Settings.model_validate({"scanning": {
+        **config, "device": "test:0", "options": [*TEST_PAGE_OPTIONS, "--read-return-value", "SANE_STATUS_JAMMED"]}}))
+    assert jammed[-1].outcome.value == "FAIL" and jammed[-1].fix == "take the jammed paper out"
