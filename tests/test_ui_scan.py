@@ -21,6 +21,7 @@ from kiosk.settings.config import Settings
 from tests.qt_helpers import click, make_runtime, visible_texts
 from tests.sane_helpers import scanimage
 from tests.screen_walk import dispose
+from ui.accessibility.speech import spoken_text
 from ui.shell.app import ensure_app
 from ui.shell.window import KioskWindow
 
@@ -92,6 +93,8 @@ def test_a_resident_scans_two_pages_and_the_dossier_is_stored_with_them(qtbot: Q
     texts = " ".join(visible_texts(window))
     assert "Quét giấy tờ: Giấy chứng sinh" in texts and "Tôi sẽ mang giấy tờ đến" in texts
     assert "bạn" not in texts.lower().split()
+    spoken = spoken_text(window.screens[Screen.SCAN], Screen.SCAN)  # what "Nghe hướng dẫn" reads aloud
+    assert "úp mặt xuống mặt kính" in spoken and "Chưa quét trang nào" in spoken
     scan(qtbot, window, "scan.scan", 1)
     pixmap = preview(window).pixmap()
     assert not pixmap.isNull() and pixmap.height() > 200
