@@ -546,9 +546,9 @@ STRINGS: dict[str, tuple[str, str]] = {
                          "scanned are kept; please bring the rest."),
     "scan.limit.dossier": ("Giấy tờ quét của hồ sơ đã đạt dung lượng tối đa nên trang vừa quét chưa được thêm. Các "
                            "trang đã quét vẫn được giữ.",
-                           "The scans of this dossier have reached their size limit, so the page just scanned was "
-                           "not added. The pages scanned are kept."),
-    "receipt.scanned": ("Giấy tờ đã quét gửi kèm hồ sơ: {papers}.", "Papers scanned with the dossier: {papers}."),
+                           "The scans of this application have reached their size limit, so the page just scanned "
+                           "was not added. The pages scanned are kept."),
+    "receipt.scanned": ("Giấy tờ đã quét gửi kèm hồ sơ: {papers}.", "Papers scanned with the application: {papers}."),
     "slip.scanned_heading": ("Giấy tờ đã quét", "Scanned papers"),
     "console.pages": ("Trang quét", "Scanned pages"),
 }

@@ -76,7 +76,7 @@ def test_the_portal_refuses_a_damaged_upload_and_another_file_under_the_same_key
         with pytest.raises(PortalRejected) as raised:
             client.upload_attachment(key, "giay_chung_sinh", scanned_pdf(2))
         assert raised.value.status == 409
-    damaged = requests.put(f"{sandbox.url}/api/v1/dossiers/{key}/attachments/to_khai", data=scanned_pdf(3),
+    damaged = requests.put(f"{sandbox.url}/api/v1/attachments/{key}/to_khai", data=scanned_pdf(3),
                            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/pdf",
                                     "Content-Digest": "sha-256=:AAAA:"}, timeout=5)
     assert damaged.status_code == 400

@@ -319,8 +319,8 @@ class PortalClient:
         """Upload one scanned paper (PDF) of the dossier `key`, before the dossier itself. Safe to repeat: the
         portal keeps one file per key and paper; it checks the SHA-256 sent in Content-Digest (RFC 9530)."""
         digest = hashlib.sha256(data)
-        path = f"/api/v1/dossiers/{key}/attachments/{quote(paper_id, safe='')}"
-        shown = "/api/v1/dossiers/{key}/attachments/{paper}"
+        path = f"/api/v1/attachments/{key}/{quote(paper_id, safe='')}"
+        shown = "/api/v1/attachments/{key}/{paper}"
 
         def handle(answer: _Answer) -> AttachmentReceipt:
             self._expect(answer, shown, 200, 201)

@@ -140,7 +140,7 @@ class DossierSubmission(_Request):
     language: Language | None = None
     attachments: list[AttachmentRef] | None = Field(
         default=None, max_length=20,
-        description="scanned papers, each uploaded first to /api/v1/dossiers/{key}/attachments/{paper_id}")
+        description="scanned papers, each uploaded first to /api/v1/attachments/{key}/{paper_id}")
 
 
 class AttachmentReceipt(_Response):

@@ -327,7 +327,7 @@ def _add_contract_routes(app: FastAPI, state: SandboxState) -> None:
                                "this Idempotency-Key was used with a different dossier") from None
         return JSONResponse(receipt, status_code=201 if created else 200)
 
-    @app.put("/api/v1/dossiers/{key}/attachments/{paper_id}", response_model=AttachmentReceipt, status_code=201,
+    @app.put("/api/v1/attachments/{key}/{paper_id}", response_model=AttachmentReceipt, status_code=201,
              dependencies=authorised,
              responses={**_PROBLEM_RESPONSES, 200: {"model": AttachmentReceipt,
                                                     "description": "The same file again: stored once"}},
