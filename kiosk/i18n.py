@@ -551,6 +551,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "receipt.scanned": ("Giấy tờ đã quét gửi kèm hồ sơ: {papers}.", "Papers scanned with the application: {papers}."),
     "slip.scanned_heading": ("Giấy tờ đã quét", "Scanned papers"),
     "console.pages": ("Trang quét", "Scanned pages"),
+    "console.settings.scanner": ("Máy quét giấy tờ", "Document scanner"),
+    "console.scanning.device": ("Tên máy quét (SANE)", "Scanner name (SANE)"),
+    "console.scanning.resolution": ("Độ phân giải (dpi)", "Resolution (dpi)"),
 }
 
 

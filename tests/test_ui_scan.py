@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLabel, QListWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QListWidget
 from pytestqt.qtbot import QtBot
 
 from kiosk.answers.sample import sample_answers
@@ -164,3 +164,31 @@ def test_a_reset_during_a_scan_stops_it_and_keeps_nothing(qtbot: QtBot, window: 
     assert preview(window).pixmap().isNull()
     assert images_alive() == []
     assert unsealed_on_disk(paths.data_dir()) == []
+
+
+def test_the_technician_sets_the_scanner_and_staff_cannot(qtbot: QtBot, tmp_path: Path) -> None:
+    """Device and resolution in the technician's settings: saved, and the next resident gets the scan screen."""
+    ensure_app()
+    runtime = make_runtime(Settings())
+    win = KioskWindow(runtime)
+    win.resize(1366, 768)
+    win.show()
+    QTest.qWaitForWindowExposed(win)
+    try:
+        win.open_console("staff")
+        device = win.findChild(QLineEdit, "console.scanning.device")
+        assert device is not None and not device.isVisibleTo(win)
+        win.console_closed()
+        win.open_console("technician")
+        assert win.console is not None
+        win.console.show_page("settings")
+        resolution = win.findChild(QComboBox, "console.scanning.resolution")
+        assert device.isVisible() and resolution is not None and resolution.isVisible()
+        device.setText("test:0")
+        resolution.setCurrentText("300")
+        click(qtbot, win, "console.settings.save")
+        assert (win.runtime.settings.scanning.device, win.runtime.settings.scanning.resolution) == ("test:0", 300)
+        assert win.journey.scanning
+        win.console_closed()
+    finally:
+        dispose(win, runtime)

@@ -561,6 +561,7 @@ class KioskWindow(QWidget):
         self.runtime.idle_policy = policy
         self.tracker.policy = policy
         self.journey.default_lang = settings.kiosk.default_language
+        self.journey.scanning = settings.scanning.enabled
         if settings.printer != old.printer:
             self.printing.shutdown()
             self.printing.deleteLater()
