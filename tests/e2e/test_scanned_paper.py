@@ -19,7 +19,8 @@ from kiosk.sandbox.app import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from kiosk.sandbox.server import SandboxServer
 from kiosk.scanning.device import TEST_PAGE_OPTIONS, sane_test_config
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+# The birth form is long and typed key by key: more time than the suite's default on a loaded machine.
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(600)]
 __all__ = ["portal"]  # the sandbox portal fixture of the full-screen session test
 
 ROOT = Path(__file__).resolve().parents[2]
