@@ -512,6 +512,58 @@ STRINGS: dict[str, tuple[str, str]] = {
                           "tại bàn tiếp dân để được giúp đỡ.",
                           "We are sorry for the inconvenience. Please come back in a few minutes, or ask the staff "
                           "at the reception desk for help."),
+    # --- scanning the resident's papers (the scan screen, its messages, the receipt, the console) ---
+    "scan.title": ("Quét giấy tờ: {paper}", "Scan the paper: {paper}"),
+    "scan.progress": ("Giấy tờ {n}/{total}", "Paper {n} of {total}"),
+    "scan.help": ("Mở nắp máy quét, đặt giấy tờ úp mặt xuống mặt kính, sát góc có chấm đỏ. Đóng nắp rồi chạm vào "
+                  "nút «Quét». Giấy tờ có nhiều trang thì quét lần lượt từng trang.",
+                  "Open the scanner's lid and lay the paper face down on the glass, against the corner with the red "
+                  "dot. Close the lid and touch «Scan». For a paper of several pages, scan one page after another."),
+    "scan.unverified": ("Khi nhận kết quả, cán bộ vẫn có thể đề nghị xuất trình bản chính của giấy tờ này.",
+                        "When the result is handed over, the officer may still ask to see the original."),
+    "scan.scan": ("Quét", "Scan"),
+    "scan.rescan": ("Quét lại", "Scan again"),
+    "scan.add_page": ("Quét thêm trang", "Add a page"),
+    "scan.skip": ("Tôi sẽ mang giấy tờ đến", "I will bring this paper"),
+    "scan.next": ("Tiếp tục", "Continue"),
+    "scan.back": ("Quay lại", "Back"),
+    "scan.ready": ("Chưa quét trang nào.", "No page scanned yet."),
+    "scan.scanning": ("Đang quét, xin chờ trong giây lát… {percent}%", "Scanning, please wait… {percent}%"),
+    "scan.pages": ("Đã quét {count} trang. Ông/Bà xem lại hình bên cạnh rồi chạm «Tiếp tục».",
+                   "{count} page(s) scanned. Please check the picture, then touch «Continue»."),
+    "scan.preview": ("Hình trang vừa quét", "The page just scanned"),
+    "scan.error.failed": ("Chưa quét được trang này. Vui lòng quét lại, hoặc chọn «Tôi sẽ mang giấy tờ đến».",
+                          "This page could not be scanned. Please scan again, or choose «I will bring this paper»."),
+    "scan.error.no_scanner": ("Máy quét đang không hoạt động. Vui lòng chọn «Tôi sẽ mang giấy tờ đến» hoặc nhờ cán "
+                              "bộ giúp đỡ.",
+                              "The scanner is not working. Please choose «I will bring this paper» or ask the staff "
+                              "for help."),
+    "scan.error.jammed": ("Giấy bị kẹt trong máy quét. Vui lòng nhẹ nhàng lấy giấy ra rồi quét lại.",
+                          "The paper is stuck in the scanner. Please take it out gently and scan again."),
+    "scan.error.cover_open": ("Nắp máy quét đang mở. Vui lòng đóng nắp rồi chạm vào nút «Quét».",
+                              "The scanner's lid is open. Please close it and touch «Scan»."),
+    "scan.error.no_paper": ("Máy quét chưa thấy giấy. Vui lòng đặt giấy tờ vào máy rồi quét lại.",
+                            "The scanner finds no paper. Please put the paper in and scan again."),
+    "scan.error.busy": ("Máy quét đang bận. Vui lòng chờ một lát rồi quét lại.",
+                        "The scanner is busy. Please wait a moment and scan again."),
+    "scan.error.cancelled": ("Đã dừng quét. Các trang đã quét trước đó vẫn được giữ.",
+                             "Scanning stopped. The pages scanned before are kept."),
+    "scan.limit.pages": ("Giấy tờ này đã có đủ số trang tối đa được quét. Các trang đã quét vẫn được giữ.",
+                         "This paper has the most pages that can be scanned. The pages scanned are kept."),
+    "scan.limit.paper": ("Tệp của giấy tờ này đã quá lớn nên trang vừa quét chưa được thêm. Các trang đã quét vẫn "
+                         "được giữ; phần còn lại Ông/Bà có thể mang đến nộp.",
+                         "This paper's file is too large, so the page just scanned was not added. The pages "
+                         "scanned are kept; please bring the rest."),
+    "scan.limit.dossier": ("Giấy tờ quét của hồ sơ đã đạt dung lượng tối đa nên trang vừa quét chưa được thêm. Các "
+                           "trang đã quét vẫn được giữ.",
+                           "The scans of this application have reached their size limit, so the page just scanned "
+                           "was not added. The pages scanned are kept."),
+    "receipt.scanned": ("Giấy tờ đã quét gửi kèm hồ sơ: {papers}.", "Papers scanned with the application: {papers}."),
+    "slip.scanned_heading": ("Giấy tờ đã quét", "Scanned papers"),
+    "console.pages": ("Trang quét", "Scanned pages"),
+    "console.settings.scanner": ("Máy quét giấy tờ", "Document scanner"),
+    "console.scanning.device": ("Tên máy quét (SANE)", "Scanner name (SANE)"),
+    "console.scanning.resolution": ("Độ phân giải (dpi)", "Resolution (dpi)"),
 }
 
 

@@ -9,7 +9,7 @@ modules load when the work runs."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from kiosk.catalog import Catalog
     from kiosk.ops.stats import StatsStore
     from kiosk.outbox.lookup import LookupResult
-    from kiosk.outbox.store import Outbox, StoredDossier
+    from kiosk.outbox.store import Attachment, Outbox, StoredDossier
     from kiosk.portal.link import PortalLink, SyncReport
     from kiosk.portal.models import Command
     from kiosk.settings.config import Settings
@@ -45,10 +45,11 @@ class Operation(Generic[T]):
 
 
 def store_dossier(outbox: Outbox, procedure_code: str, payload: dict[str, Any], settings: Settings,
-                  fee_vnd: int) -> Operation[StoredDossier]:
-    """Seal and commit a submitted dossier (raises OutboxError, OutboxFull)."""
+                  fee_vnd: int, attachments: Sequence[Attachment] = ()) -> Operation[StoredDossier]:
+    """Seal and commit a submitted dossier with its scanned papers (raises OutboxError, OutboxFull)."""
     site, kiosk = settings.site.ref_prefix, settings.kiosk.id
-    return Operation("store dossier", lambda: outbox.enqueue(procedure_code, payload, site, kiosk, fee_vnd=fee_vnd))
+    return Operation("store dossier", lambda: outbox.enqueue(procedure_code, payload, site, kiosk, fee_vnd=fee_vnd,
+                                                             attachments=attachments))
 
 
 def store_feedback(outbox: Outbox, kind: str, payload: dict[str, Any]) -> Operation[str]:

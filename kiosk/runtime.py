@@ -103,5 +103,6 @@ def build_runtime(settings: Settings, clock: Clock | None = None, catalog_dir: P
         site_id=settings.site.id,
         kiosk_id=settings.kiosk.id,
         clock=clock,
+        scanning=settings.scanning.enabled,
     )
     return Runtime(settings, catalog, outbox, journey, IdlePolicy.from_settings(settings.idle), clock)

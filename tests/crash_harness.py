@@ -26,6 +26,7 @@ final victim only drains. The verdict:
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -109,10 +110,12 @@ def victim(work: Path, url: str, seed: int, sql_kill_chance: float, drain_only: 
     from kiosk.catalog import load_catalog
     from kiosk.files.paths import procedures_dir
     from kiosk.journey.dossier import build_payload
+    from kiosk.outbox.store import Attachment
     from kiosk.portal import PortalClient
     from kiosk.portal.sync import SyncEngine
     from kiosk.runtime import open_outbox
     from kiosk.settings.config import Settings
+    from tests.fault_soak import scanned_pdf
 
     rng = random.Random(seed)
     settings = Settings()
@@ -153,7 +156,14 @@ def victim(work: Path, url: str, seed: int, sql_kill_chance: float, drain_only: 
         answers = sample_answers(proc, now.date(), seed=rng.randrange(1 << 30))
         payload = build_payload(proc, answers, now - timedelta(minutes=3), settings.site.id, settings.kiosk.id,
                                 now, "vi")
-        stored = outbox.enqueue(proc.code, payload, settings.site.ref_prefix, settings.kiosk.id)
+        attachments = []
+        if rng.random() < 0.3:  # a scanned paper, sealed in the same transaction as its dossier
+            pdf = scanned_pdf(rng.randrange(256))
+            attachments = [Attachment("giay_to", 1, pdf)]
+            payload["attachments"] = [{"paper_id": "giay_to", "pages": 1, "bytes": len(pdf),
+                                       "sha256": hashlib.sha256(pdf).hexdigest()}]
+        stored = outbox.enqueue(proc.code, payload, settings.site.ref_prefix, settings.kiosk.id,
+                                attachments=attachments)
         # The receipt is on the screen from here on: what the resident takes home.
         receipts.write(f"{stored.local_ref} {stored.uuid}\n")
         receipts.flush()
@@ -171,6 +181,7 @@ class Verdict:
     stored: int = 0
     stored_without_receipt: int = 0
     on_portal: int = 0
+    scanned_on_portal: int = 0  # scanned papers the portal holds, each with the dossier that lists it
     accepted: int = 0
     rejected: int = 0
     problems: list[str] = field(default_factory=list)
@@ -349,6 +360,15 @@ class Harness:
                 verdict.problems.append(f"receipt {reference} was shown but the dossier is {held[1]}")
             elif on_portal != 1:
                 verdict.problems.append(f"receipt {reference} is on the portal {on_portal} times")
+        files = {(str(f["idempotency_key"]), str(f["paper_id"])): f["sha256"]
+                 for f in self.server.store.list_attachments()}
+        for dossier in portal:
+            listed = (self.server.store.dossier_payload(str(dossier["code"])) or {}).get("attachments", [])
+            for ref in listed:
+                if files.get((str(dossier["idempotency_key"]), ref["paper_id"])) != ref["sha256"]:
+                    verdict.problems.append(f"{dossier['local_reference']} lists a scanned paper the portal lacks")
+                else:
+                    verdict.scanned_on_portal += 1
         for reference in by_reference:
             if reference not in stored:
                 verdict.problems.append(f"{reference} is on the portal but not in the outbox")

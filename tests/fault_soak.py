@@ -13,6 +13,7 @@ outbox must hold nothing that is not accepted.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import random
@@ -44,7 +45,7 @@ def soak(dossiers: int, seed: int, faults: str = ALL_FAULTS, work: Path | None =
     from kiosk.catalog import load_catalog
     from kiosk.files.paths import procedures_dir
     from kiosk.journey.dossier import build_payload
-    from kiosk.outbox.store import Outbox
+    from kiosk.outbox.store import Attachment, Outbox
     from kiosk.portal import PortalClient
     from kiosk.portal.sync import SyncEngine
     from kiosk.sandbox.server import SandboxServer
@@ -56,6 +57,7 @@ def soak(dossiers: int, seed: int, faults: str = ALL_FAULTS, work: Path | None =
     plan = f"{faults},seed={seed}" if faults else f"seed={seed}"
     started = time.monotonic()
     references: list[str] = []
+    scanned: dict[str, str] = {}  # outbox uuid -> SHA-256 of the scanned paper sent with it
     with SandboxServer(faults=plan, db_path=work / "portal.sqlite3", client_id=CLIENT_ID,
                        client_secret=CLIENT_SECRET) as server:
         client = PortalClient(server.url, CLIENT_ID, lambda: CLIENT_SECRET, read_timeout=0.6, max_retries=2,
@@ -81,7 +83,16 @@ def soak(dossiers: int, seed: int, faults: str = ALL_FAULTS, work: Path | None =
                 proc = rng.choice(catalog.procedures)
                 answers = sample_answers(proc, now.date(), seed=rng.randrange(1 << 30))
                 payload = build_payload(proc, answers, now - timedelta(minutes=3), "demo", "K01", now, "vi")
-                references.append(outbox.enqueue(proc.code, payload, "SOAK", "K01").local_ref)
+                attachments = []
+                if rng.random() < 0.3:  # a scanned paper goes with it, uploaded before the dossier
+                    pdf = scanned_pdf(rng.randrange(256))
+                    attachments = [Attachment("giay_to", 1, pdf)]
+                    payload["attachments"] = [{"paper_id": "giay_to", "pages": 1, "bytes": len(pdf),
+                                               "sha256": hashlib.sha256(pdf).hexdigest()}]
+                stored = outbox.enqueue(proc.code, payload, "SOAK", "K01", attachments=attachments)
+                references.append(stored.local_ref)
+                if attachments:
+                    scanned[stored.uuid] = payload["attachments"][0]["sha256"]
                 if rng.random() < 0.2:
                     time.sleep(0.002)
         finally:
@@ -89,6 +100,7 @@ def soak(dossiers: int, seed: int, faults: str = ALL_FAULTS, work: Path | None =
             worker.join(timeout=1800)
         client.close()
         portal = server.store.list_dossiers()
+        files = server.store.list_attachments()
         fault_counts = server.dice.counts
     records = {r.local_ref: r for r in outbox.records(limit=1_000_000)}
     outbox.close()
@@ -97,6 +109,11 @@ def soak(dossiers: int, seed: int, faults: str = ALL_FAULTS, work: Path | None =
     problems += [f"{ref} never reached the portal" for ref in references if ref not in on_portal]
     problems += [f"{ref} is {r.status} in the outbox" for ref, r in records.items() if r.status != "accepted"]
     problems += [f"{ref} is on the portal but not in the outbox" for ref in on_portal if ref not in records]
+    files_by_key = Counter(str(f["idempotency_key"]) for f in files)
+    problems += [f"{key} has {n} files on the portal" for key, n in files_by_key.items() if n != 1]
+    problems += [f"the scanned paper of {key} never reached the portal" for key in scanned if key not in files_by_key]
+    problems += [f"the scanned paper of {f['idempotency_key']} arrived changed" for f in files
+                 if scanned.get(str(f["idempotency_key"])) != f["sha256"]]
     submissions = sum(int(d.get("attempts") or 1) for d in portal)
     return {
         "dossiers": dossiers,
@@ -104,11 +121,23 @@ def soak(dossiers: int, seed: int, faults: str = ALL_FAULTS, work: Path | None =
         "accepted": sum(1 for r in records.values() if r.status == "accepted"),
         "submissions_received": submissions,
         "repeat_submissions": submissions - len(portal),
+        "scanned_papers": len(scanned),
+        "papers_on_portal": len(files),
+        "repeat_uploads": sum(int(f["attempts"]) for f in files) - len(files),
         "faults_injected": {str(k): v for k, v in fault_counts.items()},
         "seconds": round(time.monotonic() - started, 1),
         "problems": problems[:20],
         "problem_count": len(problems),
     }
+
+
+def scanned_pdf(shade: int) -> bytes:
+    """A one-page PDF as the kiosk makes of a scanned paper (kiosk.scanning), small."""
+    from PIL import Image
+
+    from kiosk.scanning.images import Page, to_pdf
+
+    return to_pdf([Page(Image.new("L", (120, 170), shade), 200)])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from PIL import Image
 from PySide6.QtGui import QFontInfo
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
@@ -19,8 +20,10 @@ from kiosk.journey.machine import (
     Finish,
     GiveConsent,
     Mode,
+    NextPaper,
     OpenFeedback,
     OpenLookup,
+    PaperScanned,
     Reset,
     Screen,
     SelectProcedure,
@@ -28,6 +31,8 @@ from kiosk.journey.machine import (
     SubmitStep,
     Touch,
 )
+from kiosk.scanning.images import Page
+from kiosk.scanning.papers import with_page
 from ui.accessibility.modes import DEFAULT_MODE, DisplayMode, interactive_widgets, unnamed_widgets
 from ui.common.theme import (
     HIGH_CONTRAST,
@@ -98,6 +103,7 @@ def every_screen(qtbot: QtBot, window: KioskWindow) -> Iterator[Screen]:
     window.send(StartApplication())
     yield Screen.CONSENT
     window.send(GiveConsent())
+    window.journey.scanning = True  # a scanner is set up: the birth notice may be scanned
     proc = window.journey.procedure
     assert proc is not None
     answers = sample_answers(proc, window.runtime.clock.now().date())
@@ -112,6 +118,10 @@ def every_screen(qtbot: QtBot, window: KioskWindow) -> Iterator[Screen]:
             if editor.spec.id in answers:
                 editor.set_value(answers[editor.spec.id])
         window.send(SubmitStep(view.capture()))
+    yield Screen.SCAN
+    window.send(PaperScanned(with_page("giay_chung_sinh", Page(Image.new("L", (400, 560), 255), 200), [], {})))
+    yield Screen.SCAN  # with a page: its preview, "scan again", "add a page"
+    window.send(NextPaper())
     yield Screen.REVIEW
     outbox = window.runtime.outbox
     store = outbox.enqueue

@@ -24,3 +24,5 @@ def test_twenty_kills_lose_nothing_and_duplicate_nothing(tmp_path: Path) -> None
     # verdict); the totals agree as well: the portal holds exactly what the outbox holds.
     assert verdict.on_portal == verdict.stored == verdict.accepted
     assert verdict.receipts_shown + verdict.stored_without_receipt == verdict.stored
+    # Dossiers with a scanned paper reached the portal with it (checked paper by paper in the verdict).
+    assert verdict.scanned_on_portal >= 1

@@ -21,3 +21,8 @@ def test_every_fault_class_and_still_each_dossier_exactly_once(tmp_path: Path) -
     # that dossier again: the portal answered the repeat with the first receipt instead of a second dossier.
     assert sum(report["faults_injected"].values()) >= 10
     assert report["repeat_submissions"] >= 1
+    # Scanned papers went along, each uploaded before its dossier: on the portal once each, unchanged, and some
+    # were uploaded again after a fault without a second copy.
+    assert report["scanned_papers"] >= 5
+    assert report["papers_on_portal"] == report["scanned_papers"]
+    assert report["repeat_uploads"] >= 1

@@ -101,8 +101,12 @@ def drive_to(qtbot: QtBot, win: KioskWindow, screen: Screen, code: str = BIRTH) 
     proc = win.journey.procedure
     assert proc is not None
     answers = sample_answers(proc, win.runtime.clock.now().date())
+    win.journey.scanning = screen is Screen.SCAN  # a scanner is set up: the birth notice may be scanned
     while current(win) is Screen.STEP:
         send(SubmitStep(answers))
+    if screen is Screen.SCAN:
+        assert current(win) is Screen.SCAN
+        return
     assert current(win) is Screen.REVIEW
     if screen is Screen.REVIEW:
         return

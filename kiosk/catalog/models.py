@@ -161,12 +161,22 @@ class PaperForm(StrEnum):
     ORIGINAL_TO_SHOW = "original_to_show"
 
 
+class PaperScan(_Model):
+    """A paper the resident may scan at the kiosk instead of bringing it: a copy of it is accepted online."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=48, description="names the paper's PDF in the dossier")
+    source: Source | None = Field(
+        default=None, description="where it says a scanned copy is accepted; without a verified_on date the kiosk "
+        "says the officer may still ask for the paper")
+
+
 class Paper(_Model):
     name: Text
     form: PaperForm
     sets: int = Field(default=1, ge=1, le=20)
     required: bool = True
     note: Text | None = None
+    scan: PaperScan | None = Field(default=None, description="set when the kiosk may scan this paper")
 
 
 class Source(_Model):
@@ -326,6 +336,17 @@ class Procedure(_Model):
                                      "procedure's 'delivery'; remove its 'options'")
                 spec["options"] = options
         return data
+
+    def scannable_papers(self) -> list[Paper]:
+        """The papers the resident may scan at the kiosk, in the catalog's order."""
+        return [paper for paper in self.papers if paper.scan is not None]
+
+    @model_validator(mode="after")
+    def _scan_ids_unique(self) -> Procedure:
+        ids = [paper.scan.id for paper in self.papers if paper.scan is not None]
+        if len(ids) != len(set(ids)):
+            _fail("papers", "duplicate scan id")
+        return self
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Procedure:

@@ -15,6 +15,7 @@ from kiosk.journey.screens import FORM_SCREENS, MENU_SCREENS, Screen
 
 if TYPE_CHECKING:
     from kiosk.outbox.store import StoredDossier
+    from kiosk.scanning.papers import ScannedPaper
 
 __all__ = [
     "FORM_SCREENS",
@@ -28,15 +29,19 @@ __all__ = [
     "GiveConsent",
     "GoBack",
     "Mode",
+    "NextPaper",
     "OpenFeedback",
     "OpenLookup",
+    "PaperScanned",
     "Rate",
     "Reset",
+    "ScanFailed",
     "ScanIdCard",
     "Screen",
     "SearchProcedures",
     "SelectProcedure",
     "SetLanguage",
+    "SkipPaper",
     "StartApplication",
     "SubmissionFailed",
     "SubmissionStored",
@@ -171,3 +176,28 @@ class Reset(Event):
     """End the session: idle timeout, the End button, staff, the end of the rating, error recovery."""
 
     reason: str = "end"
+
+
+# --- scanning the resident's papers (the scan screen between the form and the review) ---------------
+
+
+@dataclass(frozen=True)
+class PaperScanned(Event):
+    """A worker scanned a page: `paper` is the current paper with it (rescanned or one page more)."""
+
+    paper: ScannedPaper
+
+
+@dataclass(frozen=True)
+class ScanFailed(Event):
+    message_key: str = "scan.error.failed"
+
+
+@dataclass(frozen=True)
+class SkipPaper(Event):
+    """The resident will bring this paper instead of scanning it."""
+
+
+@dataclass(frozen=True)
+class NextPaper(Event):
+    """The current paper's pages are done: on to the next paper, or the review after the last."""

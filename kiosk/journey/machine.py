@@ -18,7 +18,7 @@ from typing import Any
 from kiosk.answers.idcard import IdCardError, parse_id_card_qr
 from kiosk.answers.validation import Issue, format_date, normalise, visible_steps
 from kiosk.catalog import Catalog, Procedure, Step
-from kiosk.catalog.models import Category, FieldKind, IdCardPart
+from kiosk.catalog.models import Category, FieldKind, IdCardPart, Paper
 from kiosk.journey.dossier import build_payload, rating_payload
 from kiosk.journey.events import (  # re-exported: the journey's public vocabulary
     FORM_SCREENS,
@@ -32,15 +32,19 @@ from kiosk.journey.events import (  # re-exported: the journey's public vocabula
     GiveConsent,
     GoBack,
     Mode,
+    NextPaper,
     OpenFeedback,
     OpenLookup,
+    PaperScanned,
     Rate,
     Reset,
+    ScanFailed,
     ScanIdCard,
     Screen,
     SearchProcedures,
     SelectProcedure,
     SetLanguage,
+    SkipPaper,
     StartApplication,
     SubmissionFailed,
     SubmissionStored,
@@ -51,6 +55,7 @@ from kiosk.journey.events import (  # re-exported: the journey's public vocabula
 from kiosk.journey.pages import Page, first_problem, page_issues, page_of_field, prefill, step_pages
 from kiosk.outbox.store import StoredDossier
 from kiosk.payment.fees import FeeBreakdown, assess
+from kiosk.scanning.papers import ScannedPaper, manifest
 from kiosk.workdays.clock import Clock, SystemClock
 
 __all__ = [
@@ -66,16 +71,20 @@ __all__ = [
     "GoBack",
     "Journey",
     "Mode",
+    "NextPaper",
     "OpenFeedback",
     "OpenLookup",
+    "PaperScanned",
     "Rate",
     "Reset",
+    "ScanFailed",
     "ScanIdCard",
     "Screen",
     "SearchProcedures",
     "SelectProcedure",
     "Session",
     "SetLanguage",
+    "SkipPaper",
     "StartApplication",
     "SubmissionFailed",
     "SubmissionStored",
@@ -117,6 +126,14 @@ class Session:
     category: str = "all"
     overview_from: Screen = Screen.PROCEDURES  # where Back leads from the overview
     focus_field: str | None = None  # the field to edit, when the resident came from the review
+    paper_index: int = 0  # the paper shown on the scan screen, among the procedure's scannable papers
+    scans: dict[str, ScannedPaper] = field(default_factory=dict)  # scanned papers by scan id, in memory only
+    scan_error: str | None = None  # message key of the last failed scan on the scan screen
+
+    def forget_scans(self) -> None:
+        for paper in self.scans.values():
+            paper.forget()
+        self.scans.clear()
 
     def __repr__(self) -> str:  # keep personal data out of logs and tracebacks
         return (f"Session(lang={self.lang!r}, procedure={self.procedure_code!r}, step={self.step_index}, "
@@ -146,8 +163,10 @@ class Journey:
         site_id: str = "demo",
         kiosk_id: str = "K01",
         clock: Clock | None = None,
+        scanning: bool = False,
     ) -> None:
         self.catalog = catalog
+        self.scanning = scanning  # a scanner is set up: procedures with scannable papers get the scan screen
         self.default_lang = default_lang
         self.site_id = site_id
         self.kiosk_id = kiosk_id
@@ -177,6 +196,16 @@ class Journey:
     def steps(self) -> list[Step]:
         proc = self.procedure
         return visible_steps(proc, self.session.answers) if proc else []
+
+    def scannable_papers(self) -> list[Paper]:
+        proc = self.procedure
+        return proc.scannable_papers() if proc and self.scanning else []
+
+    def current_paper(self) -> Paper | None:
+        papers = self.scannable_papers()
+        if not papers:
+            return None
+        return papers[min(self.session.paper_index, len(papers) - 1)]
 
     def current_step(self) -> Step | None:
         steps = self.steps()
@@ -237,6 +266,7 @@ class Journey:
 
     def _on_Reset(self, event: Reset) -> Screen:
         log.info("session reset (%s) from %s", event.reason, self.screen.value)
+        self.session.forget_scans()
         self.session = Session(lang=self.default_lang)
         self.history.clear()
         return Screen.ATTRACT
@@ -287,6 +317,8 @@ class Journey:
             self.session.answers = {}
             self.session.step_index = 0
             self.session.page_index = 0
+            self.session.paper_index = 0
+            self.session.forget_scans()
         self.session.procedure_code = event.code
         self.session.overview_from = self.screen
         return Screen.OVERVIEW
@@ -377,6 +409,10 @@ class Journey:
             self._go_to(index, end + 1)
             return Screen.STEP
         if index + 1 >= len(steps):
+            if self.scannable_papers():
+                self.session.paper_index = 0
+                self.session.scan_error = None
+                return Screen.SCAN
             return Screen.REVIEW
         self._go_to(index + 1, 0)
         return Screen.STEP
@@ -398,7 +434,16 @@ class Journey:
                 self._go_to(self.session.step_index - 1, -1)
                 return Screen.STEP
             return Screen.OVERVIEW
-        if screen is Screen.REVIEW:
+        if screen is Screen.REVIEW and self.scannable_papers():
+            self.session.paper_index = len(self.scannable_papers()) - 1
+            self.session.scan_error = None
+            return Screen.SCAN
+        if screen is Screen.SCAN:
+            self.session.scan_error = None
+            if self.session.paper_index > 0:
+                self.session.paper_index -= 1
+                return Screen.SCAN
+        if screen in (Screen.REVIEW, Screen.SCAN):
             self._go_to(len(self.steps()) - 1, -1)
             return Screen.STEP
         if screen is Screen.PROCEDURES:
@@ -446,6 +491,10 @@ class Journey:
         self.session.pending_payload = build_payload(
             proc, self.session.answers, self.session.consent_at, self.site_id, self.kiosk_id, now, self.session.lang
         )
+        attachments = manifest({p.scan.id: self.session.scans[p.scan.id] for p in self.scannable_papers()
+                                if p.scan and p.scan.id in self.session.scans})
+        if attachments:
+            self.session.pending_payload["attachments"] = attachments
         self.session.pending_fee = assess(proc, self.session.answers, today)
         self.session.banner = None
         return Screen.SUBMITTING
@@ -462,6 +511,54 @@ class Journey:
             return None
         self.session.pending_payload = None
         self.session.banner = event.message_key
+        return Screen.REVIEW
+
+    # --- scanning the papers ---
+
+    def _on_PaperScanned(self, event: PaperScanned) -> Screen | None:
+        paper = self.current_paper()
+        if self.screen is not Screen.SCAN or paper is None or paper.scan is None:
+            return None
+        if event.paper.paper_id != paper.scan.id or not event.paper.pages:
+            return None  # a scan that finished after the resident moved on
+        old = self.session.scans.get(paper.scan.id)
+        if old is not None and old is not event.paper:
+            kept = {id(page) for page in event.paper.pages}
+            for page in old.pages:  # a rescan replaces pages: close the images nobody shows any more
+                if id(page) not in kept:
+                    page.image.close()
+        self.session.scans[paper.scan.id] = event.paper
+        self.session.scan_error = None
+        return Screen.SCAN
+
+    def _on_ScanFailed(self, event: ScanFailed) -> Screen | None:
+        if self.screen is not Screen.SCAN:
+            return None
+        self.session.scan_error = event.message_key
+        return Screen.SCAN
+
+    def _on_SkipPaper(self, event: SkipPaper) -> Screen | None:
+        paper = self.current_paper()
+        if self.screen is not Screen.SCAN or paper is None or paper.scan is None:
+            return None
+        dropped = self.session.scans.pop(paper.scan.id, None)
+        if dropped is not None:
+            dropped.forget()
+        return self._next_paper()
+
+    def _on_NextPaper(self, event: NextPaper) -> Screen | None:
+        paper = self.current_paper()
+        if self.screen is not Screen.SCAN or paper is None or paper.scan is None:
+            return None
+        if paper.scan.id not in self.session.scans:
+            return None  # nothing scanned: "skip" says the paper will be brought
+        return self._next_paper()
+
+    def _next_paper(self) -> Screen:
+        self.session.scan_error = None
+        if self.session.paper_index + 1 < len(self.scannable_papers()):
+            self.session.paper_index += 1
+            return Screen.SCAN
         return Screen.REVIEW
 
     def _on_Finish(self, event: Finish) -> Screen | None:

@@ -16,6 +16,7 @@ class Screen(StrEnum):
     OVERVIEW = "overview"
     CONSENT = "consent"
     STEP = "step"
+    SCAN = "scan"
     REVIEW = "review"
     SUBMITTING = "submitting"
     RECEIPT = "receipt"
@@ -24,5 +25,5 @@ class Screen(StrEnum):
     FEEDBACK = "feedback"
 
 
-FORM_SCREENS = frozenset({Screen.CONSENT, Screen.STEP, Screen.REVIEW, Screen.FEEDBACK, Screen.LOOKUP})
+FORM_SCREENS = frozenset({Screen.CONSENT, Screen.STEP, Screen.SCAN, Screen.REVIEW, Screen.FEEDBACK, Screen.LOOKUP})
 MENU_SCREENS = frozenset({Screen.HOME, Screen.PROCEDURES, Screen.OVERVIEW, Screen.RATING})

@@ -413,6 +413,48 @@ def check_printer(settings: Settings) -> CheckResult:
     return fail("printer", f"{where}: not reachable{absent}", fixes.get(printer.kind, "check the printer"))
 
 
+def check_scanner(settings: Settings) -> list[CheckResult]:
+    """The document scanner: which scanners SANE finds, and a test scan (in memory) on the configured one."""
+    from kiosk.scanning.device import ScanError, from_settings
+    from kiosk.scanning.images import Colour, ImageError, process
+
+    scanning = settings.scanning
+    scanner, request = from_settings(scanning.program, scanning.sane_config_dir, scanning.device,
+                                     scanning.resolution, scanning.options)
+    if not scanner.available():
+        if not scanning.enabled:
+            return [skip("scanner", "no document scanner configured ([scanning] device is empty): residents "
+                                    "bring their papers")]
+        return [fail("scanner", "scanimage is not installed", "sudo apt install sane-utils")]
+    try:
+        found = scanner.devices()
+    except ScanError as exc:
+        return [fail("scanner", f"listing scanners failed: {exc}", "check the scanner's cable and power")]
+    listing = ", ".join(device.label for device in found) or "none"
+    if not scanning.enabled:
+        return [skip("scanner", f"scanners found: {listing}; none configured: set [scanning] device to one of "
+                                "these names to let residents scan their papers")]
+    results = [ok("scanner.list", f"scanners found: {listing}")]
+    if scanning.device not in {device.name for device in found}:
+        results.append(fail("scanner.device", f"{scanning.device} is not among the scanners found",
+                            "check the cable and power (sane-find-scanner lists USB scanners), then set [scanning] "
+                            "device to one of the names above"))
+        return results
+    try:
+        page = process(scanner.scan(request), Colour(scanning.colour), scanning.resolution)
+    except (ScanError, ImageError) as exc:
+        fixes = {"scan.error.jammed": "take the jammed paper out", "scan.error.cover_open": "close the lid",
+                 "scan.error.busy": "wait for the scanner, or restart it",
+                 "scan.error.no_paper": "put a sheet into the feeder"}
+        results.append(fail("scanner.test", f"test scan on {scanning.device} failed: {type(exc).__name__}: {exc}",
+                            fixes.get(exc.message_key, "restart the scanner and check its cable")))
+        return results
+    results.append(ok("scanner.test", f"test scan on {scanning.device}: {page.image.width}×{page.image.height} "
+                                      f"pixels at {page.dpi} dpi"))
+    page.image.close()
+    return results
+
+
 # --- the site's facts and the holiday calendar ---------------------------------------------------
 
 # Values that only a sample or an unfinished profile carries; never printed for residents.
@@ -601,6 +643,7 @@ def run_checks(config_file: Path | None = None, site: str | None = None) -> list
 
     results.extend((check_timezone(), check_system_clock()))
     results.append(check_printer(settings))
+    results.extend(check_scanner(settings))
     results.extend(check_portal(settings))
     return results
 

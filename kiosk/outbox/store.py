@@ -9,12 +9,13 @@ Longer than most modules on purpose: every SQL statement on the outbox in one pl
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import sqlite3
 import threading
 import uuid as uuidlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -45,6 +46,15 @@ CREATE TABLE IF NOT EXISTS dossiers (
     purged_at TEXT
 );
 CREATE INDEX IF NOT EXISTS dossiers_status ON dossiers (status, next_attempt_at);
+CREATE TABLE IF NOT EXISTS attachments (
+    dossier_uuid TEXT NOT NULL REFERENCES dossiers (uuid),
+    paper_id TEXT NOT NULL,
+    pages INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    data BLOB,
+    PRIMARY KEY (dossier_uuid, paper_id)
+);
 CREATE TABLE IF NOT EXISTS ref_counter (day TEXT PRIMARY KEY, seq INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS feedback (
     uuid TEXT PRIMARY KEY,
@@ -219,8 +229,10 @@ class Outbox:
         kiosk_id: str,
         fee_vnd: int = 0,
         now: datetime | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> StoredDossier:
-        """Store a dossier durably and give it a unique local reference. Raises OutboxError on failure."""
+        """Store a dossier durably, with its scanned papers (sealed like the payload, in the same transaction),
+        and give it a unique local reference. Raises OutboxError on failure."""
         now = now or _utcnow()
         dossier_id = str(uuidlib.uuid4())
         day = now.astimezone(_VN_TZ).strftime("%y%m%d")
@@ -236,6 +248,13 @@ class Outbox:
                 " VALUES (?, ?, ?, ?, 'queued', ?, ?)",
                 (dossier_id, local_ref, procedure_code, now.isoformat(), fee_vnd, sealed),
             )
+            for item in attachments:
+                db.execute(
+                    "INSERT INTO attachments (dossier_uuid, paper_id, pages, size, sha256, data)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (dossier_id, item.paper_id, item.pages, len(item.data), hashlib.sha256(item.data).hexdigest(),
+                     self._sealer.seal(item.data, _attachment_aad(dossier_id, item.paper_id))),
+                )
         log.info("dossier stored: %s (%s)", local_ref, procedure_code)
         return StoredDossier(dossier_id, local_ref, now)
 
@@ -347,6 +366,26 @@ class Outbox:
             raise OutboxError("stored dossier cannot be decrypted") from exc
         return result
 
+    def attachment(self, dossier_uuid: str, paper_id: str) -> bytes | None:
+        """A scanned paper's PDF, decrypted (None when there is none or it was purged)."""
+        with self._read() as db:
+            row = db.execute("SELECT data FROM attachments WHERE dossier_uuid = ? AND paper_id = ?",
+                             (dossier_uuid, paper_id)).fetchone()
+        if row is None or row[0] is None:
+            return None
+        try:
+            return self._sealer.open(row[0], _attachment_aad(dossier_uuid, paper_id))
+        except DecryptionError:
+            raise OutboxKeyError(KEY_MISMATCH) from None
+
+    def page_counts(self, by_reference: bool = False) -> dict[str, int]:
+        """Scanned pages per dossier, by uuid (or by local reference): how many, never what they show."""
+        key = "d.local_ref" if by_reference else "a.dossier_uuid"
+        with self._read() as db:
+            rows = db.execute(f"SELECT {key}, SUM(a.pages) FROM attachments a JOIN dossiers d"
+                              " ON d.uuid = a.dossier_uuid GROUP BY a.dossier_uuid").fetchall()
+        return {str(r[0]): int(r[1]) for r in rows}
+
     def records(self, status: str | None = None, limit: int = 500) -> list[DossierRecord]:
         query = f"SELECT {_COLUMNS} FROM dossiers"
         args: tuple[Any, ...] = ()
@@ -379,6 +418,8 @@ class Outbox:
                 " AND payload IS NOT NULL AND accepted_at IS NOT NULL AND accepted_at <= ?",
                 (_utcnow().isoformat(), cutoff),
             ).rowcount
+            db.execute("UPDATE attachments SET data = NULL WHERE data IS NOT NULL AND dossier_uuid IN"
+                       " (SELECT uuid FROM dossiers WHERE purged_at IS NOT NULL)")
         if count:
             with self._read() as db:
                 db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -483,6 +524,23 @@ _COLUMNS = (
     "uuid, local_ref, procedure_code, created_at, status, attempts, official_code, accepted_at,"
     " appointment_date, reject_reason, last_error, fee_vnd"
 )
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A scanned paper to store with its dossier: one PDF."""
+
+    paper_id: str
+    pages: int
+    data: bytes
+
+    def __repr__(self) -> str:
+        return f"Attachment({self.paper_id!r}, {self.pages} pages, {len(self.data)} bytes)"
+
+
+def _attachment_aad(dossier_uuid: str, paper_id: str) -> bytes:
+    """Binds a sealed PDF to its dossier and paper: it cannot be moved to another one unnoticed."""
+    return f"{dossier_uuid}/attachment/{paper_id}".encode()
 
 
 def _record(row: tuple[Any, ...]) -> DossierRecord:

@@ -9,8 +9,10 @@ Longer than most modules on purpose: every call of the portal contract with its 
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import email.utils
+import hashlib
 import http.client
 import logging
 import random
@@ -43,6 +45,7 @@ from kiosk.portal.errors import (
 )
 from kiosk.portal.models import (
     Acknowledgement,
+    AttachmentReceipt,
     CatalogResponse,
     Command,
     CommandName,
@@ -326,6 +329,24 @@ class PortalClient:
         return self._call("POST", path, handle, json=payload.model_dump(mode="json", exclude_none=True),
                           headers={"Idempotency-Key": str(key)}, retryable=True)
 
+    def upload_attachment(self, key: UUID, paper_id: str, data: bytes) -> AttachmentReceipt:
+        """Upload one scanned paper (PDF) of the dossier `key`, before the dossier itself. Safe to repeat: the
+        portal keeps one file per key and paper; it checks the SHA-256 sent in Content-Digest (RFC 9530)."""
+        digest = hashlib.sha256(data)
+        path = f"/api/v1/attachments/{key}/{quote(paper_id, safe='')}"
+        shown = "/api/v1/attachments/{key}/{paper}"
+
+        def handle(answer: _Answer) -> AttachmentReceipt:
+            self._expect(answer, shown, 200, 201)
+            receipt = self._parse(answer, AttachmentReceipt, shown)
+            if receipt.sha256 != digest.hexdigest() or receipt.paper_id != paper_id:
+                raise self._protocol_error(shown, "the portal stored another file than the one sent")
+            return receipt
+
+        headers = {"Content-Type": "application/pdf",
+                   "Content-Digest": f"sha-256=:{base64.b64encode(digest.digest()).decode()}:"}
+        return self._call("PUT", path, handle, headers=headers, content=data, retryable=True, log_path=shown)
+
     def dossier_status(self, code: str, phone_last4: str) -> DossierStatus:
         """Look a dossier up by its official code or the kiosk's local reference."""
         if not (len(phone_last4) == 4 and phone_last4.isascii() and phone_last4.isdigit()):
@@ -396,7 +417,7 @@ class PortalClient:
     def _call(self, method: str, path: str, handle: Callable[[_Answer], T], *,  # noqa: C901
               headers: Mapping[str, str] | None = None, params: Mapping[str, str] | None = None,
               json: Any = None, data: Mapping[str, str] | None = None, retryable: bool,
-              authenticated: bool = True, log_path: str | None = None) -> T:
+              authenticated: bool = True, log_path: str | None = None, content: bytes | None = None) -> T:
         """Send, retrying transient failures, and return what `handle` makes of the answer.
 
         `retryable` calls (GETs, and POSTs the portal deduplicates) are retried after network errors,
@@ -412,7 +433,8 @@ class PortalClient:
                 all_headers["Authorization"] = f"Bearer {self._bearer()}"
             started = time.monotonic()
             try:
-                answer = self._send_once(method, path, all_headers, params=params, json=json, data=data)
+                answer = self._send_once(method, path, all_headers, params=params, json=json,
+                                         data=content if content is not None else data)
                 log.info("%s %s -> %d in %.2fs", method, shown, answer.status, time.monotonic() - started)
                 if authenticated and answer.status == 401:
                     if token_refreshed:
@@ -450,7 +472,7 @@ class PortalClient:
             self._sleep(delay)
 
     def _send_once(self, method: str, path: str, headers: Mapping[str, str], *,
-                   params: Mapping[str, str] | None, json: Any, data: Mapping[str, str] | None) -> _Answer:
+                   params: Mapping[str, str] | None, json: Any, data: Mapping[str, str] | bytes | None) -> _Answer:
         budget = self._budget()
         if budget <= 0:
             raise PortalUnavailable("stopping" if self._aborted else "the sync round's deadline has passed")
@@ -479,7 +501,7 @@ class PortalClient:
         return "stopping" if self._aborted else f"no complete answer within {budget:.1f}s"
 
     def _exchange(self, method: str, path: str, headers: Mapping[str, str], *,
-                  params: Mapping[str, str] | None, json: Any, data: Mapping[str, str] | None) -> _Answer:
+                  params: Mapping[str, str] | None, json: Any, data: Mapping[str, str] | bytes | None) -> _Answer:
         url = self._base_url + path
         try:
             with self._session.request(method, url, headers=dict(headers), params=params, json=json,

@@ -108,6 +108,21 @@ class Consent(_Request):
     text_version: str = Field(min_length=1, max_length=64)
 
 
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the file, lowercase hex")]
+PaperId = Annotated[str, Field(min_length=1, max_length=48, pattern=r"^[a-z][a-z0-9_]*$")]
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+
+
+class AttachmentRef(_Request):
+    """A scanned paper of a dossier: one PDF, uploaded before the dossier that lists it."""
+
+    paper_id: PaperId
+    pages: JsonInt = Field(ge=1, le=100)
+    bytes: JsonInt = Field(ge=1, le=MAX_ATTACHMENT_BYTES)
+    sha256: Sha256
+    media_type: Literal["application/pdf"] = "application/pdf"
+
+
 class DossierSubmission(_Request):
     """Body of `POST /api/v1/dossiers`; the Idempotency-Key header carries the dossier's UUID."""
 
@@ -122,6 +137,17 @@ class DossierSubmission(_Request):
     )
     consent: Consent
     language: Language | None = None
+    attachments: list[AttachmentRef] | None = Field(
+        default=None, max_length=20,
+        description="scanned papers, each uploaded first to /api/v1/attachments/{key}/{paper_id}")
+
+
+class AttachmentReceipt(_Response):
+    """The portal's answer to an upload: what it stored (the same upload again gets the same answer)."""
+
+    paper_id: PaperId
+    sha256: Sha256
+    bytes: JsonInt = Field(ge=1, le=MAX_ATTACHMENT_BYTES)
 
 
 class SubmissionReceipt(_Response):

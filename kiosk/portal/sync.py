@@ -92,8 +92,17 @@ class SyncEngine:
             log.error("dossier %s cannot be sent: %s", record.local_ref, reason)
             self._outbox.mark_rejected(record.uuid, reason)
             return False
+        key = uuid.UUID(record.uuid)
         try:
-            receipt = self._client.submit_dossier(uuid.UUID(record.uuid), submission)
+            for ref in submission.attachments or ():  # the scanned papers first: the dossier names them
+                data = self._outbox.attachment(record.uuid, ref.paper_id)
+                if data is None:
+                    reason = f"the scanned paper {ref.paper_id} is no longer stored on this kiosk"
+                    log.error("dossier %s cannot be sent: %s", record.local_ref, reason)
+                    self._outbox.mark_rejected(record.uuid, reason)
+                    return False
+                self._client.upload_attachment(key, ref.paper_id, data)
+            receipt = self._client.submit_dossier(key, submission)
         except PortalRejected as exc:
             log.warning("dossier %s rejected by the portal (%d)", record.local_ref, exc.status)
             self._outbox.mark_rejected(record.uuid, exc.detail)

@@ -13,7 +13,7 @@ form.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -197,10 +197,12 @@ def build_slip(
     settings: Settings,
     lang: str = "vi",
     calendar: WorkingCalendar | None = None,
+    scanned: Collection[str] = (),
 ) -> Slip:
     """The slip for a stored dossier; the VietQR code is added when the site has a fee account and the fee
     model is sure of the amount. The expected date counts the working days of `calendar` (default: the bundled
-    holiday files)."""
+    holiday files). `scanned` names the papers (scan ids) sent scanned with the dossier: they are listed apart
+    and left out of the papers still to bring."""
     person = applicant(procedure, answers)
     local = submitted_at.astimezone(VN_TZ)
     pt = procedure.processing_time
@@ -222,7 +224,8 @@ def build_slip(
         SlipLine(tr("slip.due", lang), due_text),
         *where_lines(settings.site, lang),
     ]
-    papers = [paper_line(paper, lang) for paper in procedure.papers]
+    sent = [p for p in procedure.papers if p.scan is not None and p.scan.id in scanned]
+    papers = [paper_line(paper, lang) for paper in procedure.papers if paper not in sent]
     vietqr = payment_payload(settings.payment, fee.payable_vnd, reference)
     fee_text = total_text(fee, lang)
     pay_text = "" if fee.total_vnd == 0 else tr("slip.pay_how" if vietqr else "slip.pay_desk", lang,
@@ -235,6 +238,9 @@ def build_slip(
         SlipLine(tr("slip.fee", lang), "\n".join(part for part in (fee_text, pay_text) if part)),
         SlipLine(papers_heading, "\n".join(papers)),
     ]
+    if sent:
+        names = "; ".join(paper.name.get(lang) for paper in sent)
+        next_steps.append(SlipLine(tr("slip.scanned_heading", lang), tr("receipt.scanned", lang, papers=names)))
     footer = [
         tr("slip.due_note", lang),
         tr("slip.keep", lang),

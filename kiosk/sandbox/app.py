@@ -9,6 +9,7 @@ contract they serve.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import logging
@@ -26,6 +27,7 @@ from urllib.parse import parse_qs
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -36,7 +38,9 @@ from kiosk.files.paths import procedures_dir
 from kiosk.outbox.lookup import lookup_digits
 from kiosk.payment.fees import assess
 from kiosk.portal.models import (
+    MAX_ATTACHMENT_BYTES,
     Acknowledgement,
+    AttachmentReceipt,
     CatalogResponse,
     Command,
     DailyStatistics,
@@ -299,6 +303,11 @@ def _add_contract_routes(app: FastAPI, state: SandboxState) -> None:  # noqa: C9
             raise ProblemError(422, "dossier-rejected", "Dossier rejected",
                                f"Thủ tục {payload.procedure_code} không có trong danh mục tiếp nhận.")
         document = payload.model_dump(mode="json", exclude_none=True)
+        uploaded = state.store.attachment_digests(str(key))
+        missing = [a.paper_id for a in payload.attachments or () if uploaded.get(a.paper_id) != a.sha256]
+        if missing:
+            raise ProblemError(422, "attachment-missing", "Dossier rejected",
+                               f"Chưa nhận được tệp giấy tờ: {', '.join(missing)}.")
         payload_hash = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
         received = state.now()
         base = str(request.base_url).rstrip("/")
@@ -320,6 +329,48 @@ def _add_contract_routes(app: FastAPI, state: SandboxState) -> None:  # noqa: C9
             raise ProblemError(409, "idempotency-conflict", "Conflict",
                                "this Idempotency-Key was used with a different dossier") from None
         return JSONResponse(receipt, status_code=201 if created else 200)
+
+    @app.put("/api/v1/attachments/{key}/{paper_id}", response_model=AttachmentReceipt, status_code=201,
+             dependencies=authorised,
+             responses={**_PROBLEM_RESPONSES, 200: {"model": AttachmentReceipt,
+                                                    "description": "The same file again: stored once"}},
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/pdf": {"schema": {"$ref": "#/components/schemas/PdfFile"}}}}})
+    async def upload_attachment(key: UUID, paper_id: Annotated[str, PathParam(pattern=r"^[a-z][a-z0-9_]*$",
+                                                                          max_length=48)],
+                                request: Request,
+                                content_digest: Annotated[str, Header(alias="Content-Digest")]) -> Response:
+        if request.headers.get("content-type", "").split(";")[0].strip() != "application/pdf":
+            raise ProblemError(415, "unsupported-media-type", "Unsupported Media Type", "send application/pdf")
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_ATTACHMENT_BYTES:
+            raise ProblemError(413, "attachment-too-large", "Content Too Large",
+                               f"at most {MAX_ATTACHMENT_BYTES} bytes per file")
+        data = await request.body()
+        if not data or len(data) > MAX_ATTACHMENT_BYTES or not data.startswith(b"%PDF"):
+            raise ProblemError(422, "attachment-rejected", "Unprocessable Content", "not a PDF within the limits")
+        digest = hashlib.sha256(data)
+        expected = "sha-256=:" + base64.b64encode(digest.digest()).decode() + ":"
+        if content_digest.strip() != expected:
+            raise ProblemError(400, "digest-mismatch", "Bad Request",
+                               "the file does not match its Content-Digest (damaged on the way?)")
+        try:
+            created = state.store.record_attachment(str(key), paper_id, digest.hexdigest(), data, state.now())
+        except IdempotencyConflict:
+            raise ProblemError(409, "idempotency-conflict", "Conflict",
+                               "another file was uploaded for this dossier and paper") from None
+        body = AttachmentReceipt(paper_id=paper_id, sha256=digest.hexdigest(), bytes=len(data))
+        return JSONResponse(body.model_dump(mode="json"), status_code=201 if created else 200)
+
+    @app.get("/api/v1/dossiers/{code}/attachments/{paper_id}", dependencies=authorised,
+             responses={**_PROBLEM_RESPONSES, 200: {"content": {"application/pdf": {}},
+                                                    "description": "The scanned paper as uploaded"}})
+    def get_attachment(code: str, paper_id: str) -> Response:
+        """A scanned paper of a received dossier."""
+        data = state.store.attachment(code, paper_id)
+        if data is None:
+            raise ProblemError(404, "attachment-not-found", "Not Found", "no such paper in this dossier")
+        return Response(data, media_type="application/pdf")
 
     @app.get("/api/v1/dossiers/{code}/status", response_model=DossierStatus, dependencies=authorised,
              responses=_PROBLEM_RESPONSES)
@@ -401,17 +452,7 @@ def _require_admin(request: Request) -> None:
 
 def _add_sandbox_routes(app: FastAPI, state: SandboxState) -> None:
     router = APIRouter(prefix="/sandbox", dependencies=[Depends(_require_admin)], include_in_schema=False)
-
-    @router.get("/dossiers")
-    def list_dossiers() -> list[dict[str, Any]]:
-        return state.store.list_dossiers()
-
-    @router.get("/dossiers/{code}")
-    def dossier_payload(code: str) -> dict[str, Any]:
-        payload = state.store.dossier_payload(code)
-        if payload is None:
-            raise ProblemError(404, "dossier-not-found", "Not Found")
-        return payload
+    _add_sandbox_lists(router, state)
 
     @router.post("/dossiers/{code}/advance")
     def advance(code: str, to: DossierState | None = None, note: str | None = None) -> dict[str, Any]:
@@ -430,6 +471,32 @@ def _add_sandbox_routes(app: FastAPI, state: SandboxState) -> None:
         state.store.enqueue_command(queued.kiosk_id, command)
         return {"queued": queued.command.name.value}
 
+    @router.get("/state")
+    def sandbox_state() -> dict[str, Any]:
+        return {"tokens_issued": state.tokens.issued, "catalog_version": state.catalog.current().version,
+                "faults": state.fault_counts(), "time": datetime.now(UTC).isoformat()}
+
+    app.include_router(router)
+
+
+def _add_sandbox_lists(router: APIRouter, state: SandboxState) -> None:
+    """What the sandbox received, for tests and training: dossiers, scanned papers, feedback, figures."""
+
+    @router.get("/dossiers")
+    def list_dossiers() -> list[dict[str, Any]]:
+        return state.store.list_dossiers()
+
+    @router.get("/dossiers/{code}")
+    def dossier_payload(code: str) -> dict[str, Any]:
+        payload = state.store.dossier_payload(code)
+        if payload is None:
+            raise ProblemError(404, "dossier-not-found", "Not Found")
+        return payload
+
+    @router.get("/attachments")
+    def list_attachments() -> list[dict[str, Any]]:
+        return state.store.list_attachments()
+
     @router.get("/feedback")
     def list_feedback() -> list[dict[str, Any]]:
         return state.store.list_feedback()
@@ -441,10 +508,3 @@ def _add_sandbox_routes(app: FastAPI, state: SandboxState) -> None:
     @router.get("/heartbeats")
     def list_heartbeats() -> list[dict[str, Any]]:
         return state.store.list_heartbeats()
-
-    @router.get("/state")
-    def sandbox_state() -> dict[str, Any]:
-        return {"tokens_issued": state.tokens.issued, "catalog_version": state.catalog.current().version,
-                "faults": state.fault_counts(), "time": datetime.now(UTC).isoformat()}
-
-    app.include_router(router)

@@ -142,7 +142,7 @@ def _non_negative(value: float) -> float:
 
 # --- applying faults to requests -----------------------------------------------------------------
 
-_AFFECTED_PREFIXES = ("/api/v1/dossiers", "/api/v1/feedback", "/api/v1/catalog")
+_AFFECTED_PREFIXES = ("/api/v1/dossiers", "/api/v1/feedback", "/api/v1/catalog", "/api/v1/attachments")
 
 
 class FaultLayer:

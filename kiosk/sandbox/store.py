@@ -39,6 +39,15 @@ CREATE TABLE IF NOT EXISTS dossiers (
     attempts INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS dossiers_by_reference ON dossiers(local_reference);
+CREATE TABLE IF NOT EXISTS attachments (
+    idempotency_key TEXT NOT NULL,
+    paper_id TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    data BLOB NOT NULL,
+    received_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (idempotency_key, paper_id)
+);
 CREATE TABLE IF NOT EXISTS timeline (
     code TEXT NOT NULL REFERENCES dossiers(code),
     seq INTEGER NOT NULL,
@@ -201,6 +210,48 @@ class SandboxStore:
         with self._lock:
             row = self._db.execute("SELECT payload FROM dossiers WHERE code = ?", (code,)).fetchone()
             return None if row is None else dict(json.loads(row["payload"]))
+
+    # --- attachments (scanned papers) ------------------------------------------------------------
+
+    def record_attachment(self, key: str, paper_id: str, sha256: str, data: bytes, received: datetime) -> bool:
+        """Store one file of the dossier `key`; True when new, False when this very file was stored before.
+        Raises IdempotencyConflict when another file was stored under the same key and paper."""
+        with self._lock, self._transaction():
+            row = self._db.execute("SELECT sha256 FROM attachments WHERE idempotency_key = ? AND paper_id = ?",
+                                   (key, paper_id)).fetchone()
+            if row is not None:
+                if row["sha256"] != sha256:
+                    raise IdempotencyConflict(key)
+                self._db.execute("UPDATE attachments SET attempts = attempts + 1 WHERE idempotency_key = ?"
+                                 " AND paper_id = ?", (key, paper_id))
+                return False
+            self._db.execute("INSERT INTO attachments(idempotency_key, paper_id, sha256, data, received_at)"
+                             " VALUES (?,?,?,?,?)", (key, paper_id, sha256, data, received.isoformat()))
+            return True
+
+    def attachment_digests(self, key: str) -> dict[str, str]:
+        """paper id → SHA-256 of the files uploaded under the dossier key `key`."""
+        with self._lock:
+            rows = self._db.execute("SELECT paper_id, sha256 FROM attachments WHERE idempotency_key = ?",
+                                    (key,)).fetchall()
+            return {r["paper_id"]: r["sha256"] for r in rows}
+
+    def attachment(self, code: str, paper_id: str) -> bytes | None:
+        """A file of the dossier with this official code, as uploaded (only papers the dossier lists)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT a.data, d.payload FROM attachments a JOIN dossiers d ON d.idempotency_key ="
+                " a.idempotency_key WHERE d.code = ? AND a.paper_id = ?", (code, paper_id)).fetchone()
+            if row is None:
+                return None
+            listed = {a["paper_id"] for a in json.loads(row["payload"]).get("attachments", [])}
+            return bytes(row["data"]) if paper_id in listed else None
+
+    def list_attachments(self) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute("SELECT idempotency_key, paper_id, sha256, length(data) AS bytes, attempts"
+                                    " FROM attachments ORDER BY received_at, rowid").fetchall()
+            return [dict(r) for r in rows]
 
     # --- feedback, statistics, heartbeats, commands ----------------------------------------------
 

@@ -238,6 +238,24 @@ class FleetSettings(_Section):
     @classmethod
     def _fleet_url(cls, value: str | None) -> str | None:
         return PortalSettings(base_url=value).base_url  # the portal's rule: https, or http to this machine
+class ScanningSettings(_Section):
+    """The document scanner for the resident's papers (SANE); no device = no scanning step."""
+
+    device: str = Field(default="", max_length=200,
+                        description="SANE device name as `kiosk doctor` lists it (e.g. epson2:libusb:001:004); "
+                                    "empty: the kiosk does not scan papers")
+    resolution: int = Field(default=200, ge=200, le=300, description="dpi of the scanned papers (200-300)")
+    colour: Literal["grey", "bw"] = Field(default="grey", description="grey or black-and-white pages")
+    program: str = Field(default="", max_length=300, description="path of scanimage; empty: found on PATH")
+    sane_config_dir: str = Field(default="", max_length=300,
+                                 description="SANE_CONFIG_DIR for scanimage (training with SANE's test backend); "
+                                             "empty: the system's /etc/sane.d")
+    options: list[str] = Field(default_factory=list, max_length=20,
+                               description="extra scanimage options, e.g. [\"--source\", \"ADF Front\"]")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.device)
 
 
 class Settings(_Section):
@@ -252,6 +270,7 @@ class Settings(_Section):
     payment: PaymentSettings = Field(default_factory=PaymentSettings)
     catalog: CatalogSettings = Field(default_factory=CatalogSettings)
     fleet: FleetSettings = Field(default_factory=FleetSettings)
+    scanning: ScanningSettings = Field(default_factory=ScanningSettings)
 
     def outbox_path(self) -> Path:
         return Path(self.outbox.path) if self.outbox.path else paths.data_dir() / "outbox.sqlite3"

@@ -23,6 +23,7 @@ OVERRIDABLE: dict[str, tuple[str, ...]] = {
     "idle": ("form_seconds", "menu_seconds", "receipt_seconds", "warning_seconds", "console_seconds"),
     "kiosk": ("default_language",),
     "printer": ("kind", "address", "paper_width_mm"),
+    "scanning": ("device", "resolution"),
 }
 OVERRIDE_HEADER = (
     "Changes made by ward staff in the kiosk's staff console. They win over /etc/kiosk/kiosk.toml.\n"

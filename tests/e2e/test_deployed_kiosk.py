@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -21,7 +21,7 @@ import pytest
 
 from kiosk.answers.sample import SAMPLE_ID_CARD, sample_answers
 from kiosk.catalog import load_catalog
-from kiosk.catalog.models import FieldKind, FormField, Procedure
+from kiosk.catalog.models import FieldKind, FormField, Procedure, Step
 from kiosk.i18n import tr
 from kiosk.journey.pages import Page, step_pages
 from kiosk.sandbox.app import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
@@ -93,6 +93,21 @@ def fill_page(desk: Desktop, page: Page, answers: dict[str, str]) -> None:
             desk.type_text(value)
 
 
+def answer_form(desk: Desktop, steps: list[Step], answers: dict[str, str],
+                on_page: Callable[[int, Step], object] | None = None) -> None:
+    """Answer the form one question a page, as a resident does; `on_page(n, step)` on each step's first page."""
+    for number, step in enumerate(steps):
+        for page in step_pages(step, answers):
+            desk.wait_for(shown_name(page.fields[0]))
+            if step.identity and page.index == 0:  # the USB scanner types the QR fast, then Enter
+                desk.type_text(SAMPLE_ID_CARD, delay_ms=4)
+                desk.key("Return")
+            fill_page(desk, page, answers)
+            if page.index == 0 and on_page is not None:
+                on_page(number, step)
+            desk.tap("step.next")
+
+
 def wait_for_row(path: Path, status: str, timeout: float = 60) -> sqlite3.Row:
     def row() -> sqlite3.Row | None:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
@@ -147,16 +162,8 @@ def test_a_resident_session_on_the_full_screen_kiosk(tmp_path: Path, portal: San
             desk.screenshot(shots / "05-consent.png")
             desk.tap("consent.agree")
 
-            for number, step in enumerate(proc.steps, start=6):
-                for page in step_pages(step, answers):  # one question a page
-                    desk.wait_for(shown_name(page.fields[0]))
-                    if step.identity and page.index == 0:  # the USB scanner types the QR fast, then Enter
-                        desk.type_text(SAMPLE_ID_CARD, delay_ms=4)
-                        desk.key("Return")
-                    fill_page(desk, page, answers)
-                    if page.index == 0:
-                        desk.screenshot(shots / f"{number:02d}-step-{step.id}.png")
-                    desk.tap("step.next")
+            answer_form(desk, proc.steps, answers,
+                        lambda number, step: desk.screenshot(shots / f"{number + 6:02d}-step-{step.id}.png"))
             desk.wait_for("review.submit")
             desk.screenshot(shots / f"{len(proc.steps) + 6:02d}-review.png")
             desk.tap("review.submit")

@@ -1,5 +1,6 @@
-"""The console's settings page: idle times, the default language and (technicians only) the printer, saved
-through the window's one settings path (validated by the settings schema, written to the override file)."""
+"""The console's settings page: idle times, the default language and (technicians only) the printer and the
+document scanner, saved through the window's one settings path (validated by the settings schema, written to the
+override file)."""
 
 from __future__ import annotations
 
@@ -69,11 +70,26 @@ class SettingsPage(ConsolePage):
         form.addRow(self.printer_labels["kind"], self.printer_kind)
         form.addRow(self.printer_labels["address"], self.printer_address)
         form.addRow(self.printer_labels["width"], self.printer_width)
+        self._build_scanner_settings(form)
         layout.addLayout(form)
         self.settings_save = button("", "console.settings.save", "primary")
         self.settings_save.clicked.connect(self.save_settings)
         layout.addWidget(self.settings_save, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addStretch(1)
+
+    def _build_scanner_settings(self, form: QFormLayout) -> None:
+        """The technician's document scanner: its SANE name (`kiosk doctor` lists them) and resolution."""
+        self.scanner_title = label("", "console.settings.scanner", "subtitle")
+        form.addRow(self.scanner_title)
+        self.scanner_device = QLineEdit()
+        self.scanner_device.setObjectName("console.scanning.device")
+        self.scanner_resolution = QComboBox()
+        self.scanner_resolution.setObjectName("console.scanning.resolution")
+        self.scanner_resolution.addItems(["200", "240", "300"])
+        self.scanner_labels = {key: label("", f"console.scanning.{key}_label", wrap=False)
+                               for key in ("device", "resolution")}
+        form.addRow(self.scanner_labels["device"], self.scanner_device)
+        form.addRow(self.scanner_labels["resolution"], self.scanner_resolution)
 
     def _fill_settings(self) -> None:
         settings = self.runtime.settings
@@ -86,6 +102,8 @@ class SettingsPage(ConsolePage):
         self.printer_kind.setCurrentText(settings.printer.kind)
         self.printer_address.setText(settings.printer.address)
         self.printer_width.setCurrentText(str(settings.printer.paper_width_mm))
+        self.scanner_device.setText(settings.scanning.device)
+        self.scanner_resolution.setCurrentText(str(settings.scanning.resolution))
 
     def save_settings(self) -> None:
         boxes = self.idle_boxes
@@ -96,9 +114,12 @@ class SettingsPage(ConsolePage):
             "kiosk": {"default_language": "vi" if self.default_language.currentIndex() == 0 else "en"},
             "printer": {"kind": self.printer_kind.currentText(), "address": self.printer_address.text().strip(),
                         "paper_width_mm": int(self.printer_width.currentText())},
+            "scanning": {"device": self.scanner_device.text().strip(),
+                         "resolution": int(self.scanner_resolution.currentText())},
         }
         if self.role != "technician":
             del changes["printer"]
+            del changes["scanning"]
         current = self.runtime.settings
         # Only what differs is written, so a later change by the technician in the machine file still shows.
         changes = {section: {k: v for k, v in values.items() if getattr(getattr(current, section), k) != v}

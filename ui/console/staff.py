@@ -193,6 +193,12 @@ class StaffConsole(StatusPage, ActionsPage, SettingsPage, StatsPage):
                                           self.printer_width, *self.printer_labels.values()]
         for printer_widget in printer_widgets:
             printer_widget.setVisible(technician)
+        self.scanner_title.setText(t("console.settings.scanner"))
+        for key, scanner_label in self.scanner_labels.items():
+            scanner_label.setText(t(f"console.scanning.{key}"))
+        for scanner_widget in (self.scanner_title, self.scanner_device, self.scanner_resolution,
+                               *self.scanner_labels.values()):
+            scanner_widget.setVisible(technician)
         self.csv_label.setText(t("console.csv.path"))
         if self.status is not None:
             self._show_status(self.status)

@@ -58,14 +58,15 @@ class StatusPage(ConsolePage):
             service.check_state()
         slips = service.slips if service is not None else None
 
-        def collect() -> tuple[KioskStatus, list[SlipRecord], int]:
+        def collect() -> tuple[KioskStatus, list[SlipRecord], int, dict[str, int]]:
             status = collect_status(settings, outbox=outbox, catalog=catalog, printer=printer)
             damaged = len(set_aside_copies(settings.outbox_path()))
-            return status, (slips.today() if slips is not None else []), damaged
+            pages = outbox.page_counts(by_reference=True)  # how many scanned pages, never their content
+            return status, (slips.today() if slips is not None else []), damaged, pages
 
         report = getattr(self._portal_service(), "last_report", None)
 
-        def done(result: tuple[KioskStatus, list[SlipRecord], int]) -> None:
+        def done(result: tuple[KioskStatus, list[SlipRecord], int, dict[str, int]]) -> None:
             status, self._damaged_outboxes = result[0], result[2]
             if report is not None and status.portal_configured:  # the running sync service knows best
                 status.portal_online = bool(report.online)
@@ -73,7 +74,7 @@ class StatusPage(ConsolePage):
                 if report.online and report.at:
                     status.last_sync = datetime.fromtimestamp(report.at, VN_TZ).isoformat(timespec="seconds")
             self._show_status(status)
-            self._show_slips(result[1])
+            self._show_slips(result[1], result[3])
 
         self.host.runner.run(Operation("console status", collect), done, self._status_failed)
 
@@ -82,12 +83,14 @@ class StatusPage(ConsolePage):
             self.status.printer_state = state.value
             self._show_status(self.status)
 
-    def _show_slips(self, records: list[SlipRecord]) -> None:
+    def _show_slips(self, records: list[SlipRecord], pages: dict[str, int] | None = None) -> None:
         self.slips.clear()
         self._slip_ids = [r.id for r in records]
         for record in records:
             state = self.t("console.slip.printed" if record.status == "printed" else "console.slip.not_printed")
-            self.slips.addItem(f"{record.reference} · {record.created_at[11:16]} · {state}")
+            scanned = (pages or {}).get(record.reference)
+            extra = f" · {self.t('console.pages')}: {scanned}" if scanned else ""
+            self.slips.addItem(f"{record.reference} · {record.created_at[11:16]} · {state}{extra}")
         # The first slip that did not come out is the one a resident is most likely waiting for.
         waiting = [i for i, r in enumerate(records) if r.needs_reprint]
         if records:

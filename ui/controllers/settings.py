@@ -35,6 +35,7 @@ class SettingsController(QObject):
         self.runtime.idle_policy = policy
         self.idle.use_policy(policy)
         self.runtime.journey.default_lang = settings.kiosk.default_language
+        self.runtime.journey.scanning = settings.scanning.enabled
         if settings.printer != old.printer:
             self.printing.use_settings()
         self.changed.emit(settings)

@@ -24,6 +24,7 @@ from kiosk.outbox.store import OutboxError, OutboxFull, StoredDossier
 from kiosk.payment.fees import FeeBreakdown, assess
 from kiosk.printing.receipt import Slip
 from kiosk.runtime import Runtime
+from kiosk.scanning.papers import attachments_for
 from ui.common.workers import TaskRunner
 from ui.controllers.printing import PrintController
 from ui.printing.slip_render import make_receipt
@@ -73,17 +74,21 @@ class SubmissionController(QObject):
             return
         settings, fee = self.runtime.settings, self.pending_fee(proc)
         answers, lang = dict(session.answers), session.lang
+        scans = dict(session.scans)
+        attachments = attachments_for(payload, scans)
 
         def prepare(stored: StoredDossier) -> PreparedReceipt:
             # The receipt is prepared in the same worker, off the GUI thread: the slip and its QR codes.
             try:
-                slip = make_receipt(proc, answers, stored.local_ref, stored.created_at, fee, settings, lang)
+                slip = make_receipt(proc, answers, stored.local_ref, stored.created_at, fee, settings, lang,
+                                    list(scans))
             except Exception as exc:  # the dossier is stored: the GUI thread makes the receipt itself
                 log.warning("receipt not prepared: %s", type(exc).__name__)
                 return PreparedReceipt(stored, None, lang)
             return PreparedReceipt(stored, slip, lang)
 
-        operation = store_dossier(self.runtime.outbox, proc.code, payload, settings, fee.payable_vnd).then(prepare)
+        operation = store_dossier(self.runtime.outbox, proc.code, payload, settings, fee.payable_vnd,
+                                  attachments).then(prepare)
         self.runner.run(operation, self._stored, self._store_failed)
 
     def pending_fee(self, proc: Procedure) -> FeeBreakdown:
@@ -102,7 +107,7 @@ class SubmissionController(QObject):
         session, stored, slip = self.journey.session, prepared.stored, prepared.slip
         if slip is None or prepared.lang != session.lang:  # not prepared, or English now
             slip = make_receipt(proc, session.answers, stored.local_ref, stored.created_at, self.pending_fee(proc),
-                                self.runtime.settings, session.lang)
+                                self.runtime.settings, session.lang, list(session.scans))
         self.send(SubmissionStored(stored))
         receipt = self._view(Screen.RECEIPT)
         if isinstance(receipt, ReceiptScreen):

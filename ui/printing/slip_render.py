@@ -86,9 +86,9 @@ def encode_slip_codes(slip: Slip, level: str) -> None:
 
 
 def make_receipt(proc: Procedure, answers: Mapping[str, str], reference: str, submitted_at: datetime,
-                 fee: FeeBreakdown, settings: Settings, lang: str) -> Slip:
-    """A stored dossier's slip with its QR codes encoded; in any thread."""
-    slip = build_slip(proc, answers, reference, True, submitted_at, fee, settings, lang)
+                 fee: FeeBreakdown, settings: Settings, lang: str, scanned: Sequence[str] = ()) -> Slip:
+    """A stored dossier's slip with its QR codes encoded; in any thread. `scanned`: the papers sent scanned."""
+    slip = build_slip(proc, answers, reference, True, submitted_at, fee, settings, lang, scanned=scanned)
     encode_slip_codes(slip, settings.printer.qr_level)
     return slip
 

@@ -19,6 +19,7 @@ def screen_classes() -> dict[Screen, Callable[[ScreenContext], ScreenView]]:
     from ui.screens.overview import OverviewScreen
     from ui.screens.procedures import ProceduresScreen
     from ui.screens.receipt import RatingScreen, ReceiptScreen, SubmittingScreen
+    from ui.screens.scan import ScanScreen
 
     return {
         Screen.HOME: HomeScreen,
@@ -32,6 +33,7 @@ def screen_classes() -> dict[Screen, Callable[[ScreenContext], ScreenView]]:
         Screen.RATING: RatingScreen,
         Screen.LOOKUP: LookupScreen,
         Screen.FEEDBACK: FeedbackScreen,
+        Screen.SCAN: ScanScreen,
     }
 
 
