@@ -155,10 +155,10 @@ def load_seccomp(allowed: set[str], families: list[str]) -> None:
                 raise SystemExit(f"cannot allow socket({family})")
         # Any other family: EAFNOSUPPORT, as RestrictAddressFamilies= answers. (The default answer, EPERM,
         # applies to the calls that are not allowed at all.)
-        for family in range(1, 46):
-            name = next((f for f in families if int(getattr(socket, f)) == family), None)
-            if name is None:
-                compare = ArgCmp(0, SCMP_CMP_EQ, family, 0)
+        for family_no in range(1, 46):
+            known = next((f for f in families if int(getattr(socket, f)) == family_no), None)
+            if known is None:
+                compare = ArgCmp(0, SCMP_CMP_EQ, family_no, 0)
                 lib.seccomp_rule_add_array(context, scmp_act_errno(errno.EAFNOSUPPORT), number, 1,
                                            ctypes.byref(compare))
     if lib.seccomp_load(context) != 0:

@@ -137,7 +137,7 @@ def test_the_review_sends_to_the_page_of_a_wrong_answer_and_back() -> None:
     journey.session.answers["child_dob"] = "30/02/2026"  # wrong (as an answer loaded from elsewhere could be)
     journey.dispatch(ConfirmSubmit())
     assert journey.screen is Screen.STEP
-    assert journey.current_page().fields[0].id == "child_dob"  # type: ignore[union-attr]
+    assert journey.current_page().fields[0].id == "child_dob"
     assert journey.session.errors["child_dob"].key == "v.date_not_in_calendar"
     journey.dispatch(SubmitStep({"child_dob": answers["child_dob"]}))
     assert journey.screen is Screen.REVIEW
@@ -155,7 +155,7 @@ def test_changing_an_answer_from_the_review_asks_the_question_it_opens() -> None
     assert journey.current_page().fields[0].id == "born_in_clinic"  # type: ignore[union-attr]
     journey.dispatch(SubmitStep({"born_in_clinic": "khong"}))
     assert journey.screen is Screen.STEP  # the witness is now asked, before the review
-    assert journey.current_page().fields[0].id == "witness_name"  # type: ignore[union-attr]
+    assert journey.current_page().fields[0].id == "witness_name"
     journey.dispatch(SubmitStep({"witness_name": "Lê Văn Tám"}))
     assert journey.screen is Screen.REVIEW
 

@@ -17,12 +17,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import portal_fixtures
 import pytest
 
 from kiosk.runtime import open_outbox
+from kiosk.sandbox.server import SandboxServer
 from kiosk.security.secrets import PORTAL_SECRET, set_secret
 from kiosk.settings.config import Settings
+from tests import portal_fixtures
 from tests.test_sync import enqueue
 
 sandbox = portal_fixtures.sandbox
@@ -84,7 +85,7 @@ def home(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 def _sandboxed(command: list[str], writable: Path, env: dict[str, str], **popen: object) -> subprocess.Popen[str]:
     launcher = [sys.executable, "-m", "tests.service_sandbox", "--unit", str(UNIT), "--uid", str(KIOSK_UID),
                 "--rw", str(writable), "--", *command]
-    return subprocess.Popen(["unshare", "-m", *launcher], env=env, cwd=REPO, text=True,  # type: ignore[call-overload]
+    return subprocess.Popen(["unshare", "-m", *launcher], env=env, cwd=REPO, text=True,  # type: ignore[call-overload,no-any-return]
                             **popen)
 
 
@@ -167,7 +168,7 @@ def _notifications(sock: socket.socket, wanted: set[str], kiosk: subprocess.Pope
     return seen
 
 
-def test_the_kiosk_runs_inside_the_services_sandbox(home: Path, sandbox: portal_fixtures.SandboxServer) -> None:
+def test_the_kiosk_runs_inside_the_services_sandbox(home: Path, sandbox: SandboxServer) -> None:
     set_secret(PORTAL_SECRET, portal_fixtures.TEST_CLIENT_SECRET)
     outbox = open_outbox(Settings())
     dossier = enqueue(outbox, 1)
