@@ -29,6 +29,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 API_FILESYSTEMS = ("/dev", "/proc", "/sys")
@@ -92,8 +93,24 @@ def allowed_syscalls(unit: Path) -> set[str]:
     return allowed
 
 
+def _private_tmp(folder: Path, stage: Path) -> None:
+    """An empty tmpfs over `folder`, as PrivateTmp= gives. Where the program under test itself lives below
+    `folder` (a clone of the project under /tmp; an installed kiosk lives under /opt), that folder is carried
+    into the new tmpfs, read-only: a real unit's program is never in /tmp."""
+    subprocess.run(["mount", "-n", "-t", "tmpfs", "-o", "mode=1777,nosuid,nodev", "tmpfs", str(stage)], check=True)
+    program = Path.cwd().resolve()
+    if program.is_relative_to(folder):
+        inside = stage / program.relative_to(folder)
+        inside.mkdir(parents=True)
+        subprocess.run(["mount", "-n", "--bind", str(program), str(inside)], check=True)
+        subprocess.run(["mount", "-n", "-o", "remount,bind,ro", str(inside)], check=True)
+    subprocess.run(["mount", "-n", "--move", str(stage), str(folder)], check=True)
+
+
 def protect_system(writable: list[str], private_tmp: bool, hidden: list[str]) -> None:
     subprocess.run(["mount", "--make-rprivate", "/"], check=True)
+    # Where the private /tmp is assembled before it moves into place: in the test's own writable folder.
+    stage = Path(tempfile.mkdtemp(prefix="private-tmp-", dir=writable[0] if writable else "/run"))
     for path in writable:
         subprocess.run(["mount", "--bind", path, path], check=True)
     keep = [*API_FILESYSTEMS, *writable]
@@ -108,7 +125,7 @@ def protect_system(writable: list[str], private_tmp: bool, hidden: list[str]) ->
             raise SystemExit(f"cannot make / read-only: {done.stderr.decode().strip()}")
     if private_tmp:
         for folder in ("/tmp", "/var/tmp"):
-            subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=1777,nosuid,nodev", "tmpfs", folder], check=True)
+            _private_tmp(Path(folder), stage)
     python = Path(sys.executable).resolve()
     for folder in hidden:
         if Path(folder).is_dir() and not python.is_relative_to(folder):
@@ -155,9 +172,10 @@ def load_seccomp(allowed: set[str], families: list[str]) -> None:
                 raise SystemExit(f"cannot allow socket({family})")
         # Any other family: EAFNOSUPPORT, as RestrictAddressFamilies= answers. (The default answer, EPERM,
         # applies to the calls that are not allowed at all.)
-        for family_number in range(1, 46):
-            if not any(int(getattr(socket, f)) == family_number for f in families):
-                compare = ArgCmp(0, SCMP_CMP_EQ, family_number, 0)
+        for family_no in range(1, 46):
+            known = next((f for f in families if int(getattr(socket, f)) == family_no), None)
+            if known is None:
+                compare = ArgCmp(0, SCMP_CMP_EQ, family_no, 0)
                 lib.seccomp_rule_add_array(context, scmp_act_errno(errno.EAFNOSUPPORT), number, 1,
                                            ctypes.byref(compare))
     if lib.seccomp_load(context) != 0:

@@ -85,9 +85,8 @@ def home(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 def _sandboxed(command: list[str], writable: Path, env: dict[str, str], **popen: object) -> subprocess.Popen[str]:
     launcher = [sys.executable, "-m", "tests.service_sandbox", "--unit", str(UNIT), "--uid", str(KIOSK_UID),
                 "--rw", str(writable), "--", *command]
-    process: subprocess.Popen[str] = subprocess.Popen(  # type: ignore[call-overload]
-        ["unshare", "-m", *launcher], env=env, cwd=REPO, text=True, **popen)
-    return process
+    return subprocess.Popen(["unshare", "-m", *launcher], env=env, cwd=REPO, text=True,  # type: ignore[call-overload,no-any-return]
+                            **popen)
 
 
 def _hand_to_kiosk_user(base: Path) -> None:
