@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Secrets live in the OS keyring; without a desktop secret service the kiosk's own file backend is used.
-DEMO_ENV := PYTHON_KEYRING_BACKEND=$${PYTHON_KEYRING_BACKEND:-kiosk.security.keystore.LocalFileKeyring}
+DEMO_ENV := PYTHON_KEYRING_BACKEND=$${PYTHON_KEYRING_BACKEND:-kiosk.keystore.LocalFileKeyring}
 
 .PHONY: run test lint typecheck pytest e2e tour bench fuzz soak clean mutation
 .PHONY: screenshots

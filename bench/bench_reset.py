@@ -41,7 +41,7 @@ def run() -> dict[str, float | str]:
             "QT_QPA_PLATFORM": "offscreen",
             "KIOSK_DATA_DIR": str(Path(tmp) / "data"),
             "KIOSK_KEYRING_DIR": str(Path(tmp) / "keyring"),
-            "PYTHON_KEYRING_BACKEND": "kiosk.security.keystore.LocalFileKeyring",
+            "PYTHON_KEYRING_BACKEND": "kiosk.keystore.LocalFileKeyring",
             "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p),
         })
         load = os.getloadavg()[0]

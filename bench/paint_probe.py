@@ -177,7 +177,7 @@ def qt_env(data_dir: Path) -> dict[str, str]:
         "QT_QPA_PLATFORM": "offscreen",
         "KIOSK_DATA_DIR": str(data_dir / "data"),
         "KIOSK_KEYRING_DIR": str(data_dir / "keyring"),
-        "PYTHON_KEYRING_BACKEND": "kiosk.security.keystore.LocalFileKeyring",
+        "PYTHON_KEYRING_BACKEND": "kiosk.keystore.LocalFileKeyring",
     })
     return env
 

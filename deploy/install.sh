@@ -65,7 +65,7 @@ readonly PACKAGES=(
   libusb-1.0-0
   # The time-zone database: the nightly restart timer is set in Asia/Ho_Chi_Minh.
   tzdata
-  # No gnome-keyring: secrets go to kiosk.security.keystore.LocalFileKeyring (see kiosk.service).
+  # No gnome-keyring: secrets go to kiosk.keystore.LocalFileKeyring (see kiosk.service).
 )
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

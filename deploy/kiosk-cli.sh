@@ -17,7 +17,7 @@ readonly KIOSK_USER=kiosk
 readonly KIOSK_ENV=(
   KIOSK_DATA_DIR=/var/lib/kiosk/data
   KIOSK_KEYRING_DIR=/var/lib/kiosk/keyring
-  PYTHON_KEYRING_BACKEND=kiosk.security.keystore.LocalFileKeyring
+  PYTHON_KEYRING_BACKEND=kiosk.keystore.LocalFileKeyring
   KIOSK_CREDENTIALS_DIR=/etc/kiosk/credentials
 )
 readonly CREDENTIALS_DIR=/etc/kiosk/credentials

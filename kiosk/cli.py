@@ -93,7 +93,7 @@ def cmd_tour(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="kiosk-tour-") as scratch:
         # This process's secrets and data from here on: the tour's own (kiosk.files.paths, kiosk.security.secrets).
         os.environ.update(KIOSK_DATA_DIR=str(Path(scratch) / "data"), KIOSK_KEYRING_DIR=str(Path(scratch) / "keys"),
-                          PYTHON_KEYRING_BACKEND="kiosk.security.keystore.LocalFileKeyring")
+                          PYTHON_KEYRING_BACKEND="kiosk.keystore.LocalFileKeyring")
         runtime = _load(args, Path(scratch))
         if runtime is None:
             return EXIT_USAGE

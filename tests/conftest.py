@@ -11,7 +11,7 @@ import pytest
 import tests.hypothesis_profiles  # noqa: F401 (registers the `ci` and `fuzz` profiles, loads HYPOTHESIS_PROFILE)
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ["PYTHON_KEYRING_BACKEND"] = "kiosk.security.keystore.LocalFileKeyring"
+os.environ["PYTHON_KEYRING_BACKEND"] = "kiosk.keystore.LocalFileKeyring"
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -66,7 +66,7 @@ def _env_for(work: Path) -> dict[str, str]:
     env.update({
         "KIOSK_DATA_DIR": str(work / "data"),
         "KIOSK_KEYRING_DIR": str(work / "keyring"),
-        "PYTHON_KEYRING_BACKEND": "kiosk.security.keystore.LocalFileKeyring",
+        "PYTHON_KEYRING_BACKEND": "kiosk.keystore.LocalFileKeyring",
     })
     return env
 

@@ -580,7 +580,7 @@ def soak_window(data_dir: Path) -> Iterator[Any]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["KIOSK_DATA_DIR"] = str(data_dir / "data")
     os.environ["KIOSK_KEYRING_DIR"] = str(data_dir / "keyring")
-    os.environ["PYTHON_KEYRING_BACKEND"] = "kiosk.security.keystore.LocalFileKeyring"
+    os.environ["PYTHON_KEYRING_BACKEND"] = "kiosk.keystore.LocalFileKeyring"
     from kiosk.runtime import build_runtime
     from kiosk.settings.config import Settings
     from ui.shell.app import ensure_app

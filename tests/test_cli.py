@@ -109,7 +109,7 @@ def test_tour_on_a_provisioned_kiosk_leaves_it_as_it_was(tmp_path: Path) -> None
          "--client-id", "hbt-bachkhoa-01", "--config-out", str(machine / "kiosk.toml"),
          "--staff-pin", "482916", "--tech-pin", "730584"],
         input="portal-secret\n", capture_output=True, text=True, cwd=REPO, timeout=120, check=False,
-        env=dict(env, PYTHON_KEYRING_BACKEND="kiosk.security.keystore.LocalFileKeyring"))
+        env=dict(env, PYTHON_KEYRING_BACKEND="kiosk.keystore.LocalFileKeyring"))
     assert provision.returncode == 0, provision.stderr
     data.mkdir(parents=True, exist_ok=True)
     Outbox(data / "outbox.sqlite3", Sealer(os.urandom(32))).close()  # the kiosk's own, real outbox

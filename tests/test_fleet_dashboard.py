@@ -45,7 +45,7 @@ def demo(tmp_path: Path) -> Iterator[tuple[str, FakePrinter]]:
     with FakePrinter() as printer:
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen", KIOSK__PRINTER__KIND="network",
                    KIOSK__PRINTER__ADDRESS=f"127.0.0.1:{printer.port}", KIOSK__FLEET__HEARTBEAT_SECONDS="1",
-                   PYTHON_KEYRING_BACKEND="kiosk.security.keystore.LocalFileKeyring")
+                   PYTHON_KEYRING_BACKEND="kiosk.keystore.LocalFileKeyring")
         log = (tmp_path / "demo.log").open("wb")
         process = subprocess.Popen([sys.executable, "-m", "kiosk", "demo", "--windowed", "--fleet",
                                     "--fleet-port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)

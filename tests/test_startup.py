@@ -161,7 +161,7 @@ def test_an_invalid_setting_stops_start_up_with_the_same_message(tmp_path: Path)
 
 
 def test_the_outbox_key_is_read_from_the_local_file_without_the_keyring_package() -> None:
-    assert keyfile.configured()  # tests run with kiosk.security.keystore.LocalFileKeyring, as kiosks do
+    assert keyfile.configured()  # tests run with kiosk.keystore.LocalFileKeyring, as kiosks do
     key = secrets.outbox_key(create=True)
     code = ("import sys, base64; from kiosk.security import secrets; k = secrets.outbox_key();"
             "print(base64.b64encode(k).decode(), 'keyring' in sys.modules)")
@@ -170,6 +170,19 @@ def test_the_outbox_key_is_read_from_the_local_file_without_the_keyring_package(
 
     assert result.stdout.split() == [base64.b64encode(key).decode(), "False"]
     assert keyring.get_password(secrets.SERVICE, secrets.OUTBOX_KEY) == base64.b64encode(key).decode()
+
+
+@pytest.mark.parametrize("backend", keyfile.BACKEND_NAMES)
+def test_a_kiosk_configured_with_either_backend_name_reads_its_secrets(backend: str) -> None:
+    """Installed kiosks name the backend `kiosk.keystore.LocalFileKeyring`; keyring itself imports that name."""
+    key = secrets.outbox_key(create=True)
+    code = ("import keyring; from kiosk.security import secrets;"
+            "print(keyring.get_password(secrets.SERVICE, secrets.OUTBOX_KEY), type(keyring.get_keyring()).__name__)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=False,
+                            env=dict(os.environ, PYTHON_KEYRING_BACKEND=backend))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [base64.b64encode(key).decode(), "LocalFileKeyring"]
 
 
 def test_an_unreadable_secrets_file_is_a_clear_message() -> None:

@@ -296,7 +296,7 @@ def check_keyring() -> CheckResult:
 
     backend = keyring.get_keyring()
     name = f"{type(backend).__module__}.{type(backend).__name__}"
-    fix = ("set PYTHON_KEYRING_BACKEND=kiosk.security.keystore.LocalFileKeyring and "
+    fix = ("set PYTHON_KEYRING_BACKEND=kiosk.keystore.LocalFileKeyring and "
            "KIOSK_KEYRING_DIR=/var/lib/kiosk/keyring "
            "(docs/DEPLOY.md), and make that directory writable by the kiosk user")
     probe = "doctor-probe"

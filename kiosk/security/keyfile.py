@@ -1,4 +1,4 @@
-"""The secrets file behind `kiosk.security.keystore.LocalFileKeyring`, without the `keyring` package.
+"""The secrets file behind `kiosk.keystore.LocalFileKeyring`, without the `keyring` package.
 
 Kept apart so the kiosk's start-up can read its outbox key straight from the file when that backend is
 the one configured (as on every kiosk, see deploy/kiosk.service): importing `keyring` scans the
@@ -15,7 +15,8 @@ from pathlib import Path
 from kiosk.files.atomic import write_text_atomically
 from kiosk.files.paths import APP_NAME
 
-BACKEND_NAME = "kiosk.security.keystore.LocalFileKeyring"
+BACKEND_NAME = "kiosk.keystore.LocalFileKeyring"  # the stable name kiosks are configured with (kiosk/keystore.py)
+BACKEND_NAMES = (BACKEND_NAME, "kiosk.security.keystore.LocalFileKeyring")
 
 
 class KeyFileError(Exception):
@@ -28,7 +29,7 @@ class MissingSecretError(KeyError):
 
 def configured() -> bool:
     """True when the keyring backend chosen for this process is the local file."""
-    return os.environ.get("PYTHON_KEYRING_BACKEND", "").strip() == BACKEND_NAME
+    return os.environ.get("PYTHON_KEYRING_BACKEND", "").strip() in BACKEND_NAMES
 
 
 def path() -> Path:

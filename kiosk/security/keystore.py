@@ -3,7 +3,7 @@
 A kiosk running under `cage` has no GNOME Keyring or KWallet. This backend keeps secrets in a
 file only its user can read (mode 0600), in a directory separate from the data directory, so a
 copy of the outbox alone does not reveal personal data. Select it with
-`PYTHON_KEYRING_BACKEND=kiosk.security.keystore.LocalFileKeyring`; `KIOSK_KEYRING_DIR` sets the directory.
+`PYTHON_KEYRING_BACKEND=kiosk.keystore.LocalFileKeyring`; `KIOSK_KEYRING_DIR` sets the directory.
 """
 
 from __future__ import annotations

@@ -341,7 +341,7 @@ class KioskMachine:
             XDG_STATE_HOME=str(home / ".local/state"), XDG_CACHE_HOME=str(home / ".cache"),
             # As deploy/kiosk.service sets them.
             KIOSK_DATA_DIR=str(self.data_dir), KIOSK_KEYRING_DIR=str(self.keyring_dir),
-            PYTHON_KEYRING_BACKEND="kiosk.security.keystore.LocalFileKeyring",
+            PYTHON_KEYRING_BACKEND="kiosk.keystore.LocalFileKeyring",
         )
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = home / "kiosk.log"

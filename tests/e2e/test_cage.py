@@ -45,7 +45,7 @@ def test_the_kiosk_draws_its_attract_screen_under_cage(tmp_path: Path) -> None:
         HOME=str(home), XDG_RUNTIME_DIR=str(runtime_dir),
         # As deploy/kiosk.service sets them.
         QT_QPA_PLATFORM="wayland", WLR_LIBINPUT_NO_DEVICES="1", KIOSK_DATA_DIR=str(home / "data"),
-        KIOSK_KEYRING_DIR=str(home / "keyring"), PYTHON_KEYRING_BACKEND="kiosk.security.keystore.LocalFileKeyring",
+        KIOSK_KEYRING_DIR=str(home / "keyring"), PYTHON_KEYRING_BACKEND="kiosk.keystore.LocalFileKeyring",
         # A compositor with no screen and no GPU: the headless backend and the software renderer.
         WLR_BACKENDS="headless", WLR_RENDERER="pixman",
     )
