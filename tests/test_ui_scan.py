@@ -72,7 +72,7 @@ def scan(qtbot: QtBot, win: KioskWindow, name: str, pages: int) -> None:
         paper = win.journey.session.scans.get("giay_chung_sinh")
         return not win.runner.busy() and paper is not None and len(paper.pages) == pages
 
-    qtbot.waitUntil(done, timeout=20000)
+    qtbot.waitUntil(done, timeout=60000)
 
 
 def images_alive() -> list[Image.Image]:
@@ -143,7 +143,7 @@ def test_a_failed_scan_says_why_and_keeps_the_pages(qtbot: QtBot, window: KioskW
                                                      "SANE_STATUS_JAMMED"]})
     window.runtime.settings = window.runtime.settings.model_copy(update={"scanning": jammed})
     click(qtbot, window, "scan.add_page")
-    qtbot.waitUntil(lambda: window.journey.session.scan_error is not None, timeout=20000)
+    qtbot.waitUntil(lambda: window.journey.session.scan_error is not None, timeout=60000)
     assert "Giấy bị kẹt trong máy quét" in " ".join(visible_texts(window))
     assert len(window.journey.session.scans["giay_chung_sinh"].pages) == 1
 
@@ -165,7 +165,7 @@ def test_a_reset_during_a_scan_stops_it_and_keeps_nothing(qtbot: QtBot, window: 
     click(qtbot, window, "scan.scan")
     assert window.runner.busy()
     window.reset("idle")
-    qtbot.waitUntil(lambda: not window.runner.busy(), timeout=20000)
+    qtbot.waitUntil(lambda: not window.runner.busy(), timeout=60000)
     QTest.qWait(50)  # the worker's answer is delivered, and thrown away
     assert window.journey.screen is Screen.ATTRACT and window.journey.session.scans == {}
     assert preview(window).pixmap().isNull()
