@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kiosk import cli
-from kiosk.outbox.store import Outbox, OutboxCorrupt, OutboxError, set_aside_copies
+from kiosk.outbox.store import Attachment, Outbox, OutboxCorrupt, OutboxError, set_aside_copies
 from kiosk.runtime import build_runtime, open_outbox
 from kiosk.security.crypto import Sealer
 from kiosk.settings.config import Settings
@@ -123,3 +123,52 @@ def test_a_bad_header_is_set_aside_and_salvage_says_nothing_can_be_read(capsys: 
     (aside,) = set_aside_copies(path)
     assert cli.main(["outbox", "salvage", str(aside)]) == 1
     assert "cannot read anything" in capsys.readouterr().err
+
+
+def fill_with_papers(count: int) -> tuple[Path, list[tuple[str, str, bytes]]]:
+    """The kiosk's outbox with `count` dossiers, each with one scanned paper; (uuid, reference, PDF) of each."""
+    outbox = open_outbox(Settings())
+    stored = []
+    for index in range(count):
+        pdf = b"%PDF-1.4 " + hashlib.sha256(str(index).encode()).digest() * 100  # 3 kB a paper
+        payload = dict(PAYLOAD, attachments=[{"paper_id": "giay_chung_sinh", "pages": 1}])
+        record = outbox.enqueue("1.001193", payload, "BTX", "K01",
+                                attachments=[Attachment("giay_chung_sinh", 1, pdf)])
+        stored.append((record.uuid, record.local_ref, pdf))
+    outbox.close()
+    return Settings().outbox_path(), stored
+
+
+def damage_paper_of(path: Path, dossier_uuid: str) -> None:
+    """Overwrite the database page that holds the start of this dossier's sealed scanned paper."""
+    with closing(sqlite3.connect(path)) as db:
+        sealed = db.execute("SELECT data FROM attachments WHERE dossier_uuid = ?", (dossier_uuid,)).fetchone()[0]
+    raw = bytearray(path.read_bytes())
+    page = raw.index(sealed[:64]) // PAGE
+    raw[page * PAGE:(page + 1) * PAGE] = b"\xa5" * PAGE
+    path.write_bytes(bytes(raw))
+
+
+def test_salvage_brings_dossiers_back_with_their_scanned_papers_and_names_those_that_lost_one(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    path, stored = fill_with_papers(12)
+    damage_paper_of(path, stored[5][0])
+    runtime = build_runtime(Settings())  # the damaged outbox is set aside at start-up
+    runtime.close()
+    [aside] = set_aside_copies(path)
+
+    assert cli.main(["outbox", "salvage", str(aside)]) == 0
+    out = capsys.readouterr().out
+    outbox = open_outbox(Settings())
+    try:
+        back = {r.uuid: r for r in outbox.records(limit=100)}
+        assert len(back) == 12  # every dossier row was readable: all come back, queued
+        damaged_uuid, damaged_ref, _ = stored[5]
+        for uuid, _, pdf in stored:  # each paper byte for byte, but the one on the damaged page
+            assert outbox.attachment(uuid, "giay_chung_sinh") == (None if uuid == damaged_uuid else pdf)
+        assert "12 dossier(s)" in out and "with 11 scanned paper(s)" in out
+        # The dossier whose paper was lost still comes back (its resident holds the receipt) and is named.
+        [named] = [line for line in out.splitlines() if "without all their scanned papers" in line]
+        assert named.rsplit("): ", 1)[1].split(", ") == [damaged_ref]
+    finally:
+        outbox.close()

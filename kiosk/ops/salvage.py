@@ -19,9 +19,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kiosk.outbox.store import DOSSIER_FIELDS, FEEDBACK_FIELDS, ImportReport, Outbox, read_counters
+from kiosk.outbox.store import ATTACHMENT_FIELDS, DOSSIER_FIELDS, FEEDBACK_FIELDS, ImportReport, Outbox, read_counters
 
 MAX_ROWID_SCAN = 1_000_000
+
+
+@dataclass
+class DamagedRows:
+    """What SQLite could still read of a damaged outbox."""
+
+    dossiers: list[dict[str, Any]]
+    feedback: list[dict[str, Any]]
+    attachments: list[dict[str, Any]]
+    unreadable: int  # rows that could not be read
+    readable: bool  # False when SQLite could not read the file at all
 
 
 @dataclass
@@ -31,8 +42,8 @@ class SalvageResult:
     readable: bool  # False when SQLite could not read the file at all
 
 
-def read_damaged(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int, bool]:
-    """Dossier rows, feedback rows, how many rows could not be read, and whether anything could be read."""
+def read_damaged(path: Path) -> DamagedRows:
+    """The dossier, feedback and scanned-paper rows SQLite can still read of the outbox at `path`."""
     with tempfile.TemporaryDirectory(prefix=".salvage-", dir=path.parent) as scratch:
         copy = Path(scratch) / "outbox.sqlite3"
         shutil.copyfile(path, copy)
@@ -43,10 +54,12 @@ def read_damaged(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
             with closing(sqlite3.connect(copy, isolation_level=None)) as db:
                 dossiers, lost_dossiers = _rows(db, "dossiers", DOSSIER_FIELDS)
                 feedback, lost_feedback = _rows(db, "feedback", FEEDBACK_FIELDS)
+                papers, lost_papers = _rows(db, "attachments", ATTACHMENT_FIELDS)
         except sqlite3.Error:
-            return [], [], 0, False
+            return DamagedRows([], [], [], 0, False)
     readable = dossiers is not None or feedback is not None
-    return dossiers or [], feedback or [], lost_dossiers + lost_feedback, readable
+    return DamagedRows(dossiers or [], feedback or [], papers or [], lost_dossiers + lost_feedback + lost_papers,
+                       readable)
 
 
 def _rows(db: sqlite3.Connection, table: str, fields: tuple[str, ...]) -> tuple[list[dict[str, Any]] | None, int]:
@@ -80,9 +93,10 @@ def _rows(db: sqlite3.Connection, table: str, fields: tuple[str, ...]) -> tuple[
 
 
 def salvage(outbox: Outbox, damaged: Path) -> SalvageResult:
-    dossiers, feedback, lost, readable = read_damaged(damaged)
+    rows = read_damaged(damaged)
     outbox.carry_counters(read_counters(damaged))
-    return SalvageResult(outbox.import_rows(dossiers, feedback), lost, readable)
+    return SalvageResult(outbox.import_rows(rows.dossiers, rows.feedback, rows.attachments), rows.unreadable,
+                         rows.readable)
 
 
 def register(sub: Any) -> None:
@@ -125,10 +139,13 @@ def cmd_salvage(args: argparse.Namespace) -> int:
     if not result.readable:
         print(f"kiosk outbox salvage: SQLite cannot read anything in {damaged}", file=sys.stderr)
         return 1
-    print(f"salvage: {report.dossiers} dossier(s) and {report.feedback} feedback item(s) recovered; "
-          f"{report.already} already in the outbox; {result.unreadable_rows} row(s) unreadable")
+    print(f"salvage: {report.dossiers} dossier(s) and {report.feedback} feedback item(s) recovered, with "
+          f"{report.papers} scanned paper(s); {report.already} already in the outbox; "
+          f"{result.unreadable_rows} row(s) unreadable")
     for label, references in (("sealed with another key, left out", report.wrong_key),
-                              ("reference already used by another dossier, left out", report.conflicts)):
+                              ("reference already used by another dossier, left out", report.conflicts),
+                              ("recovered without all their scanned papers (they cannot be sent: the resident "
+                               "brings the papers to the ward)", report.papers_lost)):
         if references:
             print(f"{label}: {', '.join(references)}")
     return 0

@@ -134,6 +134,7 @@ DOSSIER_FIELDS = (
     "official_code", "accepted_at", "appointment_date", "reject_reason", "fee_vnd", "payload", "purged_at",
 )
 FEEDBACK_FIELDS = ("uuid", "created_at", "kind", "status", "attempts", "next_attempt_at", "payload")
+ATTACHMENT_FIELDS = ("dossier_uuid", "paper_id", "pages", "size", "sha256", "data")
 
 
 @dataclass
@@ -146,6 +147,8 @@ class ImportReport:
     unusable: int = 0
     wrong_key: list[str] = field(default_factory=list)  # sealed with another key: left out
     conflicts: list[str] = field(default_factory=list)  # reference taken, or refused by the schema: left out
+    papers: int = 0  # scanned papers brought back with their dossiers
+    papers_lost: list[str] = field(default_factory=list)  # dossiers brought back without all their scanned papers
 
 
 def _utcnow() -> datetime:
@@ -468,17 +471,24 @@ class Outbox:
 
     # --- recovery from a damaged outbox -------------------------------------------------------------
 
-    def import_rows(self, dossiers: list[dict[str, Any]], feedback: list[dict[str, Any]]) -> ImportReport:
+    def import_rows(self, dossiers: list[dict[str, Any]], feedback: list[dict[str, Any]],
+                    attachments: Sequence[dict[str, Any]] = ()) -> ImportReport:
         """Add rows read from a damaged outbox, still sealed; rows already here (same uuid) are left alone,
-        so importing twice changes nothing. A row 'sending' comes back 'queued'."""
+        so importing twice changes nothing. A row 'sending' comes back 'queued'. A dossier comes with the
+        scanned papers read for it (in the same transaction); one whose papers could not all be read is
+        still brought back (the resident holds its receipt) and named in `papers_lost`."""
         report = ImportReport()
+        papers: dict[str, list[dict[str, Any]]] = {}
+        for paper in attachments:
+            papers.setdefault(str(paper.get("dossier_uuid")), []).append(paper)
         for row in dossiers:
-            self._import_one("dossiers", DOSSIER_FIELDS, row, report)
+            self._import_one("dossiers", DOSSIER_FIELDS, row, report, papers.get(str(row.get("uuid")), []))
         for row in feedback:
-            self._import_one("feedback", FEEDBACK_FIELDS, row, report)
+            self._import_one("feedback", FEEDBACK_FIELDS, row, report, [])
         return report
 
-    def _import_one(self, table: str, fields: tuple[str, ...], row: dict[str, Any], report: ImportReport) -> None:
+    def _import_one(self, table: str, fields: tuple[str, ...], row: dict[str, Any], report: ImportReport,
+                    papers: list[dict[str, Any]]) -> None:
         values = {name: row.get(name) for name in fields}
         if values.get("status") == "sending":
             values["status"] = "queued"
@@ -486,12 +496,14 @@ class Outbox:
         if not isinstance(item_id, str):
             report.unusable += 1
             return
+        opened: bytes | None = None
         if values.get("status") in ("queued", "sending") or (table == "dossiers" and sealed is not None):
             try:
-                self._sealer.open(sealed, item_id.encode())  # type: ignore[arg-type]
+                opened = self._sealer.open(sealed, item_id.encode())  # type: ignore[arg-type]
             except (DecryptionError, TypeError):
                 report.wrong_key.append(str(values.get("local_ref") or item_id))
                 return
+        readable = [paper for paper in papers if self._paper_opens(item_id, paper)]
         placeholders = ", ".join("?" for _ in fields)
         try:
             with self._tx() as db:
@@ -500,15 +512,33 @@ class Outbox:
                     return
                 db.execute(f"INSERT INTO {table} ({', '.join(fields)}) VALUES ({placeholders})",
                            tuple(values.values()))
+                for paper in readable:
+                    db.execute(f"INSERT INTO attachments ({', '.join(ATTACHMENT_FIELDS)}) VALUES (?, ?, ?, ?, ?, ?)",
+                               tuple(paper.get(name) for name in ATTACHMENT_FIELDS))
         except OutboxFull:
             raise
         except OutboxError:  # a reference now taken by another dossier, or a value the schema refuses
             report.conflicts.append(str(values.get("local_ref") or item_id))
             return
-        if table == "dossiers":
-            report.dossiers += 1
-        else:
+        if table == "feedback":
             report.feedback += 1
+            return
+        report.dossiers += 1
+        report.papers += len(readable)
+        if opened is not None and set(_listed_papers(opened)) - {str(p.get("paper_id")) for p in readable}:
+            report.papers_lost.append(str(values.get("local_ref") or item_id))
+
+    def _paper_opens(self, dossier_uuid: str, paper: dict[str, Any]) -> bool:
+        """A scanned paper's row read from a damaged outbox is whole: its PDF opens with this kiosk's key and
+        matches its SHA-256. A purged paper (no data) is whole too: nothing is left to send."""
+        data = paper.get("data")
+        if data is None:
+            return isinstance(paper.get("paper_id"), str)
+        try:
+            pdf = self._sealer.open(data, _attachment_aad(dossier_uuid, str(paper.get("paper_id"))))
+        except (DecryptionError, TypeError):
+            return False
+        return hashlib.sha256(pdf).hexdigest() == paper.get("sha256")
 
     def carry_counters(self, counters: dict[str, int] | None, now: datetime | None = None) -> None:
         """Continue the daily reference numbers of a damaged outbox, so no new reference repeats one of it.
@@ -536,6 +566,16 @@ class Attachment:
 
     def __repr__(self) -> str:
         return f"Attachment({self.paper_id!r}, {self.pages} pages, {len(self.data)} bytes)"
+
+
+def _listed_papers(payload: bytes) -> list[str]:
+    """The scanned papers a sealed dossier names (its `attachments`), from its opened payload."""
+    try:
+        body = json.loads(payload)
+    except ValueError:
+        return []
+    listed = body.get("attachments") if isinstance(body, dict) else None
+    return [str(entry.get("paper_id")) for entry in listed or () if isinstance(entry, dict)]
 
 
 def _attachment_aad(dossier_uuid: str, paper_id: str) -> bytes:
