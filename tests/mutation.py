@@ -60,6 +60,7 @@ EQUIVALENT: dict[str, str] = {
     "kiosk.journey.machine.xǁJourneyǁ_on_SubmitStep__mutmut_48": "on a step a procedure is always chosen",
     "kiosk.journey.machine.xǁJourneyǁ_next_paper__mutmut_1": _NO_SCAN_ERROR,
     "kiosk.journey.machine.xǁJourneyǁ_on_GoBack__mutmut_31": _NO_SCAN_ERROR,
+    "kiosk.journey.machine.xǁJourneyǁ_on_GoBack__mutmut_33": _NO_SCAN_ERROR,
     "kiosk.journey.machine.xǁJourneyǁ_on_PaperScanned__mutmut_20": _NO_SCAN_ERROR,
     "kiosk.journey.machine.xǁJourneyǁ_on_SubmitStep__mutmut_78": _NO_SCAN_ERROR,
     "kiosk.journey.machine.xǁJourneyǁ_on_GoBack__mutmut_25": _LAST_PAGE,
