@@ -31,12 +31,23 @@ _RESET_REASON = "the reason of a reset only goes to the log"
 _FOUR_CHARS = "a subset and a proper subset agree: four characters cannot hold the whole set"
 _CODEC = "codec names are case-insensitive"
 _TLV_99 = "no value reaches 99 characters: build_payload bounds its inputs (the longest, field 38, has 63)"
+_NO_SCAN_ERROR = "'' for None: the scan screen reads only its truth"
+_LAST_PAGE = "any negative page index means the step's last page"
+_IN_RANGE = "every caller passes a step and a page that exist (or -1, the last page): the clamp never acts"
+_SET_AGAIN = "the page and the paper are set again on the way into the form and the scan screen, before any use"
+_PAPER_SHOWN = "on the scan screen there is always a current paper, and it has a scan (off it, the first test decides)"
+_CARD_LOG = "the message of an IdCardError only reaches the log (the resident sees its reason)"
+_REDACTED = "the placeholder repr only reaches the log; every variant keeps the card's data out of it"
+_ZIP = "in_name is built from terms, one set per term: the two always have the same length"
+_SAME_SET = "the intersection of every set is the same whichever set it starts from (the smallest is only faster)"
 EQUIVALENT: dict[str, str] = {
-    "kiosk.journey.machine.xǁJourneyǁ_on_SubmitStep__mutmut_24": _NOT_FALSE,
+    "kiosk.journey.machine.xǁJourneyǁ__init____mutmut_20": _NOT_FALSE,
+    "kiosk.journey.machine.xǁJourneyǁ_apply__mutmut_32": _NOT_FALSE,
+    "kiosk.journey.machine.xǁJourneyǁ_on_SubmitStep__mutmut_56": _NOT_FALSE,
     "kiosk.journey.machine.xǁJourneyǁ_on_GoBack__mutmut_6": _NOT_FALSE,
-    "kiosk.journey.machine.xǁJourneyǁ_on_GoBack__mutmut_33": _RESET_REASON,
-    "kiosk.journey.machine.xǁJourneyǁ_on_GoBack__mutmut_34": _RESET_REASON,
-    "kiosk.journey.machine.xǁJourneyǁ_on_GoBack__mutmut_35": _RESET_REASON,
+    "kiosk.journey.machine.xǁJourneyǁ_on_GoBack__mutmut_59": _RESET_REASON,
+    "kiosk.journey.machine.xǁJourneyǁ_on_GoBack__mutmut_60": _RESET_REASON,
+    "kiosk.journey.machine.xǁJourneyǁ_on_GoBack__mutmut_61": _RESET_REASON,
     "kiosk.journey.machine.xǁJourneyǁ_on_Rate__mutmut_22": _RESET_REASON,
     "kiosk.journey.machine.xǁJourneyǁ_on_Rate__mutmut_23": _RESET_REASON,
     "kiosk.journey.machine.xǁJourneyǁ_on_Rate__mutmut_24": _RESET_REASON,
@@ -46,6 +57,28 @@ EQUIVALENT: dict[str, str] = {
         "the rating follows the receipt, which always has a stored dossier",
     "kiosk.journey.machine.xǁJourneyǁ_store_answers__mutmut_12":
         "cutting a 5,000-character answer to 5,000 changes nothing",
+    "kiosk.journey.machine.xǁJourneyǁ_on_SubmitStep__mutmut_48": "on a step a procedure is always chosen",
+    "kiosk.journey.machine.xǁJourneyǁ_next_paper__mutmut_1": _NO_SCAN_ERROR,
+    "kiosk.journey.machine.xǁJourneyǁ_on_GoBack__mutmut_31": _NO_SCAN_ERROR,
+    "kiosk.journey.machine.xǁJourneyǁ_on_GoBack__mutmut_33": _NO_SCAN_ERROR,
+    "kiosk.journey.machine.xǁJourneyǁ_on_PaperScanned__mutmut_20": _NO_SCAN_ERROR,
+    "kiosk.journey.machine.xǁJourneyǁ_on_SubmitStep__mutmut_78": _NO_SCAN_ERROR,
+    "kiosk.journey.machine.xǁJourneyǁ_on_GoBack__mutmut_25": _LAST_PAGE,
+    "kiosk.journey.machine.xǁJourneyǁ_on_GoBack__mutmut_47": _LAST_PAGE,
+    "kiosk.journey.machine.xǁJourneyǁ_on_GoBack__mutmut_44":
+        "_go_to keeps the step index within the steps: one past the last is the last",
+    "kiosk.journey.machine.xǁJourneyǁ_go_to__mutmut_13": _IN_RANGE,
+    "kiosk.journey.machine.xǁJourneyǁ_go_to__mutmut_35": _IN_RANGE,
+    "kiosk.journey.machine.xǁJourneyǁ_go_to__mutmut_36": _IN_RANGE,
+    "kiosk.journey.machine.xǁJourneyǁcurrent_paper__mutmut_7":
+        "the paper index always names a paper: set to 0 or the last, moved by one only within the papers",
+    "kiosk.journey.machine.xǁJourneyǁ_on_SelectProcedure__mutmut_7": _SET_AGAIN,
+    "kiosk.journey.machine.xǁJourneyǁ_on_SelectProcedure__mutmut_8": _SET_AGAIN,
+    "kiosk.journey.machine.xǁJourneyǁ_on_SelectProcedure__mutmut_9": _SET_AGAIN,
+    "kiosk.journey.machine.xǁJourneyǁ_on_SelectProcedure__mutmut_10": _SET_AGAIN,
+    "kiosk.journey.machine.xǁJourneyǁ_on_NextPaper__mutmut_2": _PAPER_SHOWN,
+    "kiosk.journey.machine.xǁJourneyǁ_on_PaperScanned__mutmut_2": _PAPER_SHOWN,
+    "kiosk.journey.machine.xǁJourneyǁ_on_SkipPaper__mutmut_2": _PAPER_SHOWN,
     "kiosk.answers.validation.x_validate_field__mutmut_144":
         "on today's date the age is 0, never above a maximum (>= 0)",
     "kiosk.answers.validation.x_validate_field__mutmut_194": "None and False both mean no match",
@@ -63,6 +96,27 @@ EQUIVALENT: dict[str, str] = {
     "kiosk.payment.vietqr.x__tlv__mutmut_1": _TLV_99,
     "kiosk.payment.vietqr.x__tlv__mutmut_2": _TLV_99,
     "kiosk.payment.vietqr.x__tlv__mutmut_3": _TLV_99,
+    "kiosk.answers.idcard.x_parse_id_card_qr__mutmut_73": _CARD_LOG,
+    "kiosk.answers.idcard.x_parse_id_card_qr__mutmut_77": _CARD_LOG,
+    "kiosk.answers.idcard.x_parse_id_card_qr__mutmut_78": _CARD_LOG,
+    "kiosk.answers.idcard.xǁIdCardErrorǁ__init____mutmut_3": _CARD_LOG,
+    "kiosk.answers.idcard.xǁIdCardDataǁ__repr____mutmut_1": _REDACTED,
+    "kiosk.answers.idcard.xǁIdCardDataǁ__repr____mutmut_2": _REDACTED,
+    "kiosk.answers.idcard.xǁIdCardDataǁ__repr____mutmut_3": _REDACTED,
+    "kiosk.catalog.search.x__prefix_map__mutmut_7":
+        "the empty prefix is never looked up: a query's words are never empty",
+    "kiosk.catalog.search.x__prefix_map__mutmut_11": "a slice past the end of a word is the whole word, already added",
+    "kiosk.catalog.search.xǁSearchIndexǁ_score_words__mutmut_6": _ZIP,
+    "kiosk.catalog.search.xǁSearchIndexǁ_score_words__mutmut_9": _ZIP,
+    "kiosk.catalog.search.xǁSearchIndexǁ_score_words__mutmut_10": _ZIP,
+    "kiosk.catalog.search.xǁSearchIndexǁsearch__mutmut_30": _SAME_SET,
+    "kiosk.catalog.search.xǁSearchIndexǁsearch__mutmut_32": _SAME_SET,
+    "kiosk.catalog.search.xǁSearchIndexǁsearch__mutmut_34": _SAME_SET,
+    "kiosk.catalog.search.xǁSearchIndexǁsearch__mutmut_55":
+        "a phrase at the start of a name is taken by startswith first; a folded query has no capital X",
+    "kiosk.catalog.search.xǁSearchIndexǁsearch__mutmut_62":
+        "word matches score at most 50, below every code or phrase match (60 and up): with `limit` of those "
+        "already, none of them would make the list",
 }
 
 _NAME = re.compile(r"^\s*(kiosk\.[\w.]+?)\.x[_ǁ].*?:\s*(.+)$")

@@ -419,3 +419,80 @@ def test_parser_and_manual_entry_share_one_name_rule(name: str) -> None:
 
 def test_a_name_with_an_apostrophe_scans() -> None:
     assert parse_id_card_qr(card(name="H'Hen Niê")).full_name == "H'Hen Niê"
+
+
+def card_fields(birth: str = "05091960", issued: str = "10032021", id_number: str = "001060012345",
+                gender: str = "Nam") -> str:
+    return f"{id_number}|123456789|Nguyễn Văn An|{birth}|{gender}|Số 12 phố Huế, Hà Nội|{issued}"
+
+
+@pytest.mark.parametrize(
+    ("birth", "issued"),
+    [("050901960", "10032021"), ("05091960", "100302021"),  # 9 digits a loose reader takes for a date
+     ("٠٥٠٩١٩٦٠", "10032021"), ("05091960", "١٠٠٣٢٠٢١")],  # Arabic-Indic digits
+)
+def test_a_date_that_is_not_eight_ascii_digits_is_refused(birth: str, issued: str) -> None:
+    assert parse_id_card_qr(card_fields()).date_of_birth == date(1960, 9, 5)
+    with pytest.raises(IdCardError) as caught:
+        parse_id_card_qr(card_fields(birth=birth, issued=issued))
+    assert caught.value.reason == "bad"
+
+
+@pytest.mark.parametrize("gender", ["Nữ", "NỮ", "nữ", "Nu", "NU"])
+def test_a_womans_card_says_nu_with_or_without_the_accent(gender: str) -> None:
+    scanned = parse_id_card_qr(card_fields(id_number="001160012345", gender=gender))
+    assert scanned.gender == "nu"
+
+
+def test_a_card_whose_id_number_disagrees_with_its_gender_is_refused() -> None:
+    # 001160012345 is a woman's number (4th digit 1): a card saying Nam is not a card.
+    with pytest.raises(IdCardError):
+        parse_id_card_qr(card_fields(id_number="001160012345", gender="Nam"))
+    with pytest.raises(IdCardError):
+        parse_id_card_qr(card_fields(id_number="001060012345", gender="Nữ"))
+
+
+def test_a_card_issued_on_the_day_of_birth_scans_and_one_issued_before_is_refused() -> None:
+    assert parse_id_card_qr(card_fields(issued="05091960")).issue_date == date(1960, 9, 5)
+    with pytest.raises(IdCardError):
+        parse_id_card_qr(card_fields(issued="04091960"))
+
+
+def test_an_address_of_up_to_300_characters_scans() -> None:
+    address = ("Số 12 phố Huế, Hà Nội " * 20)[:300]
+    assert parse_id_card_qr(card(address=address)).address == address
+    with pytest.raises(IdCardError):
+        parse_id_card_qr(card(address=address + "x"))
+
+
+def test_a_payload_of_up_to_1024_characters_scans() -> None:
+    short = card(extra="|")
+    exact = short + "x" * (1024 - len(short))
+    assert len(exact) == 1024
+    assert parse_id_card_qr(exact).full_name == "Nguyễn Văn An"
+    with pytest.raises(IdCardError):
+        parse_id_card_qr(exact + "x")
+
+
+@pytest.mark.parametrize("mark", ["\x00", "\x07", "\x1b", "\x85", "\u200b", "\u202e", "\ufeff"])
+def test_control_and_format_characters_inside_a_scan_are_refused(mark: str) -> None:
+    # A garbled scan or a spoofing attempt (a right-to-left override in the address) is not a card.
+    with pytest.raises(IdCardError):
+        parse_id_card_qr(card(address="Số 12 phố Huế," + mark + " Hà Nội"))
+
+
+@pytest.mark.parametrize("ending", ["\r", "\n", "\r\n", "\t", " "])
+def test_the_scanners_line_ending_is_trimmed(ending: str) -> None:
+    assert parse_id_card_qr(card() + ending).issue_date == date(2021, 3, 10)
+
+
+@pytest.mark.parametrize("ending", ["\x0b", "\x0c", "\x1c", "\x85"])
+def test_other_control_characters_at_the_end_are_not_trimmed_but_refused(ending: str) -> None:
+    with pytest.raises(IdCardError):
+        parse_id_card_qr(card() + ending)
+
+
+@pytest.mark.parametrize("stray", ["X", "#", "A"])
+def test_a_stray_character_before_the_id_number_is_refused(stray: str) -> None:
+    with pytest.raises(IdCardError):
+        parse_id_card_qr(stray + card())

@@ -10,6 +10,7 @@ import pytest
 
 from kiosk.answers.sample import SAMPLE_ID_CARD, sample_answers
 from kiosk.catalog import Catalog, load_catalog
+from kiosk.catalog.models import Condition
 from kiosk.files.paths import procedures_dir
 from kiosk.journey.machine import (
     ChooseMode,
@@ -671,3 +672,134 @@ def test_a_listener_that_fails_drops_what_it_sent(catalog: Catalog) -> None:
     assert journey.screen is Screen.SUBMITTING
     assert not journey.dispatch(Touch())  # nothing to do while storing; nor is the failed listener's event
     assert journey.screen is Screen.SUBMITTING and journey.session.pending_payload is not None
+
+
+def start_on(catalog: Catalog, day: datetime) -> Journey:
+    journey = Journey(catalog, clock=ManualClock(day))
+    for event in (Touch(), ChooseMode(Mode.DO), SelectProcedure(BIRTH), StartApplication(), GiveConsent()):
+        assert journey.dispatch(event)
+    return journey
+
+
+def shown_field(journey: Journey) -> tuple[str, str]:
+    """(step, question) of the page on screen."""
+    step, page = journey.current_step(), journey.current_page()
+    assert step is not None and page is not None
+    return step.id, page.fields[0].id
+
+
+KIOSK_DAY = datetime(2010, 6, 1, 9, 0, tzinfo=VN_TZ)  # the kiosk's clock, years before the computer's own date
+AFTER_KIOSK_DAY = "01/01/2015"  # in the future for the kiosk, in the past for the computer
+
+
+def test_the_review_checks_the_answers_on_the_kiosks_date_and_a_fixed_answer_leads_back(catalog: Catalog) -> None:
+    journey = start_on(catalog, KIOSK_DAY)
+    fill_all(journey)
+    good = journey.session.answers["child_dob"]
+    journey.session.answers["child_dob"] = AFTER_KIOSK_DAY  # as an answer loaded from elsewhere could be
+    assert journey.dispatch(ConfirmSubmit())
+    assert journey.screen is Screen.STEP and shown_field(journey) == ("child", "child_dob")
+    assert journey.session.errors["child_dob"].key == "v.date_future"
+    journey.dispatch(SubmitStep({"child_dob": good}))
+    assert journey.screen is Screen.REVIEW  # fixed: back to the review, not on to the next question
+    assert journey.dispatch(ConfirmSubmit())
+    assert journey.screen is Screen.SUBMITTING
+
+
+def test_an_answer_changed_from_the_review_leads_to_a_problem_elsewhere_first(catalog: Catalog) -> None:
+    journey = start_on(catalog, KIOSK_DAY)
+    fill_all(journey)
+    answers = dict(journey.session.answers)
+    journey.session.answers["child_dob"] = AFTER_KIOSK_DAY
+    assert journey.dispatch(EditStep("applicant", "applicant_phone"))
+    journey.dispatch(SubmitStep({"applicant_phone": "0987654321"}))
+    assert journey.screen is Screen.STEP and shown_field(journey) == ("child", "child_dob")  # on the kiosk's date
+    journey.dispatch(SubmitStep({"child_dob": answers["child_dob"]}))
+    assert journey.screen is Screen.REVIEW
+    journey.session.answers["mother_name"] = ""
+    assert journey.dispatch(EditStep("child", "child_gender"))
+    assert shown_field(journey) == ("child", "child_gender")  # the page of the answer chosen, not the step's first
+    journey.dispatch(SubmitStep({"child_gender": answers["child_gender"]}))
+    assert journey.screen is Screen.STEP and shown_field(journey) == ("mother", "mother_name")  # asked afresh
+
+
+def test_after_an_edit_from_the_review_back_walks_the_questions_again(catalog: Catalog) -> None:
+    journey = start(catalog)
+    fill_all(journey)
+    assert journey.dispatch(EditStep("child", "child_name"))
+    journey.dispatch(SubmitStep({"child_name": "Trần Thị Bích"}))
+    assert journey.screen is Screen.REVIEW
+    assert journey.dispatch(GoBack())
+    assert shown_field(journey) == ("result", "delivery")
+    assert journey.dispatch(GoBack())  # the question before, not the review again
+    assert journey.screen is Screen.STEP and shown_field(journey) == ("result", "copies")
+
+
+def test_back_from_a_steps_first_question_shows_the_last_question_of_the_step_before(catalog: Catalog) -> None:
+    journey = start(catalog)
+    proc = journey.procedure
+    assert proc is not None
+    answers = sample_answers(proc, journey.clock.now().date())
+    journey.dispatch(SubmitStep({f.id: answers[f.id] for f in proc.steps[0].fields}))
+    assert shown_field(journey) == ("child", "child_name")
+    assert journey.dispatch(GoBack())
+    assert shown_field(journey) == ("applicant", "relationship")
+
+
+def test_starting_again_from_the_overview_opens_the_first_question(catalog: Catalog) -> None:
+    journey = start(catalog)
+    journey.dispatch(SubmitStep({"applicant_name": "Lê Văn Tám"}))
+    journey.dispatch(GoBack())
+    journey.dispatch(GoBack())
+    assert journey.screen is Screen.OVERVIEW
+    assert journey.dispatch(StartApplication())  # consent was given: straight to the form
+    assert journey.screen is Screen.STEP and shown_field(journey) == ("applicant", "applicant_name")
+
+
+def test_before_a_procedure_is_chosen_there_is_no_step_or_page(catalog: Catalog) -> None:
+    journey = Journey(catalog)
+    assert journey.steps() == [] and journey.pages() == []
+    assert journey.current_step() is None and journey.current_page() is None
+
+
+def with_a_conditional_step(catalog: Catalog) -> Catalog:
+    """The birth registration with its third step ("origin") asked only when the applicant is the mother."""
+    birth = catalog.get(BIRTH)
+    steps = list(birth.steps)
+    steps[2] = steps[2].model_copy(update={"show_if": Condition(field="relationship", any_of=["me"])})
+    return Catalog([birth.model_copy(update={"steps": steps})])
+
+
+def test_a_step_asked_for_some_answers_only_and_the_step_shown_when_it_goes(catalog: Catalog) -> None:
+    journey = start(with_a_conditional_step(catalog))
+    fill_all(journey)  # the applicant is the mother: the origin step is asked
+    assert [s.id for s in journey.steps()] == ["applicant", "child", "origin", "mother", "father", "result"]
+    assert journey.dispatch(GoBack())
+    assert shown_field(journey) == ("result", "delivery")
+    assert journey.dispatch(UpdateAnswers({"relationship": "cha"}))  # a whole form sent at once could do so
+    assert [s.id for s in journey.steps()] == ["applicant", "child", "mother", "father", "result"]
+    assert shown_field(journey) == ("result", "delivery")  # the step shown stays on screen
+
+
+def test_an_answer_that_hides_the_question_shown_leaves_the_last_question_to_answer(catalog: Catalog) -> None:
+    journey = start(catalog)
+    proc = journey.procedure
+    assert proc is not None
+    answers = {**sample_answers(proc, journey.clock.now().date()), "born_in_clinic": "khong"}
+    while shown_field(journey) != ("child", "witness_name"):
+        page = journey.current_page()
+        assert page is not None
+        journey.dispatch(SubmitStep({f.id: answers[f.id] for f in page.fields}))
+        assert not journey.session.errors
+    assert journey.dispatch(UpdateAnswers({"born_in_clinic": ""}))  # the witness is no longer asked
+    assert shown_field(journey) == ("child", "born_in_clinic")
+    journey.dispatch(SubmitStep({}))
+    assert journey.screen is Screen.STEP and shown_field(journey) == ("child", "born_in_clinic")
+    assert journey.session.errors["born_in_clinic"].key == "v.required"
+
+
+def test_back_from_the_review_shows_the_last_question_of_the_last_step(catalog: Catalog) -> None:
+    journey = start(catalog, "2.000635.000.00.00.H26")  # its last step asks three questions
+    fill_all(journey)
+    assert journey.dispatch(GoBack())
+    assert shown_field(journey) == ("result", "delivery")

@@ -10,6 +10,7 @@ from PIL import Image
 
 from kiosk.answers.sample import sample_answers
 from kiosk.catalog import Catalog, load_catalog
+from kiosk.catalog.models import PaperScan
 from kiosk.files.paths import procedures_dir
 from kiosk.journey.machine import (
     ChooseMode,
@@ -150,3 +151,98 @@ def test_a_reset_on_the_scan_screen_closes_and_drops_every_image(catalog: Catalo
     gc.collect()
     # (Pillow keeps a 1×256 palette image of its own)
     assert not [o for o in gc.get_objects() if isinstance(o, Image.Image) and min(o.size) > 1]
+
+
+def three_papers(catalog: Catalog) -> Catalog:
+    """The birth registration with two more papers the kiosk may scan: the ID card and the parents' marriage
+    certificate, after the birth notice."""
+    birth = catalog.get(BIRTH)
+    papers = list(birth.papers)
+    papers[2] = papers[2].model_copy(update={"scan": PaperScan(id="can_cuoc")})
+    papers[3] = papers[3].model_copy(update={"scan": PaperScan(id="giay_ket_hon")})
+    return Catalog([birth.model_copy(update={"papers": papers})])
+
+
+def shown_paper(journey: Journey) -> str | None:
+    paper = journey.current_paper()
+    return paper.scan.id if journey.screen is Screen.SCAN and paper and paper.scan else None
+
+
+def test_several_papers_one_after_the_other_and_back_through_them(catalog: Catalog) -> None:
+    journey = to_papers(three_papers(catalog))
+    assert shown_paper(journey) == "giay_chung_sinh"
+    assert journey.dispatch(PaperScanned(with_page("giay_chung_sinh", page(), [], {})))
+    assert journey.dispatch(NextPaper())
+    assert shown_paper(journey) == "can_cuoc"
+    assert not journey.dispatch(NextPaper())  # not scanned yet
+    assert journey.dispatch(SkipPaper())
+    assert shown_paper(journey) == "giay_ket_hon"
+    assert journey.dispatch(GoBack())
+    assert shown_paper(journey) == "can_cuoc"
+    assert journey.dispatch(GoBack())
+    assert shown_paper(journey) == "giay_chung_sinh"
+    assert journey.dispatch(GoBack())
+    assert journey.screen is Screen.STEP and journey.current_step() == journey.steps()[-1]
+    journey.dispatch(SubmitStep({}))
+    assert shown_paper(journey) == "giay_chung_sinh"  # the papers again from the first
+    assert journey.dispatch(NextPaper())  # its scan is kept
+    assert journey.dispatch(SkipPaper())
+    last = with_page("giay_ket_hon", page(), [], {})
+    assert journey.dispatch(PaperScanned(last))
+    assert journey.dispatch(NextPaper())
+    assert journey.screen is Screen.REVIEW
+    assert journey.dispatch(GoBack())  # from the review: the last paper
+    assert shown_paper(journey) == "giay_ket_hon"
+    assert journey.dispatch(GoBack())
+    assert shown_paper(journey) == "can_cuoc"
+    assert journey.dispatch(SkipPaper()) and journey.dispatch(NextPaper())
+    assert journey.dispatch(ConfirmSubmit())
+    payload = journey.session.pending_payload
+    assert payload is not None
+    assert [a["paper_id"] for a in payload["attachments"]] == ["giay_chung_sinh", "giay_ket_hon"]
+
+
+def is_closed(image: Image.Image) -> bool:
+    try:
+        image.getpixel((0, 0))
+    except ValueError:
+        return True
+    return False
+
+
+def test_a_rescan_closes_the_images_it_replaces_and_keeps_those_it_adds_to(catalog: Catalog) -> None:
+    journey = to_papers(catalog)
+    first = with_page("giay_chung_sinh", page(), [], {})
+    journey.dispatch(PaperScanned(first))
+    again = with_page("giay_chung_sinh", page(), [], {})
+    journey.dispatch(PaperScanned(again))
+    assert is_closed(first.pages[0].image) and not is_closed(again.pages[0].image)
+    two = with_page("giay_chung_sinh", page(), again.pages, {})
+    journey.dispatch(PaperScanned(two))
+    assert not any(is_closed(p.image) for p in two.pages)
+    journey.dispatch(PaperScanned(two))  # the same paper again (a repeated signal) closes nothing
+    assert not any(is_closed(p.image) for p in two.pages)
+
+
+def test_skipping_a_scanned_paper_drops_its_scan(catalog: Catalog) -> None:
+    journey = to_papers(catalog)
+    scanned = with_page("giay_chung_sinh", page(), [], {})
+    journey.dispatch(PaperScanned(scanned))
+    image = scanned.pages[0].image
+    assert journey.dispatch(SkipPaper())  # "I will bring it"
+    assert journey.screen is Screen.REVIEW and journey.session.scans == {}
+    assert is_closed(image)
+    assert journey.dispatch(ConfirmSubmit())
+    assert journey.session.pending_payload is not None
+    assert "attachments" not in journey.session.pending_payload
+
+
+def test_next_and_skip_only_act_on_the_scan_screen(catalog: Catalog) -> None:
+    journey = to_papers(catalog)
+    scanned = with_page("giay_chung_sinh", page(), [], {})
+    journey.dispatch(PaperScanned(scanned))
+    assert journey.dispatch(NextPaper())
+    assert journey.screen is Screen.REVIEW
+    assert not journey.dispatch(NextPaper())
+    assert not journey.dispatch(SkipPaper())
+    assert journey.session.scans == {"giay_chung_sinh": scanned}

@@ -106,6 +106,20 @@ def test_id_number_agrees_with_birth_and_gender() -> None:
     assert check_id_number("001305012345", date(2005, 1, 1), "nu") is None
 
 
+def test_a_womans_id_number_does_not_agree_with_a_man() -> None:
+    # The 4th digit 1 is a woman born in the 1900s: choosing "nam" is refused, "nu" agrees.
+    assert check_id_number("001160012345", date(1960, 9, 5), "nu") is None
+    assert check_id_number("001160012345", date(1960, 9, 5), "nam").key == "v.id_mismatch_gender"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("value", ["٠٠١٠٦٠٠١٢٣٤٥", "００１０６００１２３４５"])
+def test_an_id_number_in_other_scripts_digits_asks_for_twelve_digits(value: str) -> None:
+    # Arabic-Indic or full-width digits count as digits for Python, not for the ID number: the resident is
+    # told the number has exactly 12 digits (0-9), not that its province code is wrong.
+    assert len(value) == 12 and value.isdigit()
+    assert check_id_number(value).key == "v.id_length"  # type: ignore[union-attr]
+
+
 def test_id_card_payload_parses() -> None:
     card = parse_id_card_qr(SAMPLE_ID_CARD)
     assert card.full_name == "Nguyễn Văn An"
