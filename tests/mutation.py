@@ -30,6 +30,8 @@ _NOT_FALSE = "None for False: only its truth is read"
 _RESET_REASON = "the reason of a reset only goes to the log"
 _FOUR_CHARS = "a subset and a proper subset agree: four characters cannot hold the whole set"
 _CODEC = "codec names are case-insensitive"
+_NOT_EN_IS_VI = "a language other than 'en' reads Vietnamese: the default 'vi' and any other string alike"
+_NOT_DIGITS = "'' and 'XXXX' are both no number (and no date): the same None"
 _TLV_99 = "no value reaches 99 characters: build_payload bounds its inputs (the longest, field 38, has 63)"
 _NO_SCAN_ERROR = "'' for None: the scan screen reads only its truth"
 _LAST_PAGE = "any negative page index means the step's last page"
@@ -117,6 +119,12 @@ EQUIVALENT: dict[str, str] = {
     "kiosk.catalog.search.xǁSearchIndexǁsearch__mutmut_62":
         "word matches score at most 50, below every code or phrase match (60 and up): with `limit` of those "
         "already, none of them would make the list",
+    "kiosk.payment.fees.xǁFeeLineǁto_json__mutmut_1": _NOT_EN_IS_VI,
+    "kiosk.payment.fees.xǁFeeLineǁto_json__mutmut_2": _NOT_EN_IS_VI,
+    "kiosk.payment.fees.x_breakdown_json__mutmut_1": _NOT_EN_IS_VI,
+    "kiosk.payment.fees.x_breakdown_json__mutmut_2": _NOT_EN_IS_VI,
+    "kiosk.payment.fees.x__count__mutmut_9": _NOT_DIGITS,
+    "kiosk.payment.fees.x__exemption_applies__mutmut_21": _NOT_DIGITS,
 }
 
 _NAME = re.compile(r"^\s*(kiosk\.[\w.]+?)\.x[_ǁ].*?:\s*(.+)$")

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from kiosk.answers.sample import sample_answers
 from kiosk.catalog import Catalog, Procedure, load_catalog
-from kiosk.catalog.models import Condition, Exemption, FeeTier, Text
+from kiosk.catalog.models import Condition, Exemption, FeeItem, FeeKind, FeeTier, Source, Text
 from kiosk.files import paths
 from kiosk.journey.machine import Screen, SetLanguage
 from kiosk.payment.fees import assess, breakdown_json, breakdown_text, heading, schedule_text, total_text
@@ -327,3 +327,110 @@ def test_amounts_and_totals_are_written_in_the_chosen_language(catalog: Catalog)
     assert total_text(waived, "en") != total_text(waived, "vi")
     open_total = assess(catalog.get(BIRTH), {"copies": "0"}, TODAY)
     assert total_text(open_total, "en") == "The receiving officer will tell the amount when taking the application"
+
+
+# --- rules no bundled procedure exercises yet (a catalog edit may bring any of them) -----------------
+
+CHECKED = Source(document="Nghị quyết 06/2020/NQ-HĐND", verified_on=date(2026, 12, 6))
+CASE = Text(vi="việc", en="case")
+
+
+def _le_phi(amount: int) -> FeeItem:
+    return FeeItem(label=Text(vi="Lệ phí đăng ký", en="Registration fee"), kind=FeeKind.LE_PHI, amount_vnd=amount,
+                   per=CASE, source=CHECKED)
+
+
+def _phi(amount: int | None, **fields: object) -> FeeItem:
+    return FeeItem.model_validate({"label": Text(vi="Phí cấp bản sao", en="Copy charge"), "kind": FeeKind.PHI,
+                                   "amount_vnd": amount, "source": CHECKED, **fields})
+
+
+def test_a_verified_le_phi_is_owed_only_once_its_exemption_is_decided(catalog: Catalog) -> None:
+    for_relatives = Exemption(label=Text(vi="Người thân", en="Relatives"),
+                              when=Condition(field="relationship", any_of=["vo_chong", "con"]))
+    proc = _with_fees(catalog.get(DEATH), items=[_le_phi(5_000), _phi(3_000)], exemptions=[for_relatives])
+    exempt = assess(proc, {"relationship": "con"}, TODAY)
+    assert [line.amount_vnd for line in exempt.lines] == [0, 3_000] and exempt.total_vnd == 3_000
+    other = assess(proc, {"relationship": "khac"}, TODAY)
+    assert [line.amount_vnd for line in other.lines] == [5_000, 3_000] and other.total_vnd == 8_000
+    assert breakdown_text(other, "vi").splitlines()[-1] == "Tổng cộng: 8.000 đồng"
+    # Not answered yet: the lệ phí may still be waived, the phí is owed either way.
+    open_fee = assess(proc, {}, TODAY)
+    assert [line.amount_vnd for line in open_fee.lines] == [None, 3_000] and open_fee.total_vnd is None
+    assert breakdown_text(open_fee, "vi").splitlines() == [
+        "Lệ phí đăng ký: Cán bộ tiếp nhận sẽ báo số tiền khi nhận hồ sơ", "Phí cấp bản sao: 3.000 đồng",
+        "Tổng cộng: Cán bộ tiếp nhận sẽ báo số tiền khi nhận hồ sơ"]
+
+
+def test_exemptions_only_the_officer_can_grant_leave_the_total_and_are_listed_in_the_language(
+        catalog: Catalog) -> None:
+    poor = Exemption(label=Text(vi="Hộ nghèo", en="Poor households"), officer_checks=True)
+    disabled = Exemption(label=Text(vi="Người khuyết tật", en="People with disabilities"), officer_checks=True)
+    fee = assess(_with_fees(catalog.get(DEATH), items=[_le_phi(5_000)], exemptions=[poor, disabled]), {}, TODAY)
+    assert fee.total_vnd == 5_000 and fee.payable_vnd == 5_000 and not fee.free_by_law
+    assert breakdown_text(fee, "en").splitlines() == [
+        "Registration fee: 5,000 VND", "Total: 5,000 VND",
+        "If one of these applies to you, bring proof and the officer will waive the fee: "
+        "Poor households; People with disabilities"]
+    assert breakdown_text(fee, "vi").splitlines()[-1] == (
+        "Nếu thuộc một trong các trường hợp sau, Ông/Bà mang giấy tờ chứng minh để cán bộ xét miễn lệ phí: "
+        "Hộ nghèo; Người khuyết tật")
+
+
+def test_a_procedure_with_no_fee_item_and_no_exemption_is_never_called_free(catalog: Catalog) -> None:
+    proc = _with_fees(catalog.get(MARRIAGE), items=[], exemptions=[], note=None)
+    fee = assess(proc, {}, TODAY)
+    assert fee.total_vnd is None and fee.payable_vnd == 0 and not fee.free_by_law
+    assert total_text(fee, "vi") == "Cán bộ tiếp nhận sẽ báo số tiền khi nhận hồ sơ"
+    assert schedule_text(proc, "en") == "The receiving officer will tell the amount when taking the application"
+    poor = Exemption(label=Text(vi="Hộ nghèo", en="Poor households"), officer_checks=True)
+    with_check = _with_fees(proc, exemptions=[poor])
+    assert schedule_text(with_check, "vi").splitlines() == [
+        "Miễn lệ phí khi: Hộ nghèo", "Cán bộ tiếp nhận sẽ báo số tiền khi nhận hồ sơ"]
+
+
+def test_a_published_rate_of_nothing_totals_zero_without_claiming_an_exemption(catalog: Catalog) -> None:
+    fee = assess(_with_fees(catalog.get(EXTRACT_COPY), items=[_phi(0)]), {}, TODAY)
+    assert fee.total_vnd == 0 and not fee.free_by_law
+    assert total_text(fee, "vi") == "0 đồng"
+
+
+def test_an_item_without_a_unit_or_a_source_reads_and_is_sent_without_them(catalog: Catalog) -> None:
+    flat = _phi(50_000)
+    unsourced = _phi(20_000, label=Text(vi="Phí khác", en="Other charge"), source=None)
+    proc = _with_fees(catalog.get(EXTRACT_COPY), items=[flat, unsourced])
+    assert schedule_text(proc, "vi").splitlines() == [
+        "Phí cấp bản sao (phí): 50.000 đồng", "Phí khác (phí): Cán bộ tiếp nhận sẽ báo số tiền khi nhận hồ sơ"]
+    first, second = breakdown_json(assess(proc, {}, TODAY), "vi")["fee_items"]
+    assert (first["unit"], first["amount_vnd"], first["source"]) == (None, 50_000, "Nghị quyết 06/2020/NQ-HĐND")
+    assert (second["amount_vnd"], second["source"]) == (None, "")
+
+
+def test_copies_not_answered_yet_show_the_pages_alone(catalog: Catalog) -> None:
+    fee = assess(catalog.get(CERTIFIED_COPY), {"pages": "5"}, TODAY)
+    assert fee.lines[0].sets == 1
+    assert breakdown_text(fee, "vi").splitlines()[0] == (
+        "Phí chứng thực bản sao từ bản chính (5 trang): Cán bộ tiếp nhận sẽ báo số tiền khi nhận hồ sơ")
+
+
+def test_each_line_of_the_breakdown_is_in_the_chosen_language(catalog: Catalog) -> None:
+    copies = assess(catalog.get(CERTIFIED_COPY), {"pages": "5", "copies": "2"}, TODAY)
+    assert breakdown_text(copies, "en").splitlines()[0] == (
+        "Certifying copies from the original (5 page × 2): 14,000 VND")
+    birth = catalog.get(BIRTH)
+    # The extra copies have a rate in the catalog that nobody has checked against its source yet.
+    assert schedule_text(birth, "vi").splitlines()[1] == (
+        "Phí cấp thêm bản sao Trích lục khai sinh (phí): Cán bộ tiếp nhận sẽ báo số tiền khi nhận hồ sơ")
+    on_time = assess(birth, {"child_dob": "01/12/2026", "copies": "0"}, TODAY)
+    assert breakdown_json(on_time, "en")["exemptions"] == ["Registration on time (within 60 days of the birth)"]
+
+
+def test_a_condition_naming_the_empty_answer_matches_a_question_left_unanswered(catalog: Catalog) -> None:
+    no_reason = Condition(field="reason", any_of=[""])
+    proc = _with_fees(catalog.get(DEATH), items=[_le_phi(5_000), _phi(3_000, applies_if=no_reason)],
+                      exemptions=[Exemption(label=Text(vi="Không nêu lý do", en="No reason given"), when=no_reason)])
+    unanswered = assess(proc, {}, TODAY)
+    assert [line.amount_vnd for line in unanswered.lines] == [0, 3_000] and unanswered.free_by_law is False
+    assert unanswered.exemptions == (Text(vi="Không nêu lý do", en="No reason given"),)
+    answered = assess(proc, {"reason": "khac"}, TODAY)
+    assert [line.amount_vnd for line in answered.lines] == [5_000] and answered.exemptions == ()

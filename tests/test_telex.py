@@ -301,3 +301,26 @@ def test_any_sequence_of_presses_gives_nfc_text_and_a_valid_cursor(
             continue
         assert unicodedata.is_normalized("NFC", text)
         assert 0 <= cursor <= len(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "style", "expected"),
+    [
+        ("do", "d", TRAD, "đo"),  # the stroke goes on the first letter, after the vowels
+        ("đo", "d", TRAD, "dod"),  # again: undone, and the letter typed
+        ("dó", "d", TRAD, "đó"),
+        ("đó", "d", TRAD, "dód"),  # undone: the tone stays
+        ("doà", "d", MODERN, "đoà"),  # the style's tone place is kept
+    ],
+)
+def test_the_d_key_strokes_or_unstrokes_the_first_letter_and_keeps_the_tone(
+    text: str, key: str, style: ToneStyle, expected: str
+) -> None:
+    assert TelexEngine(style).apply_key(text, len(text), key) == (expected, len(expected))
+
+
+def test_every_listed_word_round_trips_through_its_telex_spelling_in_both_styles() -> None:
+    for word in WORDS:
+        assert type_keys(telex_spelling(word)) == word, word
+        modern = normalize_tone_placement(word, MODERN)
+        assert type_keys(telex_spelling(modern, MODERN), MODERN) == modern, word
