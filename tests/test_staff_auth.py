@@ -97,6 +97,7 @@ def test_a_hash_written_elsewhere_with_other_usable_costs_is_accepted() -> None:
     scrypt_hash(STAFF_PIN, b"salt" * 4, 16, 1, 1) + "!",  # ... and in the hash
     "scrypt$16$1$1$c2FsdHNhbHQ=$",  # no hash
     "scrypt$1048576$1$1$c2FsdHNhbHQ=$" + "A" * 44,  # a check that would take far too much memory
+    "scrypt$131072$8$1$c2FsdHNhbHQ=$" + "A" * 44,  # 128 MiB: more than a check may take
 ])
 def test_a_tampered_hash_is_refused_rather_than_checked(tampered: str) -> None:
     with pytest.raises(ValueError):
