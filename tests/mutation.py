@@ -42,6 +42,8 @@ _CARD_LOG = "the message of an IdCardError only reaches the log (the resident se
 _REDACTED = "the placeholder repr only reaches the log; every variant keeps the card's data out of it"
 _ZIP = "in_name is built from terms, one set per term: the two always have the same length"
 _SAME_SET = "the intersection of every set is the same whichever set it starts from (the smallest is only faster)"
+_PIN_HASH_MESSAGE = "check_pin's message reaches no one: verify logs its own text"
+_CAUGHT = "the exception is caught at once: its message is never read"
 EQUIVALENT: dict[str, str] = {
     "kiosk.journey.machine.xǁJourneyǁ__init____mutmut_20": _NOT_FALSE,
     "kiosk.journey.machine.xǁJourneyǁ_apply__mutmut_32": _NOT_FALSE,
@@ -125,6 +127,35 @@ EQUIVALENT: dict[str, str] = {
     "kiosk.payment.fees.x_breakdown_json__mutmut_2": _NOT_EN_IS_VI,
     "kiosk.payment.fees.x__count__mutmut_9": _NOT_DIGITS,
     "kiosk.payment.fees.x__exemption_applies__mutmut_21": _NOT_DIGITS,
+    "kiosk.security.staff_auth.x__b64__mutmut_4": _CODEC,
+    "kiosk.security.staff_auth.x__pin_bytes__mutmut_3": _CODEC,
+    "kiosk.security.staff_auth.xǁStaffAuthǁ_read__mutmut_8": _CODEC,
+    "kiosk.security.staff_auth.xǁStaffAuthǁ_read__mutmut_6":
+        "the lockout file is ASCII (json.dumps escapes the rest): any locale reads it",
+    "kiosk.security.staff_auth.x_check_pin__mutmut_11": _PIN_HASH_MESSAGE,
+    "kiosk.security.staff_auth.x_check_pin__mutmut_12": _PIN_HASH_MESSAGE,
+    "kiosk.security.staff_auth.x_check_pin__mutmut_13": _PIN_HASH_MESSAGE,
+    "kiosk.security.staff_auth.x_check_pin__mutmut_14": _PIN_HASH_MESSAGE,
+    "kiosk.security.staff_auth.x_check_pin__mutmut_36": _PIN_HASH_MESSAGE,
+    "kiosk.security.staff_auth.x_check_pin__mutmut_37": _PIN_HASH_MESSAGE,
+    "kiosk.security.staff_auth.x_check_pin__mutmut_38": _PIN_HASH_MESSAGE,
+    "kiosk.security.staff_auth.x_check_pin__mutmut_39": _PIN_HASH_MESSAGE,
+    "kiosk.security.staff_auth.x_check_pin__mutmut_62": _PIN_HASH_MESSAGE,
+    "kiosk.security.staff_auth.x_check_pin__mutmut_63": _PIN_HASH_MESSAGE,
+    "kiosk.security.staff_auth.x_check_pin__mutmut_64": _PIN_HASH_MESSAGE,
+    "kiosk.security.staff_auth.x_check_pin__mutmut_65": _PIN_HASH_MESSAGE,
+    "kiosk.security.staff_auth.xǁStaffAuthǁ_read__mutmut_22": _CAUGHT,
+    "kiosk.security.staff_auth.xǁStaffAuthǁ_read__mutmut_23": _CAUGHT,
+    "kiosk.security.staff_auth.xǁStaffAuthǁ_read__mutmut_24": _CAUGHT,
+    "kiosk.security.staff_auth.x_check_pin__mutmut_48":
+        "n = 2**20 needs more memory than maxmem allows: scrypt refuses it with a ValueError either way",
+    "kiosk.security.staff_auth.x_check_pin__mutmut_51":
+        "n & (n - 2) is 0 exactly for the powers of two too (and scrypt refuses any other n)",
+    "kiosk.security.staff_auth.xǁStaffAuthǁ_clamped__mutmut_8":
+        "rewriting a lockout that ends exactly at its step changes nothing",
+    "kiosk.security.staff_auth.xǁStaffAuthǁ_write__mutmut_10": "only decides whether the log says it",
+    "kiosk.security.staff_auth.xǁStaffAuthǁset_pin__mutmut_20": "the role only names the PIN in the log line",
+    "kiosk.security.staff_auth.xǁStaffAuthǁverify__mutmut_14": "the role only names the PIN in the log line",
 }
 
 _NAME = re.compile(r"^\s*(kiosk\.[\w.]+?)\.x[_ǁ].*?:\s*(.+)$")

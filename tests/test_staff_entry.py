@@ -1,167 +1,22 @@
-"""Staff entry: PIN hashes in the keyring, the lockout across restarts, the corner gesture and the PIN pad."""
+"""Staff entry on the screen: the corner gesture and the PIN pad (the PIN rules and the lockout themselves:
+tests/test_staff_auth.py)."""
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import timedelta
 from pathlib import Path
 
-import keyring
-import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
-from kiosk.files import paths
 from kiosk.journey.machine import Reset, Screen
-from kiosk.security import secrets
-from kiosk.security.staff_auth import LOCKOUT_STEPS, MAX_FAILURES, PinError, StaffAuth, lockout_seconds
+from kiosk.security.staff_auth import MAX_FAILURES, StaffAuth
 from kiosk.workdays.clock import ManualClock
 from tests.qt_helpers import visible_texts
 from ui.shell.window import KioskWindow
-
-# --- the core: hashes and lockout --------------------------------------------------------------------
-
-
-def test_pins_are_stored_as_salted_scrypt_hashes_never_in_clear() -> None:
-    auth = StaffAuth(ManualClock())
-    auth.set_pin("staff", "482916")
-    auth.set_pin("technician", "73051842")
-    staff = keyring.get_password(secrets.SERVICE, secrets.STAFF_PIN_HASH)
-    tech = keyring.get_password(secrets.SERVICE, secrets.TECH_PIN_HASH)
-    assert staff is not None and staff.startswith("scrypt$") and "482916" not in staff
-    assert tech is not None and tech.startswith("scrypt$") and "73051842" not in tech
-    again = StaffAuth(ManualClock())
-    again.set_pin("staff", "482916")
-    assert keyring.get_password(secrets.SERVICE, secrets.STAFF_PIN_HASH) != staff  # a fresh salt each time
-    assert auth.verify("482916") == "staff"
-    assert auth.verify("73051842") == "technician"
-    assert auth.verify("000000") is None
-
-
-def test_pin_shape_and_distinct_roles_are_enforced() -> None:
-    auth = StaffAuth(ManualClock())
-    for bad in ("12", "4829", "48291", "1234567890123", "12a456", "１２３４５６"):
-        with pytest.raises(PinError, match="6 to 12 digits"):
-            auth.set_pin("staff", bad)
-    auth.set_pin("technician", "739184")
-    with pytest.raises(PinError):
-        auth.set_pin("staff", "739184")
-
-
-@pytest.mark.parametrize("weak", ["000000", "111111", "999999999", "123456", "654321", "234567", "890123",
-                                  "121212", "123123", "987987", "112233", "159753", "10101010", "696969"])
-def test_easily_guessed_pins_are_refused(weak: str) -> None:
-    with pytest.raises(PinError, match="too easy to guess"):
-        StaffAuth(ManualClock()).set_pin("staff", weak)
-    assert keyring.get_password(secrets.SERVICE, secrets.STAFF_PIN_HASH) is None
-
-
-def test_nothing_provisioned_accepts_no_pin_and_counts_nothing() -> None:
-    auth = StaffAuth(ManualClock())
-    assert not auth.provisioned()
-    for _ in range(MAX_FAILURES + 2):
-        assert auth.verify("1234") is None
-    assert auth.failures() == 0 and auth.locked_for() == 0
-
-
-def test_five_wrong_pins_lock_for_a_minute_across_a_restart() -> None:
-    clock = ManualClock()
-    auth = StaffAuth(clock)
-    auth.set_pin("staff", "482916")
-    for n in range(1, MAX_FAILURES):
-        assert auth.verify("111111") is None
-        assert auth.failures() == n
-    assert auth.verify("222222") is None
-    assert auth.locked_for() == pytest.approx(60)
-
-    restarted = StaffAuth(clock)  # a new process: only the state file remains
-    assert restarted.locked_for() == pytest.approx(60)
-    assert restarted.verify("482916") is None  # even the right PIN waits
-    clock.advance(59)
-    assert StaffAuth(clock).verify("482916") is None
-    clock.advance(2)
-    fresh = StaffAuth(clock)
-    assert fresh.locked_for() == 0
-    assert fresh.verify("482916") == "staff"
-    assert fresh.failures() == 0
-
-
-def test_brute_force_meets_a_growing_lockout_that_a_restart_does_not_reset() -> None:
-    clock = ManualClock()
-    StaffAuth(clock).set_pin("staff", "482916")
-    lockouts: list[float] = []
-    guess = 100000
-    for _ in range(MAX_FAILURES + 6):
-        auth = StaffAuth(clock)  # every guess in a freshly restarted kiosk
-        if auth.locked_for() > 0:
-            assert auth.verify("482916") is None  # not even checked while locked
-            clock.advance(auth.locked_for() + 1)
-            auth = StaffAuth(clock)
-        guess += 7919
-        assert auth.verify(str(guess)) is None
-        if auth.locked_for() > 0:
-            lockouts.append(auth.locked_for())
-    assert lockouts == pytest.approx([60, 300, 1800, 7200, 7200, 7200, 7200])
-    assert StaffAuth(clock).failures() == MAX_FAILURES + 6  # the count never went back to zero
-    assert StaffAuth(clock).tries_left() == 1
-
-
-def test_pins_are_checked_and_counted_when_the_lockout_cannot_be_saved(tmp_path: Path) -> None:
-    clock = ManualClock()
-    StaffAuth(clock).set_pin("staff", "482916")
-    # The temporary file beside this name would be longer than any file name may be: every write fails,
-    # as on a full disk, while reading still works.
-    unwritable = tmp_path / ("s" * 250)
-    auth = StaffAuth(clock, state_path=unwritable)
-    for _ in range(MAX_FAILURES):
-        assert auth.verify("000001") is None  # no exception
-    assert not unwritable.exists()
-    assert auth.locked_for() == pytest.approx(LOCKOUT_STEPS[0])  # fail closed: the lockout holds in memory
-    assert auth.verify("482916") is None
-    clock.advance(LOCKOUT_STEPS[0] + 1)
-    assert auth.verify("482916") == "staff"  # and staff still get in
-
-
-def test_success_clears_the_count_of_wrong_pins() -> None:
-    auth = StaffAuth(ManualClock())
-    auth.set_pin("staff", "482916")
-    for _ in range(MAX_FAILURES - 1):
-        auth.verify("000000")
-    assert auth.verify("482916") == "staff"
-    for _ in range(MAX_FAILURES - 1):
-        auth.verify("000000")
-    assert auth.locked_for() == 0
-
-
-def test_a_clock_set_back_cannot_stretch_the_lockout() -> None:
-    clock = ManualClock()
-    auth = StaffAuth(clock)
-    auth.set_pin("staff", "482916")
-    state = auth.state_path
-    state.write_text(json.dumps({"failures": 0, "locked_until": clock.now().timestamp() + 10 * 86400}))
-    assert StaffAuth(clock).locked_for() == pytest.approx(LOCKOUT_STEPS[0])
-
-
-def test_a_corrupted_lockout_file_locks_rather_than_opens() -> None:
-    clock = ManualClock()
-    auth = StaffAuth(clock)
-    auth.set_pin("staff", "482916")
-    (paths.state_dir() / "staff-entry.json").write_text("{not json")
-    assert StaffAuth(clock).locked_for() == pytest.approx(lockout_seconds(MAX_FAILURES + 1))
-    clock.advance(lockout_seconds(MAX_FAILURES + 1) + 1)
-    assert StaffAuth(clock).verify("482916") == "staff"
-
-
-def test_the_lockout_lives_in_the_state_directory() -> None:
-    auth = StaffAuth(ManualClock())
-    auth.set_pin("staff", "482916")
-    auth.verify("000000")
-    assert auth.state_path.parent == paths.state_dir()
-    assert "482916" not in auth.state_path.read_text() and "000000" not in auth.state_path.read_text()
-
 
 # --- the UI: gesture and pad -----------------------------------------------------------------------------
 

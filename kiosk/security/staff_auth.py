@@ -5,8 +5,8 @@ pattern repeated such as 121212, or a common PIN). Its hash (`scrypt$n$r$p$salt$
 the OS keyring under `secrets.STAFF_PIN_HASH` or `secrets.TECH_PIN_HASH`; the PIN itself is never stored or
 logged.
 
-Five wrong PINs are free; every wrong PIN after them locks entry, for longer each time (1 minute, 5 minutes,
-30 minutes, then 2 hours each time). The count of wrong PINs only goes back to zero when a right PIN is
+Four wrong PINs are free; the fifth locks entry for 1 minute, and every wrong PIN after it for longer
+(5 minutes, 30 minutes, then 2 hours each time). The count of wrong PINs only goes back to zero when a right PIN is
 typed, so waiting out a lockout buys one more guess, not five. The count and the lockout are kept in a small
 file under `paths.state_dir()` and measured on the wall clock, so pulling the plug does not lift them; a
 clock set back cannot stretch a lockout beyond its step, and an unreadable lockout file counts as a lockout
@@ -42,8 +42,8 @@ Role = Literal["staff", "technician"]
 ROLES: tuple[Role, ...] = ("technician", "staff")
 SECRET_NAMES: dict[Role, str] = {"technician": secrets.TECH_PIN_HASH, "staff": secrets.STAFF_PIN_HASH}
 
-MAX_FAILURES = 5  # wrong PINs before the first lockout
-LOCKOUT_STEPS = (60, 300, 1800, 7200)  # seconds locked after wrong PIN number 6, 7, 8 and from 9 on
+MAX_FAILURES = 5  # the wrong PIN that brings the first lockout
+LOCKOUT_STEPS = (60, 300, 1800, 7200)  # seconds locked after wrong PIN number 5, 6, 7 and from 8 on
 PIN_MIN, PIN_MAX = 6, 12
 # Well-known PINs that no rule below catches (lists of leaked PINs put these near the top).
 COMMON_PINS = frozenset({
