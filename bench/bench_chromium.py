@@ -2,9 +2,11 @@
 
 Method (the same clock as the kiosk's and the floor's): the time runs from just before Chromium is started
 to the arrival, at a local HTTP server, of the page's report of its first contentful paint (a
-PerformanceObserver entry, sent with fetch). The memory is the sum over all of Chromium's processes (it
-runs about nine), after one idle second. Each run uses a fresh --user-data-dir, so nothing is cached from
-the previous one except what the operating system keeps in its page cache — the same for every program.
+PerformanceObserver entry, sent with fetch; the page is small enough that its first contentful paint is
+the whole form). The memory is the sum over all of Chromium's processes (it runs about nine), after one
+idle second. `measure_once` takes a profile directory to reuse (a kiosk's browser keeps its profile from
+one start to the next: the warm start of bench_startup) or, without one, makes a fresh --user-data-dir
+(the first start of a new browser: the cold start, and this module's own figures below).
 Where Chromium is not installed the bench says so and reports no figures.
 """
 
@@ -21,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from bench import paint_probe
+from bench import load, paint_probe
 
 PAGE = Path(__file__).resolve().parent / "chromium" / "form.html"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -93,17 +95,22 @@ def page_server() -> Iterator[_PageServer]:
         server.close()
 
 
-def measure_once(binary: str, server: _PageServer) -> paint_probe.Sample:
+def measure_once(binary: str, server: _PageServer, profile: Path | None = None) -> paint_probe.Sample:
+    """One start of Chromium on the form page, with `profile` as its user data directory (kept as it is
+    left) or, without one, a fresh directory removed afterwards."""
     server.painted.clear()
-    with tempfile.TemporaryDirectory(prefix="bench-chromium-") as profile:
+
+    def painted(process: subprocess.Popen[bytes]) -> bool:
+        while not server.painted.wait(0.01):
+            if process.poll() is not None:
+                return False
+        return True
+
+    if profile is not None:
         command = [binary, *FLAGS, f"--user-data-dir={profile}", server.url]
-
-        def painted(process: subprocess.Popen[bytes]) -> bool:
-            while not server.painted.wait(0.01):
-                if process.poll() is not None:
-                    return False
-            return True
-
+        return paint_probe.measure(command, os.environ, painted)
+    with tempfile.TemporaryDirectory(prefix="bench-chromium-") as fresh:
+        command = [binary, *FLAGS, f"--user-data-dir={fresh}", server.url]
         return paint_probe.measure(command, os.environ, painted)
 
 
@@ -111,11 +118,12 @@ def run() -> dict[str, float | str]:
     binary = chromium_binary()
     if binary is None:
         return {"chromium": "absent: no chromium binary on PATH (apt-get install chromium); row skipped"}
-    with page_server() as server:
+    with load.watch() as machine, page_server() as server:
         samples = paint_probe.repeat(RUNS, WARMUPS, lambda: measure_once(binary, server))
     figures: dict[str, float | str] = {"chromium": chromium_version(binary), "flags": " ".join(FLAGS),
-                                       "runs": RUNS, "load_average": paint_probe.machine_load()}
+                                       "profile": "fresh each run", "runs": RUNS}
     figures.update(paint_probe.medians(samples, "chromium"))
+    figures.update(machine.figures())  # reference figures: no target, no verdict
     return figures
 
 

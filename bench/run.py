@@ -10,6 +10,10 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+if str(HERE.parent) not in sys.path:  # run as a script: the benches import `bench.*`
+    sys.path.insert(0, str(HERE.parent))
+
+from bench import load  # noqa: E402
 
 
 def main(argv: list[str]) -> int:
@@ -38,7 +42,15 @@ def main(argv: list[str]) -> int:
         results["benches"][name] = figures  # type: ignore[index]
         for key, value in figures.items():
             print(f"   {key:<48} {value}")
+    results["load_quiet_rule"] = (f"a bench's verdicts count only when the highest 1-minute load average read before, "
+                                  f"during and after it is <= {load.threshold():g} ({load.OWN_LOAD:g} for the "
+                                  f"bench's own process + {load.OTHERS_PER_CPU:g} per CPU); otherwise VOID")
     (HERE / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), "utf-8")
+    print("\n== verdicts")
+    for name, figures in results["benches"].items():  # type: ignore[attr-defined]
+        for key, value in figures.items():
+            if key.startswith("verdict_"):
+                print(f"   {name + ': ' + key.removeprefix('verdict_'):<48} {value}")
     print(f"wrote {HERE / 'results.json'}")
     return 1 if failed else 0
 

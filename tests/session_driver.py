@@ -575,8 +575,9 @@ def _reset() -> Any:
 
 
 @contextmanager
-def soak_window(data_dir: Path) -> Iterator[Any]:
-    """A shown kiosk window on a fresh data directory, with a ManualClock, torn down afterwards."""
+def soak_window(data_dir: Path, settings: Any = None) -> Iterator[Any]:
+    """A shown kiosk window on a fresh data directory, with a ManualClock, torn down afterwards; `settings`
+    (kiosk.settings.config.Settings) default to the kiosk's defaults."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["KIOSK_DATA_DIR"] = str(data_dir / "data")
     os.environ["KIOSK_KEYRING_DIR"] = str(data_dir / "keyring")
@@ -587,7 +588,7 @@ def soak_window(data_dir: Path) -> Iterator[Any]:
     from ui.shell.window import KioskWindow
 
     app = ensure_app()
-    runtime = build_runtime(Settings(), clock=ManualClock(datetime(2026, 11, 26, 9, 0, tzinfo=VN_TZ)))
+    runtime = build_runtime(settings or Settings(), clock=ManualClock(datetime(2026, 11, 26, 9, 0, tzinfo=VN_TZ)))
     window = KioskWindow(runtime)
     window.resize(1366, 768)
     window.show()
