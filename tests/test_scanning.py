@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -14,11 +15,13 @@ from PIL import Image, ImageDraw
 
 from kiosk.scanning import papers
 from kiosk.scanning.device import (
+    FAILURE_GRACE_S,
     TEST_PAGE_OPTIONS,
     CoverOpen,
     NoScanner,
     PaperJammed,
     RawScan,
+    SaneScanner,
     ScanCancelled,
     ScannerBusy,
     ScanRequest,
@@ -72,7 +75,6 @@ def test_a_missing_device_or_program_says_no_scanner(tmp_path: Path) -> None:
     scanner = sane_scanner(tmp_path / "sane")
     with pytest.raises(NoScanner):
         scanner.scan(ScanRequest("nothere:0", 200))
-    from kiosk.scanning.device import SaneScanner
 
     with pytest.raises(NoScanner):
         SaneScanner(str(tmp_path / "no-scanimage")).scan(ScanRequest(TEST_DEVICE))
@@ -88,6 +90,33 @@ def test_a_scan_can_be_cancelled(tmp_path: Path) -> None:
     slow = page_request(300, "--read-delay=yes", "--read-delay-duration", "100000")
     with pytest.raises(ScanCancelled):
         scanner.scan(slow, cancel_when_started, cancel)
+
+
+def stand_in_scanimage(tmp_path: Path, script: str) -> SaneScanner:
+    """A program in scanimage's place that behaves as `script` says (a backend SANE's test backend cannot
+    imitate on demand)."""
+    program = tmp_path / "scanimage"
+    program.write_text("#!/bin/sh\n" + script, encoding="ascii")
+    program.chmod(0o755)
+    return SaneScanner(str(program))
+
+
+def test_a_scanner_that_hangs_after_reporting_a_jam_is_stopped_and_the_jam_reported(tmp_path: Path) -> None:
+    # SANE's test backend does this now and then after a jam: the message is out, the program never ends.
+    scanner = stand_in_scanimage(tmp_path, 'echo "scanimage: sane_read: Document feeder jammed" >&2\n'
+                                           'exec sleep 600\n')
+    started = time.monotonic()
+    with pytest.raises(PaperJammed):
+        scanner.scan(ScanRequest(TEST_DEVICE))
+    assert time.monotonic() - started < 60  # far below the page's own limit of three minutes
+
+
+def test_a_warning_from_scanimage_does_not_stop_a_slow_page(tmp_path: Path) -> None:
+    page = b"P5\n2 2\n255\n" + bytes(4)
+    (tmp_path / "page.pnm").write_bytes(page)
+    scanner = stand_in_scanimage(tmp_path, 'echo "scanimage: rounded value of br-x from 105 to 104.99" >&2\n'
+                                           f'sleep {FAILURE_GRACE_S + 1}\ncat "{tmp_path / "page.pnm"}"\n')
+    assert scanner.scan(ScanRequest(TEST_DEVICE)).data == page
 
 
 def test_status_texts_of_older_scanimage_versions_are_read_too() -> None:

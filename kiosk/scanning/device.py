@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 MAX_RAW_BYTES = 256 * 1024 * 1024  # one uncompressed A4 page in colour at 600 dpi is ~100 MB
 LIST_TIMEOUT_S = 30.0
 SCAN_TIMEOUT_S = 180.0
+# After scanimage has printed why the page failed it closes the device; some backends hang there (SANE's
+# test backend does now and then after a jam). Past this wait it is stopped: the page has failed anyway.
+FAILURE_GRACE_S = 3.0
 Progress = Callable[[float], None]
 
 
@@ -71,6 +74,8 @@ _BY_TEXT: tuple[tuple[str, type[ScanError]], ...] = (
     ("no such device", NoScanner),
 )
 _PROGRESS = re.compile(rb"Progress:\s*([0-9]+(?:\.[0-9]+)?)%")
+# The lines scanimage prints when the scan failed (not its warnings, such as a rounded option value).
+_FAILURE = re.compile(rb"scanimage: (?:sane_\w+: |open of device|no SANE devices found)")
 
 
 def classify_failure(status: int, stderr: str) -> ScanError:
@@ -172,17 +177,11 @@ class SaneScanner:
         assert process.stdout is not None and process.stderr is not None
         errors = bytearray()
         stdout, stderr = process.stdout, process.stderr
-
-        def read_errors() -> None:
-            for chunk in iter(lambda: os.read(stderr.fileno(), 4096), b""):
-                errors.extend(chunk)
-                matches = _PROGRESS.findall(chunk)
-                if matches and progress is not None:
-                    progress(min(100.0, float(matches[-1])) / 100)
-
-        reader = threading.Thread(target=read_errors, name="scan-progress", daemon=True)
-        reader.start()
         stopper = _Stopper(process, cancel)
+
+        reader = threading.Thread(target=_read_errors, args=(stderr.fileno(), errors, progress, stopper),
+                                  name="scan-progress", daemon=True)
+        reader.start()
         data = bytearray()
         try:
             for chunk in iter(lambda: os.read(stdout.fileno(), 1 << 16), b""):
@@ -215,36 +214,69 @@ class SaneScanner:
         return RawScan(bytes(data), int(request.resolution))
 
 
+def _read_errors(fd: int, errors: bytearray, progress: Progress | None, stopper: _Stopper) -> None:
+    """Collects scanimage's standard error: its progress goes to `progress`, a failure to `stopper`."""
+    for chunk in iter(lambda: os.read(fd, 4096), b""):
+        errors.extend(chunk)
+        matches = _PROGRESS.findall(chunk)
+        if matches and progress is not None:
+            progress(min(100.0, float(matches[-1])) / 100)
+        if _FAILURE.search(errors):
+            stopper.failure_reported()
+
+
 class _Stopper:
-    """Stops scanimage when `cancel` is set or the page takes longer than `deadline_s`."""
+    """Stops scanimage when `cancel` is set, when the page takes longer than `deadline_s`, or when scanimage
+    has reported a failure but is still running `grace_s` later."""
 
     def __init__(self, process: subprocess.Popen[bytes], cancel: threading.Event | None,
-                 deadline_s: float = SCAN_TIMEOUT_S) -> None:
+                 deadline_s: float = SCAN_TIMEOUT_S, grace_s: float = FAILURE_GRACE_S) -> None:
         self._process = process
         self._cancel = cancel or threading.Event()
         self._deadline_s = deadline_s
+        self._grace_s = grace_s
+        self._failed_at: float | None = None
         self._finished = threading.Event()
         self.cancelled = False
         self.timed_out = False
         self._thread = threading.Thread(target=self._watch, name="scan-watch", daemon=True)
         self._thread.start()
 
+    def failure_reported(self) -> None:
+        """scanimage has printed why the page failed: it has `grace_s` to exit on its own."""
+        if self._failed_at is None:
+            self._failed_at = time.monotonic()
+
     def _watch(self) -> None:
         ends = time.monotonic() + self._deadline_s
         while not self._finished.is_set():
+            failed_at = self._failed_at
             if self._cancel.wait(0.05):
                 self.cancelled = True
             elif time.monotonic() >= ends:
                 self.timed_out = True
+            elif failed_at is not None and time.monotonic() >= failed_at + self._grace_s:
+                log.info("scanimage still running %.0f s after reporting a failure: stopped", self._grace_s)
             else:
                 continue
-            if self._process.poll() is None:
-                self._process.terminate()
+            self._stop()
             return
+
+    def _stop(self) -> None:
+        """SIGTERM (scanimage then cancels the scan), and SIGKILL if it has not ended a second later."""
+        if self._process.poll() is not None:
+            return
+        self._process.terminate()
+        ends = time.monotonic() + 1.0
+        while self._process.poll() is None:
+            if time.monotonic() >= ends:
+                self._process.kill()
+                return
+            time.sleep(0.02)
 
     def done(self) -> None:
         self._finished.set()
-        self._thread.join(timeout=1)
+        self._thread.join(timeout=2)
 
 
 def sane_test_config(directory: os.PathLike[str] | str, devices: int = 1) -> dict[str, str]:
