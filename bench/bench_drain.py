@@ -33,7 +33,7 @@ def drain_once(seed: int) -> tuple[float, float]:
     from kiosk.files.paths import procedures_dir
     from kiosk.journey.dossier import build_payload
     from kiosk.outbox.store import Outbox
-    from kiosk.portal import PortalClient
+    from kiosk.portal.client import PortalClient
     from kiosk.portal.sync import SyncEngine
     from kiosk.sandbox.app import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
     from kiosk.security.crypto import Sealer

@@ -111,7 +111,7 @@ def victim(work: Path, url: str, seed: int, sql_kill_chance: float, drain_only: 
     from kiosk.files.paths import procedures_dir
     from kiosk.journey.dossier import build_payload
     from kiosk.outbox.store import Attachment
-    from kiosk.portal import PortalClient
+    from kiosk.portal.client import PortalClient
     from kiosk.portal.sync import SyncEngine
     from kiosk.runtime import open_outbox
     from kiosk.settings.config import Settings

@@ -46,7 +46,7 @@ def soak(dossiers: int, seed: int, faults: str = ALL_FAULTS, work: Path | None =
     from kiosk.files.paths import procedures_dir
     from kiosk.journey.dossier import build_payload
     from kiosk.outbox.store import Attachment, Outbox
-    from kiosk.portal import PortalClient
+    from kiosk.portal.client import PortalClient
     from kiosk.portal.sync import SyncEngine
     from kiosk.sandbox.server import SandboxServer
     from kiosk.security.crypto import Sealer

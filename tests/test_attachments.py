@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from kiosk.outbox.store import Attachment, Outbox
-from kiosk.portal import PortalClient
+from kiosk.portal.client import PortalClient
 from kiosk.portal.errors import PortalRejected
 from kiosk.portal.sync import SyncEngine
 from kiosk.sandbox.server import SandboxServer

@@ -21,11 +21,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from kiosk.portal import (
-    CatalogResult,
-    NotModified,
+from kiosk.portal.client import CatalogResult, NotModified, PortalClient
+from kiosk.portal.errors import (
     PortalAuthError,
-    PortalClient,
     PortalError,
     PortalProtocolError,
     PortalRejected,

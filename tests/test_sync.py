@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from kiosk.outbox.store import Attachment, Outbox
-from kiosk.portal import PortalClient
+from kiosk.portal.client import PortalClient
 from kiosk.portal.sync import SyncEngine, submission_from_outbox
 from kiosk.sandbox.server import SandboxServer
 from kiosk.security.crypto import Sealer

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from kiosk.outbox.store import Outbox
-from kiosk.portal import PortalClient
+from kiosk.portal.client import PortalClient
 from kiosk.portal.errors import PortalUnavailable
 from kiosk.portal.link import PortalLink
 from kiosk.sandbox.server import SandboxServer
