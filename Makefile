@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEMO_ENV := PYTHON_KEYRING_BACKEND=$${PYTHON_KEYRING_BACKEND:-kiosk.keystore.LocalFileKeyring}
 
 .PHONY: run test lint typecheck pytest e2e tour bench fuzz soak clean mutation
-.PHONY: screenshots
+.PHONY: screenshots messages
 .PHONY: fleet-load
 
 $(BIN)/python:
@@ -69,6 +69,11 @@ fuzz: $(STAMP)
 # The long UI soak: 10,000 scripted sessions through the real screens (bench/soak_ui.py; docs/RELIABILITY.md).
 soak: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/soak_ui.py --sessions 10000
+
+# The texts' gettext catalogs: compile kiosk/locale/<lang>/LC_MESSAGES/kiosk.po into the kiosk.mo files the
+# kiosk reads (both are committed; tests/test_translations.py fails while a .mo is stale). docs/CONTENT.md.
+messages: $(STAMP)
+	$(BIN)/pybabel compile --domain kiosk --directory kiosk/locale --statistics
 
 # Mutation testing of the core modules (mutmut; settings in pyproject.toml, docs/TESTING.md). Slow: not part
 # of `make test`. `make mutation MODULES="journey.machine payment.fees"` for some of them.

@@ -16,8 +16,8 @@ import pytest
 from kiosk.catalog import load_catalog
 from kiosk.catalog.models import Text
 from kiosk.files.paths import procedures_dir
-from kiosk.i18n import STRINGS
 from tests.test_catalog import _texts
+from tests.translations import TRANSLATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 # "bạn" as a whole word, any case; "bản" (a copy) and "bạc" are other words.
@@ -72,7 +72,7 @@ def test_the_check_finds_the_word_and_only_the_word(text: str, expected: bool) -
 
 
 def test_no_informal_pronoun_in_the_translation_table() -> None:
-    bad = [key for key, (vi, _en) in STRINGS.items() if informal(vi)]
+    bad = [key for key, (vi, _en) in TRANSLATIONS.items() if informal(vi)]
     assert bad == []
 
 
@@ -92,7 +92,7 @@ def test_no_informal_pronoun_in_the_screens() -> None:
 
 def test_residents_english_texts_use_the_projects_terms() -> None:
     bad = []
-    for key, (_vi, en) in STRINGS.items():
+    for key, (_vi, en) in TRANSLATIONS.items():
         if key.startswith(STAFF_PREFIXES) or key in SITE_WORDED:
             continue
         bad += [(key, term) for term in ENGLISH_TERMS if term in en.casefold()]
@@ -111,6 +111,6 @@ def test_form_texts_of_the_catalog_use_the_projects_terms() -> None:
 
 def test_one_term_for_the_id_card() -> None:
     """New cards are "thẻ Căn cước"; the old name appears only where old cards are meant."""
-    bad = [key for key, (vi, _en) in STRINGS.items()
+    bad = [key for key, (vi, _en) in TRANSLATIONS.items()
            if "Căn cước công dân" in vi and not key.startswith(STAFF_PREFIXES)]
     assert bad == []

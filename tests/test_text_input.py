@@ -16,7 +16,7 @@ from kiosk.answers.sample import SAMPLE_ID_CARD, sample_answers
 from kiosk.catalog import load_catalog
 from kiosk.catalog.models import FieldKind, FormField, Procedure, Step
 from kiosk.files.paths import procedures_dir
-from kiosk.i18n import STRINGS, tr
+from kiosk.i18n import tr
 from kiosk.journey.machine import (
     ScanIdCard,
     Screen,
@@ -32,6 +32,7 @@ from tests.screen_walk import (
     walk_menus,
     walk_procedure,
 )
+from tests.translations import TRANSLATIONS
 from ui.screens.form import StepScreen
 from ui.shell.window import KioskWindow
 
@@ -39,7 +40,7 @@ pytestmark = pytest.mark.gui
 
 CATALOG = load_catalog(procedures_dir())
 BIRTH = "1.001193.000.00.00.H26"
-MESSAGES = {pair[0] for key, pair in STRINGS.items() if key.startswith("v.")}
+MESSAGES = {pair[0] for key, pair in TRANSLATIONS.items() if key.startswith("v.")}
 
 HOSTILE = {
     "very long": "Nguyễn Văn " * 700,
@@ -113,7 +114,7 @@ def test_hostile_text_in_every_kind_of_field_gets_a_message(qtbot: QtBot, window
         error = window.findChild(QLabel, f"error.{spec.id}")
         assert error is not None and error.isVisible(), (name, spec.id)
         assert any(error.text() == tr(key, "vi", **window.journey.session.errors[spec.id].params)
-                   for key in STRINGS if key.startswith("v.")), error.text()
+                   for key in TRANSLATIONS if key.startswith("v.")), error.text()
         assert error.textFormat() is Qt.TextFormat.PlainText
         still = editors[spec.id].value()
         assert still, f"{name}: what the resident typed was thrown away"

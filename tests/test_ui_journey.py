@@ -14,11 +14,12 @@ from pytestqt.qtbot import QtBot
 from kiosk.answers.names import VIETNAMESE_LETTERS
 from kiosk.answers.sample import sample_answers
 from kiosk.files.paths import procedures_dir
-from kiosk.i18n import MISSING_MARK, STRINGS
+from kiosk.i18n import MISSING_MARK
 from kiosk.journey.machine import OpenLookup, Screen, SetLanguage, Touch
 from kiosk.workdays.clock import ManualClock
 from tests.qt_helpers import click, end_session, next_through_step, visible_texts
 from tests.screen_walk import dispose, make_window, send, shown_widgets, walk_menus, walk_procedure
+from tests.translations import TRANSLATIONS
 from ui.screens.form import StepScreen
 from ui.shell.window import KioskWindow
 
@@ -150,7 +151,7 @@ def untranslated(win: KioskWindow, state: str) -> list[str]:
         if not isinstance(widget, QLabel | QAbstractButton):
             continue
         for text in (widget.text(), widget.accessibleName()):
-            if MISSING_MARK in text or RAW_KEY.match(text.strip()) or text.strip() in STRINGS:
+            if MISSING_MARK in text or RAW_KEY.match(text.strip()) or text.strip() in TRANSLATIONS:
                 found.append(f"{lang} {state}: {widget.objectName()} shows {text!r}")
         # Site settings (name, opening hours), the keyboard's letters and what the resident typed stay.
         # The receipt also names places by their proper Vietnamese names (the service centre, the site).
@@ -163,7 +164,7 @@ def untranslated(win: KioskWindow, state: str) -> list[str]:
             found.append(f"en {state}: {widget.objectName()} is still Vietnamese: {widget.text()!r}")
     for widget in shown_widgets(win):
         hint = widget.placeholderText() if isinstance(widget, QLineEdit) else ""
-        if MISSING_MARK in hint or hint in STRINGS:
+        if MISSING_MARK in hint or hint in TRANSLATIONS:
             found.append(f"{lang} {state}: placeholder of {widget.objectName()}")
     return found
 
@@ -475,6 +476,6 @@ def test_the_lookup_answer_follows_the_language(qtbot: QtBot, window: KioskWindo
     click(qtbot, window, "lookup.search")
     result = window.findChild(QLabel, "lookup.result")
     assert result is not None
-    qtbot.waitUntil(lambda: result.text() == STRINGS["lookup.not_found"][0], timeout=5000)
+    qtbot.waitUntil(lambda: result.text() == TRANSLATIONS["lookup.not_found"][0], timeout=5000)
     window.send(SetLanguage("en"))
-    assert result.text() == STRINGS["lookup.not_found"][1]
+    assert result.text() == TRANSLATIONS["lookup.not_found"][1]

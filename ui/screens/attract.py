@@ -13,7 +13,7 @@ from PySide6.QtGui import QHideEvent, QMouseEvent, QPixmap, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk.files import paths
-from kiosk.i18n import STRINGS, tr
+from kiosk.i18n import has_text, tr
 from kiosk.journey.screens import Screen
 from kiosk.settings.boot import BootInfo
 from ui.common.timers import named_timer
@@ -166,7 +166,7 @@ class AttractScreen(ScreenView):
             return
         pixmap, key = self.slides[self.slide_index % len(self.slides)]
         self.slide.setPixmap(pixmap)
-        caption = self.actx.t(key) if key in STRINGS else ""
+        caption = self.actx.t(key) if has_text(key) else ""
         self.slide_caption.setText(caption)
         self.slide.setAccessibleName(caption)
 
