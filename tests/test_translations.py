@@ -16,6 +16,9 @@ from kiosk.i18n import LANGUAGES, MISSING_MARK, has_text, tr
 from tests.translations import TRANSLATIONS, po_path, read_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
+# Placeholders English leaves out on purpose: the service point's Vietnamese name (English screens name the
+# kind of place instead, and tests/test_ui_journey.py keeps Vietnamese off them).
+LEFT_OUT_IN_ENGLISH = {"delivery.counter": {"place"}, "status.rejected": {"place"}}
 
 
 def placeholders(text: str) -> set[str]:
@@ -28,7 +31,8 @@ def test_every_language_has_every_key_with_the_same_placeholders() -> None:
     empty = [(key, lang) for key, pair in TRANSLATIONS.items() for lang, text in zip(LANGUAGES, pair, strict=True)
              if not text.strip()]
     assert empty == []
-    differ = [key for key, (vi, en) in TRANSLATIONS.items() if placeholders(vi) != placeholders(en)]
+    differ = [key for key, (vi, en) in TRANSLATIONS.items()
+              if placeholders(vi) - LEFT_OUT_IN_ENGLISH.get(key, set()) != placeholders(en)]
     assert differ == []
 
 
