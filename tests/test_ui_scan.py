@@ -148,6 +148,17 @@ def test_a_failed_scan_says_why_and_keeps_the_pages(qtbot: QtBot, window: KioskW
     assert len(window.journey.session.scans["giay_chung_sinh"].pages) == 1
 
 
+def test_the_page_scanned_shows_again_when_the_resident_comes_back_to_it(qtbot: QtBot, window: KioskWindow) -> None:
+    to_scan_screen(qtbot, window)
+    scan(qtbot, window, "scan.scan", 1)
+    click(qtbot, window, "scan.next")
+    assert window.journey.screen is Screen.REVIEW and preview(window).pixmap().isNull()
+    click(qtbot, window, "review.back")
+    assert window.journey.screen is Screen.SCAN
+    qtbot.waitUntil(lambda: not preview(window).pixmap().isNull(), timeout=10000)
+    assert "Đã quét 1 trang" in " ".join(visible_texts(window))
+
+
 def test_a_reset_after_scanning_leaves_no_image_anywhere(qtbot: QtBot, window: KioskWindow, tmp_path: Path) -> None:
     to_scan_screen(qtbot, window)
     scan(qtbot, window, "scan.scan", 1)

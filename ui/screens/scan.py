@@ -1,7 +1,8 @@
 """The scan screen: one paper at a time, a picture of what to do, a large preview, rescan / add a page / skip.
 
-The scan itself (scanimage, processing, the PDF) runs on a worker thread; its progress comes back by a queued
-signal. A result that arrives after a reset is thrown away, and a reset stops a scan still running.
+The scan itself (scanimage, processing, the PDF, the preview's reduced picture) runs on a worker thread; its
+progress comes back by a queued signal. A result that arrives after a reset is thrown away, and a reset stops a
+scan still running and forgets the previews.
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ class ScanScreen(ScreenView):
         self._progress.moved.connect(self._show_progress)
         self._cancel: threading.Event | None = None
         self._generation = 0  # bumped by a reset: results of scans started before it are thrown away
+        self._previews: dict[str, tuple[int, bytes]] = {}  # paper id → (pages, PNG of its last page)
 
     # --- showing the journey's state ---
 
@@ -124,14 +126,31 @@ class ScanScreen(ScreenView):
         self.next.setEnabled(bool(pages))
 
     def _show_preview(self, scanned: ScannedPaper | None) -> None:
-        from kiosk.scanning.images import preview_png
-
+        """The paper's last page, reduced off the GUI thread (by the scan's worker, or here when missing)."""
         if scanned is None or not scanned.pages:
             self.preview.clear()
             self.preview.setAccessibleName(self.ctx.t("scan.ready"))
             return
+        known = self._previews.get(scanned.paper_id)
+        if known is not None and known[0] == len(scanned.pages):
+            self._paint_preview(known[1])
+            return
+        from kiosk.scanning.images import preview_png
+
+        page, paper_id, count, generation = scanned.pages[-1], scanned.paper_id, len(scanned.pages), self._generation
+
+        def reduced(png: bytes) -> None:
+            if generation == self._generation:
+                self._previews[paper_id] = (count, png)
+                current = self.ctx.journey.session.scans.get(paper_id)
+                if self.ctx.journey.screen is Screen.SCAN and current is not None and len(current.pages) == count:
+                    self._paint_preview(png)
+
+        self.ctx.runner.run(Operation("scan preview", lambda: preview_png(page)), reduced)
+
+    def _paint_preview(self, png: bytes) -> None:
         pixmap = QPixmap()
-        pixmap.loadFromData(preview_png(scanned.pages[-1]), "PNG")
+        pixmap.loadFromData(png, "PNG")
         size = self.preview.size()
         self.preview.setPixmap(pixmap.scaled(size.width() - 8, size.height() - 8,
                                              Qt.AspectRatioMode.KeepAspectRatio,
@@ -150,7 +169,7 @@ class ScanScreen(ScreenView):
 
     def start_scan(self, add: bool) -> None:
         from kiosk.scanning.device import ScanError, from_settings
-        from kiosk.scanning.images import Colour, ImageError, process
+        from kiosk.scanning.images import Colour, ImageError, preview_png, process
         from kiosk.scanning.papers import LimitExceeded, with_page
 
         journey = self.ctx.journey
@@ -171,12 +190,13 @@ class ScanScreen(ScreenView):
         self._set_busy(True)
         self.status.setText(self.ctx.t("scan.scanning", percent=0))
 
-        def work() -> ScannedPaper | str:
+        def work() -> tuple[ScannedPaper, bytes] | str:
             try:
                 raw = scanner.scan(request, progress, cancel)
-                return with_page(paper_id, process(raw, colour, settings.resolution), kept, others)
+                scanned = with_page(paper_id, process(raw, colour, settings.resolution), kept, others)
             except (ScanError, ImageError, LimitExceeded) as exc:
                 return exc.message_key
+            return scanned, preview_png(scanned.pages[-1])
 
         def failed(error: BaseException) -> None:
             if generation == self._generation:
@@ -186,11 +206,11 @@ class ScanScreen(ScreenView):
         self.ctx.runner.run(Operation("scan paper", work), lambda result: self._scanned(result, generation, kept),
                             failed)
 
-    def _scanned(self, result: ScannedPaper | str, generation: int, kept: list[Page]) -> None:
-        """A page scanned (or the message key of why not), on the GUI thread."""
+    def _scanned(self, result: tuple[ScannedPaper, bytes] | str, generation: int, kept: list[Page]) -> None:
+        """A page scanned with its preview (or the message key of why not), on the GUI thread."""
         if generation != self._generation:  # the session ended meanwhile: nobody may see this page
             if not isinstance(result, str):
-                for page in result.pages:
+                for page in result[0].pages:
                     if page not in kept:
                         page.image.close()
             return
@@ -198,7 +218,9 @@ class ScanScreen(ScreenView):
         if isinstance(result, str):
             self.ctx.send(ScanFailed(result))
         else:
-            self.ctx.send(PaperScanned(result))
+            scanned, png = result
+            self._previews[scanned.paper_id] = (len(scanned.pages), png)
+            self.ctx.send(PaperScanned(scanned))
         if self.ctx.journey.screen is Screen.SCAN:
             self.enter()
 
@@ -210,6 +232,7 @@ class ScanScreen(ScreenView):
     def clear(self) -> None:
         super().clear()
         self._generation += 1
+        self._previews.clear()
         if self._cancel is not None:
             self._cancel.set()
             self._cancel = None
