@@ -421,6 +421,24 @@ def test_idle_times_and_language_are_saved_and_applied(
     assert window.journey.screen is Screen.ATTRACT  # the new menu idle time (60 s) applies
 
 
+def test_the_printers_offered_are_those_the_schema_accepts(window: KioskWindow) -> None:
+    window.open_console("technician")
+    console_of(window).show_page("settings")
+    kind = find(window, QComboBox, "console.printer.kind")
+    width = find(window, QComboBox, "console.printer.width")
+    assert isinstance(kind, QComboBox) and isinstance(width, QComboBox)
+    kinds = [kind.itemText(i) for i in range(kind.count())]
+    widths = [width.itemText(i) for i in range(width.count())]
+    assert kinds == ["none", "network", "usb", "serial", "file", "system", "pdf"] and widths == ["58", "80"]
+    assert width.currentText() == "80"  # the kiosk's roll, as configured
+    for offered in kinds:  # each one offered validates; a kind the form does not offer does not
+        PrinterSettings(kind=offered)
+    with pytest.raises(ValidationError):
+        PrinterSettings(kind="bluetooth")
+    with pytest.raises(ValidationError):
+        PrinterSettings(paper_width_mm=72)
+
+
 def test_a_wrong_printer_address_is_not_saved(qtbot: QtBot, window: KioskWindow, isolated_dirs: Path) -> None:
     window.open_console("technician")
     console_of(window).show_page("settings")

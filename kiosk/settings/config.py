@@ -423,6 +423,15 @@ def field_bounds(model: type[BaseModel], name: str) -> tuple[int, int]:
     return int(low), int(high)
 
 
+def field_choices(model: type[BaseModel], name: str) -> tuple[Any, ...]:
+    """The values the schema allows for the setting `name` of `model`, declared as a `Literal`: what a settings
+    form offers is what validation accepts."""
+    choices = get_args(model.model_fields[name].annotation)
+    if not choices:
+        raise ValueError(f"{model.__name__}.{name} lists no choices in the schema")
+    return choices
+
+
 # Settings the portal's `apply_settings` command and the fleet service's settings versions may change.
 REMOTE_SETTINGS = frozenset({"idle.form_seconds", "idle.menu_seconds", "idle.receipt_seconds",
                              "idle.warning_seconds"})

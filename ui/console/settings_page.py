@@ -20,14 +20,11 @@ from kiosk.printing import printer_transport
 from kiosk.security.staff_auth import (
     printer_target_refusal,
 )
-from kiosk.settings.config import ConfigError, IdleSettings, field_bounds
+from kiosk.settings.config import ConfigError, IdleSettings, PrinterSettings, field_bounds, field_choices
 from ui.common.widgets import button, label
 from ui.console.page import ConsolePage
 
 log = logging.getLogger(__name__)
-
-PRINTER_KINDS = ("none", "network", "usb", "serial", "file", "system", "pdf")
-
 
 
 class SettingsPage(ConsolePage):
@@ -59,12 +56,12 @@ class SettingsPage(ConsolePage):
         form.addRow(self.printer_title)
         self.printer_kind = QComboBox()
         self.printer_kind.setObjectName("console.printer.kind")
-        self.printer_kind.addItems(list(PRINTER_KINDS))
+        self.printer_kind.addItems(list(field_choices(PrinterSettings, "kind")))  # the schema's, not a copy
         self.printer_address = QLineEdit()
         self.printer_address.setObjectName("console.printer.address")
         self.printer_width = QComboBox()
         self.printer_width.setObjectName("console.printer.width")
-        self.printer_width.addItems(["80", "58"])
+        self.printer_width.addItems([str(width) for width in field_choices(PrinterSettings, "paper_width_mm")])
         self.printer_labels = {key: label("", f"console.printer.{key}_label", wrap=False)
                                for key in ("kind", "address", "width")}
         form.addRow(self.printer_labels["kind"], self.printer_kind)
