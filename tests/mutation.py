@@ -44,6 +44,19 @@ _ZIP = "in_name is built from terms, one set per term: the two always have the s
 _SAME_SET = "the intersection of every set is the same whichever set it starts from (the smallest is only faster)"
 _PIN_HASH_MESSAGE = "check_pin's message reaches no one: verify logs its own text"
 _CAUGHT = "the exception is caught at once: its message is never read"
+_SETTLED = "drain_once only tells None (released, stop) from the rest: True and False both count as settled"
+_BODY = ("'body' names an error without a field: a dossier is validated from a dict with no model-level check, "
+         "so only Feedback's own check has none, and a dropped feedback's fields only reach the log")
+_FAILED_DELIVERY_LEVEL = "the log level of a failed delivery: only the log"
+_ONE_LOWER_LETTER = "a single lower-case letter is in 'XX…XX' exactly when it is in the string between (none is X)"
+_NO_X_IN_NUCLEUS = "the vowels are lower case, never X: the translation table maps the same letters"
+_TONE_WITH_ITS_INDEX = "a tone always comes with the index of its letter, no tone with -1: the range test never decides"
+_SAME_LENGTH = "every mark change keeps the vowels' number: zip's strictness is never tested"
+_NO_TONE_NO_INDEX = "without a tone the index is never read: every use pairs it with the empty tone"
+_TRUTH_ONLY = "with_nucleus's syllable is only tested against None: its fields are never read"
+_MARK_ADDED = ("a mark key that adds a mark leaves a marked vowel (â ê ô ă ơ ư), which takes the tone in both "
+               "styles, in a syllable: neither the style nor the fallback index is read")
+_NO_TONE_TO_PLACE = "no tone to place: '' and None are both false, and the style is never read"
 EQUIVALENT: dict[str, str] = {
     "kiosk.journey.machine.xǁJourneyǁ__init____mutmut_20": _NOT_FALSE,
     "kiosk.journey.machine.xǁJourneyǁ_apply__mutmut_32": _NOT_FALSE,
@@ -156,6 +169,53 @@ EQUIVALENT: dict[str, str] = {
     "kiosk.security.staff_auth.xǁStaffAuthǁ_write__mutmut_10": "only decides whether the log says it",
     "kiosk.security.staff_auth.xǁStaffAuthǁset_pin__mutmut_20": "the role only names the PIN in the log line",
     "kiosk.security.staff_auth.xǁStaffAuthǁverify__mutmut_14": "the role only names the PIN in the log line",
+    "kiosk.portal.sync.xǁSyncEngineǁ__init____mutmut_9":
+        "'' for None at construction: drain_once sets last_failure before anyone reads it",
+    "kiosk.portal.sync.xǁSyncEngineǁ_deliver__mutmut_10": _SETTLED,
+    "kiosk.portal.sync.xǁSyncEngineǁ_deliver__mutmut_25": _SETTLED,
+    "kiosk.portal.sync.xǁSyncEngineǁ_deliver__mutmut_41": _SETTLED,
+    "kiosk.portal.sync.xǁSyncEngineǁ_deliver__mutmut_66": _SETTLED,
+    "kiosk.portal.sync.xǁSyncEngineǁ_deliver__mutmut_46": _FAILED_DELIVERY_LEVEL,
+    "kiosk.portal.sync.xǁSyncEngineǁ_deliver__mutmut_47": _FAILED_DELIVERY_LEVEL,
+    "kiosk.portal.sync.x__fields__mutmut_9": _BODY,
+    "kiosk.portal.sync.x__fields__mutmut_10": _BODY,
+    "kiosk.input.telex.x__circumflex__mutmut_7": _ONE_LOWER_LETTER,
+    "kiosk.input.telex.x__circumflex__mutmut_19": _ONE_LOWER_LETTER,
+    "kiosk.input.telex.xǁTelexEngineǁ_type_letter__mutmut_37": _ONE_LOWER_LETTER,
+    "kiosk.input.telex.x__circumflex__mutmut_32":
+        "at index 0 it could only change a last ư to u, and no vowel group starts with ô and ends in u or ư: "
+        "no syllable either way",
+    "kiosk.input.telex.x__compose__mutmut_1": _TONE_WITH_ITS_INDEX,
+    "kiosk.input.telex.x__compose__mutmut_6": _TONE_WITH_ITS_INDEX,
+    "kiosk.input.telex.x__horn_or_breve__mutmut_3":
+        "both callers pass a table with u (the w key and the horn key): the condition is always true",
+    "kiosk.input.telex.x__parse__mutmut_19":
+        "only the initial's length is read (where the vowels start): G and g are one letter",
+    "kiosk.input.telex.x__replace_nucleus__mutmut_13": _SAME_LENGTH,
+    "kiosk.input.telex.x__replace_nucleus__mutmut_16": _SAME_LENGTH,
+    "kiosk.input.telex.x__replace_nucleus__mutmut_17": _SAME_LENGTH,
+    "kiosk.input.telex.x__split_word__mutmut_4": _NO_TONE_NO_INDEX,
+    "kiosk.input.telex.x__split_word__mutmut_5": _NO_TONE_NO_INDEX,
+    "kiosk.input.telex.x__uo_pair__mutmut_5": "at most three vowels hold u-o once: find and rfind agree",
+    "kiosk.input.telex.x_normalize_tone_placement__mutmut_6":
+        "a run of non-letters is no syllable: _place gives it back as it was (a tone of its own recomposed in place)",
+    "kiosk.input.telex.xǁTelexEngineǁ_mark_key__mutmut_22": _MARK_ADDED,
+    "kiosk.input.telex.xǁTelexEngineǁ_mark_key__mutmut_23": _MARK_ADDED,
+    "kiosk.input.telex.xǁTelexEngineǁ_mark_key__mutmut_26": _MARK_ADDED,
+    "kiosk.input.telex.xǁTelexEngineǁ_mark_key__mutmut_27": _MARK_ADDED,
+    "kiosk.input.telex.xǁTelexEngineǁ_mark_word__mutmut_62": _NO_X_IN_NUCLEUS,
+    "kiosk.input.telex.xǁTelexEngineǁ_mark_word__mutmut_71": _NO_X_IN_NUCLEUS,
+    "kiosk.input.telex.xǁTelexEngineǁ_type_letter__mutmut_62": _NO_X_IN_NUCLEUS,
+    "kiosk.input.telex.xǁTelexEngineǁ_type_letter__mutmut_29": _NO_TONE_TO_PLACE,
+    "kiosk.input.telex.xǁTelexEngineǁ_type_letter__mutmut_30": _NO_TONE_TO_PLACE,
+    "kiosk.input.telex.xǁTelexEngineǁapply_key__mutmut_20":
+        "a key that is no letter matches no Telex key: _type_letter appends it, and a word with a non-letter is "
+        "no syllable, so a tone stays where it was",
+    "kiosk.input.telex.xǁTelexEngineǁbackspace__mutmut_9":
+        "stopping at index 1 or going on to 0 both delete from the start: before[:0]",
+    "kiosk.input.telex.xǁ_Syllableǁwith_nucleus__mutmut_6": _TRUTH_ONLY,
+    "kiosk.input.telex.xǁ_Syllableǁwith_nucleus__mutmut_7": _TRUTH_ONLY,
+    "kiosk.input.telex.xǁ_Syllableǁwith_nucleus__mutmut_8": _TRUTH_ONLY,
 }
 
 _NAME = re.compile(r"^\s*(kiosk\.[\w.]+?)\.x[_ǁ].*?:\s*(.+)$")

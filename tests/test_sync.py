@@ -91,7 +91,8 @@ def test_dossier_queued_while_the_portal_is_down_is_delivered_when_it_is_back(
     dossier_id = enqueue(outbox)
     with client_for(f"http://127.0.0.1:{port}") as client:
         engine = SyncEngine(outbox, client, clock=clock, retry_base_s=60)
-        assert engine.drain_once() == 0
+        # Why the round stopped: the staff console shows it.
+        assert (engine.drain_once(), engine.last_failure) == (0, "PortalUnavailable")
         waiting = outbox.get(dossier_id)
         assert waiting is not None
         assert (waiting.status, waiting.attempts) == ("queued", 1)
@@ -102,6 +103,7 @@ def test_dossier_queued_while_the_portal_is_down_is_delivered_when_it_is_back(
         with portal_fixtures.running_sandbox(procedures, port=port) as portal:
             clock.now += 120
             assert engine.drain_once() == 1
+            assert engine.last_failure is None  # the portal is reachable again
             delivered = portal_dossiers(portal)
     assert [d["idempotency_key"] for d in delivered] == [dossier_id]
     assert outbox.get(dossier_id).official_code == delivered[0]["code"]  # type: ignore[union-attr]
@@ -311,16 +313,16 @@ def feedback_statuses(outbox: Outbox) -> list[str]:
 
 def test_feedback_that_cannot_be_sent_is_dropped_and_the_rest_goes(sandbox: SandboxServer, outbox: Outbox) -> None:
     start = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
-    outbox.enqueue_feedback("rating", {**FEEDBACK, "kind": "rating", "rating": 9}, now=start)
-    outbox.enqueue_feedback("rating", {**FEEDBACK, "kind": "rating", "rating": 3},
-                            now=start + timedelta(seconds=1))
+    for second, rating in enumerate((5, 9, 3)):  # 9 stars: the portal's contract allows 1 to 5
+        outbox.enqueue_feedback("rating", {**FEEDBACK, "kind": "rating", "rating": rating},
+                                now=start + timedelta(seconds=second))
     with client_for(sandbox.url) as client:
         engine = SyncEngine(outbox, client)
-        assert engine.drain_feedback_once() == 2
+        assert engine.drain_feedback_once() == 3  # all three left the queue
         assert engine.drain_feedback_once() == 0
-    assert feedback_statuses(outbox) == ["sent", "sent"]
+    assert feedback_statuses(outbox) == ["sent", "sent", "sent"]
     stored = portal_fixtures.admin_get(sandbox, "/sandbox/feedback")
-    assert [f.get("rating") for f in stored] == [3]
+    assert [f.get("rating") for f in stored] == [5, 3]
 
 
 def test_feedback_waits_when_the_portal_is_down(outbox: Outbox) -> None:

@@ -80,6 +80,9 @@ EXAMPLES = [
     ("muaf", MODERN, "mùa"),
     # The tone moves when the word grows, and may be typed before the marks
     ("hoasn", TRAD, "hoán"),
+    ("hofa", TRAD, "hòa"),
+    ("hofa", MODERN, "hoà"),  # the tone typed first moves to the style's place as the word grows
+    ("thury", MODERN, "thuỷ"),
     ("muosno", TRAD, "muốn"),
     ("vietej", TRAD, "việt"),
     ("nguoiwf", TRAD, "người"),
@@ -88,6 +91,8 @@ EXAMPLES = [
     ("dduwowngf", TRAD, "đường"),
     ("thuowwr", TRAD, "thuở"),
     ("xooong", TRAD, "xoong"),
+    ("muwownso", TRAD, "muốn"),  # o after ươ: uô (the horn was a slip)
+    ("uwowo", TRAD, "uô"),
     # Upper case is kept
     ("DD", TRAD, "Đ"),
     ("Dd", TRAD, "Đ"),
@@ -101,11 +106,18 @@ EXAMPLES = [
     ("ass", TRAD, "as"),
     ("asss", TRAD, "ass"),
     ("aaa", TRAD, "aa"),
+    ("hoofo", TRAD, "hòo"),  # the circumflex off, the tone kept
+    ("baaoia", TRAD, "baoia"),  # no syllable, but the circumflex comes off where it was
     ("aww", TRAD, "aw"),
     ("ddd", TRAD, "dd"),
+    ("ddc", TRAD, "đc"),  # "đc", short for địa chỉ
+    ("dcd", TRAD, "dcd"),  # but "dc" is no syllable: a later d is a letter
+    ("duoaid", TRAD, "duoaid"),  # nor are four vowels
     ("DDD", TRAD, "DD"),
     ("uoww", TRAD, "uơ"),
     ("uowww", TRAD, "uow"),
+    ("nguwowiw", TRAD, "nguoiw"),  # ươi has no uơi: the second w takes the horn off
+    ("duwowngw", TRAD, "duongw"),  # nor has ương
     ("hoafz", TRAD, "hoa"),
     ("hoafs", TRAD, "hóa"),
     ("hoz", TRAD, "hoz"),
@@ -113,7 +125,14 @@ EXAMPLES = [
     ("wifi", TRAD, "wifi"),
     ("sss", TRAD, "sss"),
     ("www", TRAD, "www"),
+    ("tuyw", TRAD, "tuyw"),  # uy takes no horn
+    ("chaow", TRAD, "chaow"),  # ao takes neither a breve nor a horn
+    ("nguoaw", TRAD, "nguoaw"),  # nor uoa
+    ("Leas", TRAD, "Leas"),  # ea is no Vietnamese vowel group: the tone key is a letter
+    ("ruins", TRAD, "ruins"),  # ui takes no final consonant: no tone either
+    ("hoee", TRAD, "hoee"),  # oê is no vowel group: the second e stays a letter
     ("xin chaof", TRAD, "xin chào"),
+    ("mua giaays", TRAD, "mua giấy"),  # the word after a space, from its first letter (gi, not i)
     ("12 Hangf Baif, Hoaf Binhf", TRAD, "12 Hàng Bài, Hòa Bình"),
 ]
 
@@ -147,6 +166,7 @@ def test_nfd_input_is_normalised_and_the_cursor_follows() -> None:
 
 def test_backspace_removes_a_whole_accented_letter() -> None:
     engine = TelexEngine()
+    assert engine.backspace(nfd("Vít"), 2) == ("Vt", 1)  # a cursor between a letter and its mark is after both
     assert engine.backspace("Nguyễn", 6) == ("Nguyễ", 5)
     assert engine.backspace("Nguyễ", 5) == ("Nguy", 4)
     assert engine.backspace(nfd("Nguyễ"), len(nfd("Nguyễ"))) == ("Nguy", 4)
@@ -178,12 +198,22 @@ def test_backspace_removes_a_whole_accented_letter() -> None:
         ("Đi", 2, Mark.STROKE, TRAD, ("Di", 2)),
         ("nguoi", 5, Mark.HORN, TRAD, ("ngươi", 5)),
         ("nguời", 5, Mark.HORN, TRAD, ("người", 5)),
+        ("mướn", 4, Mark.CIRCUMFLEX, TRAD, ("muốn", 4)),  # ươ → uô
         ("xyz", 3, Mark.ACUTE, TRAD, ("xyz", 3)),  # not applicable: unchanged
         ("hoa", 3, Mark.STROKE, TRAD, ("hoa", 3)),
         ("bi", 2, Mark.HORN, TRAD, ("bi", 2)),
         ("bi ", 3, Mark.ACUTE, TRAD, ("bi ", 3)),
         ("", 0, Mark.ACUTE, TRAD, ("", 0)),
         (nfd("Nguyễn"), 2, Mark.NONE, TRAD, ("Nguyên", 2)),
+        ("hoa binh", 2, Mark.GRAVE, TRAD, ("hòa binh", 2)),
+        ("hoa binh", 3, Mark.GRAVE, TRAD, ("hòa binh", 3)),  # the cursor right after the word: not the next one
+        ("Léa", 3, Mark.GRAVE, TRAD, ("Léa", 3)),  # no Vietnamese syllable: unchanged, its accent kept
+        ("đường", 5, Mark.STROKE, TRAD, ("dường", 5)),  # the stroke taken off, lower case, the tone kept
+        ("ăn", 2, Mark.BREVE, TRAD, ("an", 2)),  # the breve key again takes the breve off
+        ("mưa", 3, Mark.HORN, TRAD, ("mua", 3)),  # the horn key again takes the horn off
+        ("hoằ", 3, Mark.BREVE, TRAD, ("hòa", 3)),  # typed "hoawf": without the breve, the style's tone place
+        ("hoằ", 3, Mark.BREVE, MODERN, ("hoà", 3)),
+        ("bệi", 3, Mark.CIRCUMFLEX, TRAD, ("bẹi", 3)),  # no syllable: the tone stays on its letter
     ],
 )
 def test_mark_keys_put_the_mark_where_vietnamese_spelling_wants_it(
@@ -194,9 +224,9 @@ def test_mark_keys_put_the_mark_where_vietnamese_spelling_wants_it(
 
 def test_invalid_arguments_are_refused() -> None:
     engine = TelexEngine()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^cursor 4 outside text of length 3$"):
         engine.apply_key("abc", 4, "a")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^a key is one character, got 2$"):
         engine.apply_key("abc", 3, "ab")
     with pytest.raises(ValueError):
         engine.apply_key("abc", 3, "")
@@ -210,13 +240,30 @@ def test_spelling_examples() -> None:
     assert telex_spelling("Nguyễn") == "Nguyeenx"
     assert telex_spelling("đường") == "dduwowngf"
     assert telex_spelling("Hòa Bình, 12") == "Hoaf Binhf, 12"
+    assert telex_spelling("Hòa ΅") == "Hoaf ΅"  # outside words, even an accent of its own is typed as itself
     with pytest.raises(ValueError):
         telex_spelling("áá")
+
+
+def test_the_tone_key_is_spelled_in_the_case_of_the_last_letter() -> None:
+    assert telex_spelling("ĐỖ") == "DDOOX"
+    assert telex_spelling("Ý") == "YS"
+    assert telex_spelling("nguyễN") == "nguyeeNX"  # shift pressed for the last letter only
+
+
+def test_a_word_telex_cannot_type_is_refused_with_the_word_and_the_reason() -> None:
+    with pytest.raises(ValueError, match=r"^'áá' carries more than one tone$"):
+        telex_spelling("áá")
+    with pytest.raises(ValueError, match=r"^'âa' cannot be typed in Telex$"):
+        telex_spelling("âa")  # a third "a" after "aa" is no â followed by a
+    with pytest.raises(ValueError, match=r"^'Léa' cannot be typed in Telex$"):
+        telex_spelling("Léa")  # "ea" is no Vietnamese vowel group: the tone key stays a letter
 
 
 def test_normalize_tone_placement_moves_only_the_style_dependent_tones() -> None:
     assert normalize_tone_placement("Hoà Thuỷ khoẻ người", TRAD) == "Hòa Thủy khỏe người"
     assert normalize_tone_placement("Hòa Thủy khỏe hoàng", MODERN) == "Hoà Thuỷ khoẻ hoàng"
+    assert normalize_tone_placement("Léa Hòa", MODERN) == "Léa Hoà"  # no syllable: its accent stays
 
 
 def test_word_list_is_large_nfc_and_covers_every_vowel_and_tone() -> None:
@@ -311,6 +358,7 @@ def test_any_sequence_of_presses_gives_nfc_text_and_a_valid_cursor(
         ("dó", "d", TRAD, "đó"),
         ("đó", "d", TRAD, "dód"),  # undone: the tone stays
         ("doà", "d", MODERN, "đoà"),  # the style's tone place is kept
+        ("dếa", "d", TRAD, "đếa"),  # no syllable: the tone stays on its letter
     ],
 )
 def test_the_d_key_strokes_or_unstrokes_the_first_letter_and_keeps_the_tone(
