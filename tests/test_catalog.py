@@ -195,6 +195,7 @@ BROKEN_CASES = [
     ("select-without-options.json", "9.000004", "at steps[1](child).fields[2](birth_order)"),
     ("duplicate-field-id.json", "9.000005", "at steps[1](child).fields[3](child_name).id"),
     ("wrong-code-pattern.json", "1.1193-H26", "at code"),
+    ("tiers-without-unit.json", "9.000006", "at fees.items[0]"),  # "from page 3 on" needs its unit
 ]
 
 

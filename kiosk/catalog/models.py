@@ -225,6 +225,12 @@ class FeeItem(_Model):
         default=None, description="items sharing this group are alternatives: exactly one applies, by answer")
     source: Source | None = None
 
+    @model_validator(mode="after")
+    def _tiers_count_units(self) -> FeeItem:
+        if self.tiers and self.per is None:
+            raise ValueError(f"fee item '{self.label.vi}' has rates from a given unit on but no unit (per)")
+        return self
+
 
 class OnTime(_Model):
     """A registration counts as on time when the date answered is at most `days` days before today."""
