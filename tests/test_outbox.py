@@ -5,8 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import sqlite3
 import threading
+import time
+from contextlib import closing
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -236,7 +239,11 @@ def pdf(tag: str) -> bytes:
 
 
 def test_an_outbox_in_a_folder_not_made_yet_is_created_and_used_from_the_sync_thread(tmp_path: Path) -> None:
-    box = open_box(tmp_path / "new" / "data" / "o.sqlite3")
+    path = tmp_path / "new" / "data" / "o.sqlite3"
+    box = open_box(path)
+    assert box.path == path
+    # A writer waits up to 10 s for another one (the salvage command, a console reading) before giving up.
+    assert box._db.execute("PRAGMA busy_timeout").fetchone()[0] == 10_000
     stored = box.enqueue("1.001193", PAYLOAD, "BTX", "K01")
     assert stored.created_at.utcoffset() == timedelta(0)  # stored in UTC when no time is given
     assert box.get(stored.uuid).created_at.endswith("+00:00")  # type: ignore[union-attr]
@@ -276,11 +283,48 @@ def damage_one_page(path: Path, count: int = 12) -> list[str]:
     return refs
 
 
-def test_damaged_pages_found_at_open_are_reported_as_damage(tmp_path: Path) -> None:
+def test_damage_found_at_open_is_reported_with_what_sqlite_found(tmp_path: Path) -> None:
+    path = tmp_path / "o.sqlite3"
+    box = open_box(path)
+    for _ in range(6):
+        box.enqueue("1.001193", PAYLOAD, "BTX", "K01")
+    box.close()
+    raw = path.read_bytes()  # rows whose status the schema refuses (page 1, the schema, is left alone)
+    path.write_bytes(raw[:4096] + raw[4096:].replace(b"'queued'", b"'qXeued'").replace(b"queued", b"qXeued"))
+    with pytest.raises(OutboxCorrupt) as raised:
+        open_box(path)
+    assert str(raised.value) == f"the outbox at {path} is damaged: " + "; ".join(
+        ["CHECK constraint failed in dossiers"] * 5)  # SQLite's first five findings
+
+
+def test_a_long_report_of_damage_is_cut_to_300_characters(tmp_path: Path) -> None:
+    path = tmp_path / "o.sqlite3"
+    box = open_box(path)
+    for _ in range(40):
+        box.enqueue("1.001193", {"answers": {"x": "y" * 300}}, "BTX", "K01")
+    box.close()
+    raw = bytearray(path.read_bytes())
+    for page in (3, 5, 7, 9):  # cell pointers made garbage on four pages
+        raw[page * 4096 + 8:page * 4096 + 40] = b"\xa5" * 32
+    path.write_bytes(bytes(raw))
+    with closing(sqlite3.connect(path)) as db:
+        found = "; ".join(row[0] for row in db.execute("PRAGMA quick_check(5)"))
+    assert len(found) > 300
+    with pytest.raises(OutboxCorrupt) as raised:
+        open_box(path)
+    assert str(raised.value) == f"the outbox at {path} is damaged: {found[:300]}"
+
+
+def test_a_damaged_outbox_that_cannot_be_moved_aside_stops_with_both_reasons(tmp_path: Path) -> None:
     path = tmp_path / "o.sqlite3"
     damage_one_page(path)
-    with pytest.raises(OutboxCorrupt, match=r"o\.sqlite3 is damaged: "):
-        open_box(path)
+    start = datetime.now(UTC)
+    for second in range(-2, 60):  # the name it would be moved to is taken, whenever in the next minute
+        stamp = (start + timedelta(seconds=second)).strftime("%Y%m%dT%H%M%SZ")
+        (tmp_path / f"o-damaged-{stamp}.sqlite3").mkdir()
+    with pytest.raises(OutboxError, match=r"(?s)is damaged: .*; it cannot be moved aside \(Is a directory\)$"):
+        open_or_set_aside(path, Sealer(KEY))
+    assert path.is_file()
 
 
 def test_a_damaged_outbox_is_set_aside_whole_and_numbering_goes_on_after_its_references(tmp_path: Path) -> None:
@@ -331,7 +375,13 @@ def test_set_aside_moves_the_file_and_its_wal_under_a_utc_stamp_and_lists_them(t
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         [aside.name, f"{aside.name}-wal", f"{aside.name}-shm"])
     path.write_bytes(b"again")  # a second one, later, without a WAL
-    second = set_aside(path, now=datetime(2026, 12, 7, 0, 0, 0, tzinfo=UTC))
+    os.environ["TZ"] = "ICT-7"  # the kiosk's own clock on Hà Nội time: the name still says UTC
+    time.tzset()
+    try:
+        second = set_aside(path, now=datetime(2026, 12, 7, 0, 0, 0, tzinfo=UTC))
+    finally:
+        os.environ.pop("TZ")
+        time.tzset()
     assert second.name == "outbox-damaged-20261207T000000Z.sqlite3" and second.read_bytes() == b"again"
     (folder / "other-damaged-20261208T000000Z.sqlite3").write_bytes(b"")
     (folder / "outbox-damaged-20261209T000000Z.json").write_bytes(b"")
@@ -421,9 +471,9 @@ def test_scanned_papers_are_stored_sealed_with_their_pages_size_and_digest(tmp_p
     assert box.get(one.uuid).fee_vnd == 15000  # type: ignore[union-attr]
     box.close()
     other = Outbox(tmp_path / "o.sqlite3", Sealer(bytes(32)))
-    with pytest.raises(OutboxKeyError):
+    with pytest.raises(OutboxKeyError, match=r"docs/DEPLOY\.md"):
         other.attachment(one.uuid, "cccd")
-    with pytest.raises(OutboxError, match="cannot be decrypted"):
+    with pytest.raises(OutboxError, match=r"^stored dossier cannot be decrypted$"):
         other.payload(one.uuid)
     other.close()
 
@@ -469,10 +519,13 @@ def test_a_dossier_the_key_cannot_open_goes_back_due_at_once_and_says_why(tmp_pa
     box = open_box(path)
     stored = box.enqueue("1.001193", PAYLOAD, "BTX", "K01")
     box.release(stored.uuid, 500.0, "timeout")
+    rating = box.enqueue_feedback("rating", {"stars": 5})
     box.close()
     other = Outbox(path, Sealer(bytes(32)))
     with pytest.raises(OutboxKeyError):
         other.claim_next(now=1e12)
+    with pytest.raises(OutboxKeyError, match=r"docs/DEPLOY\.md"):
+        other.claim_feedback(now=1e12)
     record = other.get(stored.uuid)
     assert record is not None and record.status == "queued"
     assert record.last_error == "stored data cannot be decrypted with the current outbox key"
@@ -480,6 +533,7 @@ def test_a_dossier_the_key_cannot_open_goes_back_due_at_once_and_says_why(tmp_pa
     box = open_box(path)
     claimed = box.claim_next(now=0)  # due again at once, with the right key
     assert claimed is not None and claimed.record.uuid == stored.uuid
+    assert box.claim_feedback(now=0) == (rating, "rating", {"stars": 5})
     box.close()
 
 
@@ -502,7 +556,7 @@ def test_acceptance_rejection_and_what_staff_see(tmp_path: Path) -> None:
     other = box.get(b.uuid)
     assert other is not None and other.fee_vnd == 0 and other.appointment_date == "2026-12-01"
     rejected = box.get(c.uuid)
-    assert rejected is not None and rejected.status == "rejected"
+    assert rejected is not None and rejected.status == "rejected" and rejected.fee_vnd == 0
     assert rejected.reject_reason == ("Thiếu giấy tờ. " + "x" * 600)[:500]
     assert box.counts() == {"queued": 1, "sending": 0, "accepted": 2, "rejected": 1}
     assert [r.uuid for r in box.records()] == [d.uuid, c.uuid, b.uuid, a.uuid]  # newest first
@@ -511,6 +565,7 @@ def test_acceptance_rejection_and_what_staff_see(tmp_path: Path) -> None:
     assert box.records(status="sending") == []
     assert box.find("000.00.21.H262611260008").uuid == b.uuid  # type: ignore[union-attr]
     assert box.find(d.local_ref.replace("-", "")).uuid == d.uuid  # type: ignore[union-attr]
+    assert box.find("BTX-K01261126-0004").uuid == d.uuid  # type: ignore[union-attr]
     assert box.find("BTX-K01-261126-9999") is None
     assert box.get("no-such-uuid") is None and box.payload("no-such-uuid") is None
     assert box.depth() == 1
