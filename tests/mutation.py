@@ -218,6 +218,63 @@ EQUIVALENT: dict[str, str] = {
     "kiosk.input.telex.xǁ_Syllableǁwith_nucleus__mutmut_8": _TRUTH_ONLY,
 }
 
+# The outbox: SQL keywords, names and PRAGMA values read the same in any case; only a quoted value ('queued')
+# would change, and no survivor changes one.
+_SQL_CASE = "SQL keywords, names and PRAGMA values are case-insensitive: no quoted value changes"
+_OUT_ASCII = "json.loads reads the sealed payload back the same with or without \\u escapes"
+_OUT_URI = "the SQLite the kiosk runs on is built with SQLITE_USE_URI: a file: name is read as a URI either way"
+_OUT_SENDING = "a 'sending' row was made 'queued' on the line before: the status is never 'sending' there"
+EQUIVALENT.update({
+    f"kiosk.outbox.store.{function}__mutmut_{number}": _SQL_CASE
+    for function, numbers in (
+        ("x_read_counters", (11, 12)),
+        ("xǁOutboxǁ__init__", (23, 24, 27, 28, 31, 32, 38, 39)),
+        ("xǁOutboxǁattachment", (7, 8)),
+        ("xǁOutboxǁcarry_counters", (16, 17, 19, 20)),
+        ("xǁOutboxǁclaim_feedback", (7, 10, 11, 18)),
+        ("xǁOutboxǁclaim_next", (7, 8, 15)),
+        ("xǁOutboxǁcounts", (4, 5)),
+        ("xǁOutboxǁdepth", (4,)),
+        ("xǁOutboxǁenqueue", (17, 18, 31, 32, 57, 58, 60, 67, 68, 70)),
+        ("xǁOutboxǁenqueue_feedback", (21,)),
+        ("xǁOutboxǁfind", (14, 15)),
+        ("xǁOutboxǁmark_accepted", (6, 9, 10)),
+        ("xǁOutboxǁmark_feedback_sent", (6,)),
+        ("xǁOutboxǁmark_rejected", (6,)),
+        ("xǁOutboxǁpage_counts", (6, 8, 12, 13)),
+        ("xǁOutboxǁpayload", (7, 8)),
+        ("xǁOutboxǁpurge", (10, 13, 14, 17, 18, 20, 21, 24, 25, 28)),
+        ("xǁOutboxǁrecords", (8, 9, 14, 15)),
+        ("xǁOutboxǁrecover", (4, 9)),
+        ("xǁOutboxǁrelease", (6,)),
+        ("xǁOutboxǁrelease_feedback", (6,)),
+        ("xǁOutboxǁretry_now", (3,)),
+        ("xǁOutboxǁverify_key", (4, 7, 8, 10, 11, 13)),
+    )
+    for number in numbers
+})
+EQUIVALENT.update({
+    "kiosk.outbox.store.xǁOutboxǁ__init____mutmut_17":
+        "every write runs inside BEGIN IMMEDIATE … COMMIT: Python's implicit transactions never start",
+    "kiosk.outbox.store.xǁOutboxǁ__init____mutmut_52":
+        "closing the connection given up raises nothing: there is never an error to suppress",
+    "kiosk.outbox.store.xǁOutboxǁenqueue__mutmut_46": _OUT_ASCII,
+    "kiosk.outbox.store.xǁOutboxǁenqueue__mutmut_48": _OUT_ASCII,
+    "kiosk.outbox.store.xǁOutboxǁenqueue__mutmut_49": _OUT_ASCII,
+    "kiosk.outbox.store.xǁOutboxǁenqueue_feedback__mutmut_10": _OUT_ASCII,
+    "kiosk.outbox.store.xǁOutboxǁenqueue_feedback__mutmut_12": _OUT_ASCII,
+    "kiosk.outbox.store.xǁOutboxǁenqueue_feedback__mutmut_13": _OUT_ASCII,
+    "kiosk.outbox.store.xǁOutboxǁenqueue__mutmut_51": _CODEC,
+    "kiosk.outbox.store.xǁOutboxǁenqueue_feedback__mutmut_15": _CODEC,
+    "kiosk.outbox.store.xǁOutboxǁ_import_one__mutmut_25":
+        "a row not opened holds no payload: '' lists no scanned papers, like None",
+    "kiosk.outbox.store.xǁOutboxǁ_import_one__mutmut_33": _OUT_SENDING,
+    "kiosk.outbox.store.xǁOutboxǁ_import_one__mutmut_34": _OUT_SENDING,
+    "kiosk.outbox.store.x_read_counters__mutmut_3": _OUT_URI,
+    "kiosk.outbox.store.x_read_counters__mutmut_5": _OUT_URI,
+    "kiosk.outbox.store.x_read_counters__mutmut_6": _OUT_URI,
+})
+
 _NAME = re.compile(r"^\s*(kiosk\.[\w.]+?)\.x[_ǁ].*?:\s*(.+)$")
 
 
