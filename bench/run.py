@@ -42,9 +42,9 @@ def main(argv: list[str]) -> int:
         results["benches"][name] = figures  # type: ignore[index]
         for key, value in figures.items():
             print(f"   {key:<48} {value}")
-    results["load_quiet_rule"] = (f"a bench's verdicts count only when the highest 1-minute load average read before, "
-                                  f"during and after it is <= {load.threshold():g} ({load.OWN_LOAD:g} for the "
-                                  f"bench's own process + {load.OTHERS_PER_CPU:g} per CPU); otherwise VOID")
+    results["quiet_rule"] = (f"a bench's verdicts count only when the processes other than the bench's used at "
+                             f"most {load.OTHERS_SHARE:g} of all CPUs while it ran (/proc/stat minus the bench's "
+                             f"own and its children's CPU time); otherwise VOID")
     (HERE / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), "utf-8")
     print("\n== verdicts")
     for name, figures in results["benches"].items():  # type: ignore[attr-defined]
