@@ -37,10 +37,20 @@ def machine_cpu_s() -> float:
     return sum(int(fields[i]) for i in _WORK_FIELDS if i < len(fields)) / os.sysconf("SC_CLK_TCK")
 
 
+_unwaited_s = [0.0]  # CPU seconds of the bench's programs' helpers that it ends but cannot wait for
+
+
+def count_unwaited(seconds: float) -> None:
+    """Count as the bench's own the CPU time of processes its programs started and that it stops without
+    waiting for them (Chromium's helpers: when Chromium ends, init reaps them, and their time is lost to
+    `os.times()`)."""
+    _unwaited_s[0] += max(0.0, seconds)
+
+
 def own_cpu_s() -> float:
-    """CPU seconds this process and the programs it started and waited for have used."""
+    """CPU seconds this process, the programs it started and waited for, and their helpers have used."""
     times = os.times()
-    return times.user + times.system + times.children_user + times.children_system
+    return times.user + times.system + times.children_user + times.children_system + _unwaited_s[0]
 
 
 def verdict(value: float, op: str, target: float, busy: bool, unit: str = "") -> str:

@@ -21,6 +21,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import load
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 IDLE_MS = 1000
@@ -97,7 +99,10 @@ def memory_of(sid: int) -> tuple[int, int, int]:
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
-    """End the program and everything it started (its whole process group)."""
+    """End the program and everything it started (its whole process group); the CPU time of its helpers,
+    which init reaps, counts as the bench's own (bench/load.py)."""
+    helpers = [pid for pid in session_pids(process.pid) if pid != process.pid]
+    load.count_unwaited(sum(_cpu_ticks(pid) for pid in helpers) / os.sysconf("SC_CLK_TCK"))
     if process.poll() is None:
         try:
             os.killpg(process.pid, signal.SIGTERM)
