@@ -78,6 +78,7 @@ def key(kind: FieldKind, value: str, **rules: Any) -> str | None:
         (FieldKind.TEXT, "xin chào 😀", "v.bad_chars"),
         (FieldKind.TEXT, "abc\x00def", "v.bad_chars"),
         (FieldKind.TEXT, "abc\u202edef", "v.bad_chars"),
+        (FieldKind.TEXT, "abc \U00017000", "v.bad_chars"),  # a letter of a script with no character names
         (FieldKind.CHECKBOX, "", "v.must_check"),
         (FieldKind.CHECKBOX, "yes", None),
     ],
@@ -310,6 +311,13 @@ def test_a_field_without_a_whole_condition_is_always_shown() -> None:
     assert is_visible("born_in_clinic", ["co"], {"born_in_clinic": "co"})
     assert not is_visible("born_in_clinic", ["co"], {"born_in_clinic": "khong"})
     assert not is_visible("born_in_clinic", ["co"], {})
+
+
+def test_a_question_can_be_asked_only_when_an_earlier_one_was_left_unanswered() -> None:
+    # e.g. the passport number, asked only when no ID number was given
+    assert is_visible("id_number", [""], {})
+    assert is_visible("id_number", [""], {"id_number": ""})
+    assert not is_visible("id_number", [""], {"id_number": "001090001234"})
 
 
 def test_a_conditional_step_appears_only_for_the_answer_that_needs_it() -> None:
