@@ -14,16 +14,15 @@ inflates much less than the wall clock. Target: p95 ≤ 100 ms to the painted at
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 
-from bench import load
+from bench import load, paint_probe
+from bench.paint_probe import percentile
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -31,27 +30,9 @@ ROUNDS = 30
 BIRTH = "1.001193.000.00.00.H26"
 
 
-def percentile(ordered: list[float], q: float) -> float:
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def run() -> dict[str, float | str]:
-    with tempfile.TemporaryDirectory(prefix="bench-reset-") as tmp:
-        out = Path(tmp) / "reset.json"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK")}
-        env.update({
-            "QT_QPA_PLATFORM": "offscreen",
-            "KIOSK_DATA_DIR": str(Path(tmp) / "data"),
-            "KIOSK_KEYRING_DIR": str(Path(tmp) / "keyring"),
-            "PYTHON_KEYRING_BACKEND": "kiosk.keystore.LocalFileKeyring",
-            "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p),
-        })
-        with load.watch() as machine:
-            done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", str(out)], env=env,
-                                  capture_output=True, text=True, timeout=1800, check=False, cwd=REPO)
-        if not out.exists():
-            raise RuntimeError(f"the reset bench failed (code {done.returncode}): {done.stderr[-2000:]}")
-        samples: dict[str, list[float]] = json.loads(out.read_text("utf-8"))
+    with tempfile.TemporaryDirectory(prefix="bench-reset-") as tmp, load.watch() as machine:
+        samples = paint_probe.run_child(Path(__file__).resolve(), Path(tmp), "reset")
     painted = sorted(ms for name, values in samples.items() if "+" not in name for ms in values)
     cleaned = sorted(ms for name, values in samples.items() if name.endswith("+cleanup") for ms in values)
     cpu = sorted(ms for name, values in samples.items() if name.endswith("+cpu") for ms in values)

@@ -20,14 +20,11 @@ from collections import defaultdict
 from pathlib import Path
 
 from bench import load, paint_probe
+from bench.paint_probe import percentile
 
 SESSIONS = 300
 WARMUP = 20
 TARGET_P95_MS = 16.0
-
-
-def percentile(ordered: list[float], q: float) -> float:
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def run() -> dict[str, float | str]:

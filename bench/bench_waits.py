@@ -27,9 +27,7 @@ Submit → receipt p95 ≤ 150 ms; the error wait has none yet. Verdicts are voi
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,16 +40,13 @@ if str(REPO) not in sys.path:  # run as a script: `python bench/bench_waits.py`
     sys.path.insert(0, str(REPO))
 
 from bench import load, paint_probe  # noqa: E402
+from bench.paint_probe import percentile  # noqa: E402
 
 RECEIPTS = 40
 ERRORS = 60
 WARMUP = 3
 TARGET_RECEIPT_P95_MS = 150.0
 WAIT_LIMIT_S = 60.0
-
-
-def percentile(ordered: list[float], q: float) -> float:
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def spread(name: str, values: list[float]) -> dict[str, float | str]:
@@ -64,16 +59,8 @@ def spread(name: str, values: list[float]) -> dict[str, float | str]:
 
 
 def run() -> dict[str, float | str]:
-    with tempfile.TemporaryDirectory(prefix="bench-waits-") as tmp:
-        out = Path(tmp) / "waits.json"
-        env = paint_probe.qt_env(Path(tmp))
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
-        with load.watch() as machine:
-            done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", str(out)], env=env,
-                                  capture_output=True, text=True, timeout=1800, check=False, cwd=REPO)
-        if not out.exists():
-            raise RuntimeError(f"the waits bench failed (code {done.returncode}): {done.stderr[-2000:]}")
-        samples: dict[str, list[float]] = json.loads(out.read_text("utf-8"))
+    with tempfile.TemporaryDirectory(prefix="bench-waits-") as tmp, load.watch() as machine:
+        samples = paint_probe.run_child(Path(__file__).resolve(), Path(tmp), "waits")
     receipt = samples["receipt_painted"]
     figures: dict[str, float | str] = {"receipts": len(receipt)}
     figures.update(spread("submit_to_receipt", receipt))

@@ -11,6 +11,7 @@ and proportional set size (shared pages divided among the processes that map the
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import statistics
@@ -243,3 +244,22 @@ def evict_page_cache(trees: Sequence[Path]) -> int:
                 finally:
                     os.close(fd)
     return count
+
+
+def percentile(ordered: list[float], q: float) -> float:
+    """The `q` quantile (0..1) of sorted samples, nearest rank."""
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def run_child(script: Path, work: Path, what: str) -> dict[str, list[float]]:
+    """Run `script --child OUT` as the benches' measuring subprocess: offscreen, with a private data directory
+    and keyring under `work` (`qt_env`) and the repository importable; the samples it wrote to OUT (JSON)."""
+    out = work / f"{what}.json"
+    env = qt_env(work)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
+    done = subprocess.run([sys.executable, str(script), "--child", str(out)], env=env, capture_output=True,
+                          text=True, timeout=1800, check=False, cwd=REPO)
+    if not out.exists():
+        raise RuntimeError(f"the {what} bench failed (code {done.returncode}): {done.stderr[-2000:]}")
+    samples: dict[str, list[float]] = json.loads(out.read_text("utf-8"))
+    return samples
