@@ -13,9 +13,9 @@ from pathlib import Path
 
 import keyring
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLabel, QPushButton
+from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from kiosk.journey.machine import Reset, Screen
@@ -23,7 +23,7 @@ from kiosk.security import keyfile, secrets
 from kiosk.settings.boot import BootInfo
 from kiosk.settings.config import ConfigError, Settings, load_settings, site_profiles
 from tests.qt_helpers import make_runtime
-from tests.screen_walk import dispose
+from tests.screen_walk import dispose, walk
 from ui.shell.app import ensure_app
 from ui.shell.window import KioskWindow
 
@@ -115,6 +115,41 @@ def test_attract_screen_shows_before_the_kiosk_is_attached_and_a_touch_is_kept(q
         assert runtime.settings.site.name in texts  # the validated settings replace the raw ones
         assert "Nhà văn hóa tổ 12" not in texts
     finally:
+        dispose(win, runtime)
+
+
+class WindowsShown(QObject):
+    """Every widget shown as a window of its own while it watches the application."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shown: list[str] = []
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if event.type() is QEvent.Type.Show and isinstance(watched, QWidget) and watched.isWindow():
+            self.shown.append(f"{type(watched).__name__} {watched.objectName()!r}")
+        return False
+
+
+def test_start_up_and_every_screen_put_one_window_on_the_screen(qtbot: QtBot) -> None:
+    """A widget shown before it has a parent is mapped as a window of its own for a moment: on the kiosk's
+    screen a small grey box flashes in the corner, and a test looking for the kiosk's window finds two."""
+    app = ensure_app()
+    spy = WindowsShown()
+    app.installEventFilter(spy)
+    win = KioskWindow(boot=BootInfo(site_name="Nhà văn hóa tổ 12"))
+    runtime = make_runtime()
+    try:
+        win.resize(1366, 768)
+        win.show()
+        QTest.qWaitForWindowExposed(win)
+        win.attach(runtime)
+        code = runtime.catalog.procedures[0].code
+        screens = list(walk(win, qtbot, [code]))
+        assert any("receipt" in screen for screen in screens)  # the walk went the whole way
+        assert spy.shown == ["KioskWindow 'kiosk.window'"]
+    finally:
+        app.removeEventFilter(spy)
         dispose(win, runtime)
 
 

@@ -227,7 +227,10 @@ class Desktop:
             return []  # xdotool exits 1 when nothing matches
         boxes = []
         for window in ids:
-            info = self.run("xwininfo", "-id", window)
+            try:
+                info = self.run("xwininfo", "-id", window)
+            except DesktopError:
+                continue  # destroyed since the search
             fields = dict(line.strip().split(":", 1) for line in info.splitlines() if ":" in line)
             if "IsViewable" not in fields.get("Map State", ""):
                 continue

@@ -106,8 +106,6 @@ class AttractScreen(ScreenView):
         show.addWidget(self.slide_caption)
         show.addStretch(1)
         middle.addLayout(show, 2)
-        self.slide.setVisible(bool(self.slides))
-        self.slide_caption.setVisible(bool(self.slides))
         self.slide_timer = named_timer(self, "attract-slideshow", SLIDE_MS)
         self.slide_timer.timeout.connect(self.next_slide)
         portal = QVBoxLayout()
@@ -132,6 +130,9 @@ class AttractScreen(ScreenView):
         self.outer.addLayout(middle, 1)
         self.outer.addWidget(self.start)
         self.outer.addWidget(self.hours)
+        # Only once they have a parent: shown before, a label is a window of its own and flashes on the screen.
+        self.slide.setVisible(bool(self.slides))
+        self.slide_caption.setVisible(bool(self.slides))
 
     def use_context(self, ctx: AttractContext) -> None:
         """Switch to the running kiosk's context (after start-up) and show its validated settings."""
