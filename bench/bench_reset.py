@@ -24,8 +24,6 @@ from pathlib import Path
 from bench import load, paint_probe
 from bench.paint_probe import percentile
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
 ROUNDS = 30
 BIRTH = "1.001193.000.00.00.H26"
 
@@ -54,38 +52,11 @@ def run() -> dict[str, float | str]:
     return figures
 
 
-def child(out: Path) -> None:  # noqa: C901 (one measured step after another, each with its own check)
+def child(out: Path) -> None:
     from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop
 
-    from kiosk.answers.sample import sample_answers
-    from kiosk.journey.machine import (
-        ChooseMode,
-        ConfirmSubmit,
-        Finish,
-        GiveConsent,
-        Mode,
-        OpenFeedback,
-        OpenLookup,
-        Reset,
-        Screen,
-        SelectProcedure,
-        StartApplication,
-        SubmitStep,
-        Touch,
-    )
-    from kiosk.runtime import build_runtime
-    from kiosk.settings.config import Settings
-    from ui.shell.app import ensure_app
-    from ui.shell.window import KioskWindow
-
-    app = ensure_app()
-    runtime = build_runtime(Settings())
-    window = KioskWindow(runtime)
-    window.resize(1366, 768)
-    window.show()
-    send = window.send
-    proc = runtime.catalog.get(BIRTH)
-    answers = sample_answers(proc, runtime.clock.now().date())
+    from kiosk.journey.machine import Reset, Screen
+    from tests.session_driver import drive_to, soak_window
 
     def settle(until: object = None, timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout
@@ -94,58 +65,32 @@ def child(out: Path) -> None:  # noqa: C901 (one measured step after another, ea
             if until is None or until():  # type: ignore[operator]
                 return
             if time.monotonic() > deadline:
-                raise RuntimeError(f"timed out on {runtime.journey.screen}")
+                raise RuntimeError("timed out waiting for the kiosk")
             time.sleep(0.002)
-
-    def drive_to(screen: Screen) -> None:
-        send(Touch())
-        if screen is Screen.LOOKUP:
-            send(OpenLookup())
-        elif screen is Screen.FEEDBACK:
-            send(OpenFeedback())
-        elif screen is not Screen.HOME:
-            steps = [ChooseMode(Mode.DO), SelectProcedure(BIRTH), StartApplication(), GiveConsent()]
-            order = [Screen.PROCEDURES, Screen.OVERVIEW, Screen.CONSENT, Screen.STEP]
-            for event, reached in zip(steps, order, strict=True):
-                send(event)
-                if reached is screen:
-                    return
-            while runtime.journey.screen is Screen.STEP:
-                send(SubmitStep(answers))
-            if screen is Screen.REVIEW:
-                return
-            send(ConfirmSubmit())
-            if screen is Screen.SUBMITTING:
-                return
-            settle(lambda: runtime.journey.screen is Screen.RECEIPT)
-            if screen is Screen.RATING:
-                send(Finish())
 
     screens = [s for s in Screen if s is not Screen.ATTRACT]
     samples: dict[str, list[float]] = defaultdict(list)
-    for round_no in range(ROUNDS + 1):
-        for screen in screens:
-            drive_to(screen)
-            settle()
-            start = time.perf_counter()
-            cpu_start = time.thread_time()
-            send(Reset("bench"))
-            QCoreApplication.processEvents()  # layout and paint of the attract screen
-            painted = (time.perf_counter() - start) * 1000
-            cpu = (time.thread_time() - cpu_start) * 1000
-            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-            cleaned = (time.perf_counter() - start) * 1000
-            if runtime.journey.screen is not Screen.ATTRACT:
-                raise RuntimeError(f"reset from {screen} did not reach the attract screen")
-            if round_no:
-                samples[screen.value].append(painted)
-                samples[f"{screen.value}+cleanup"].append(cleaned)
-                samples[f"{screen.value}+cpu"].append(cpu)
-            settle(lambda: not window.runner.busy())  # a dossier still being stored finishes off the clock
-    window.shutdown()
-    runtime.close()
+    with tempfile.TemporaryDirectory(prefix="bench-reset-window-") as tmp, soak_window(Path(tmp)) as window:
+        for round_no in range(ROUNDS + 1):
+            for screen in screens:
+                drive_to(window, screen, BIRTH)
+                settle()
+                start = time.perf_counter()
+                cpu_start = time.thread_time()
+                window.send(Reset("bench"))
+                QCoreApplication.processEvents()  # layout and paint of the attract screen
+                painted = (time.perf_counter() - start) * 1000
+                cpu = (time.thread_time() - cpu_start) * 1000
+                QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+                cleaned = (time.perf_counter() - start) * 1000
+                if window.journey.screen is not Screen.ATTRACT:
+                    raise RuntimeError(f"reset from {screen} did not reach the attract screen")
+                if round_no:
+                    samples[screen.value].append(painted)
+                    samples[f"{screen.value}+cleanup"].append(cleaned)
+                    samples[f"{screen.value}+cpu"].append(cpu)
+                settle(lambda: not window.runner.busy())  # a dossier still being stored finishes off the clock
     out.write_text(json.dumps(samples), "utf-8")
-    del app
 
 
 if __name__ == "__main__":

@@ -565,6 +565,63 @@ class SessionDriver:
         return self.stats
 
 
+def drive_to(window: Any, screen: Screen, code: str, timeout: float = WAIT_SECONDS) -> None:
+    """Bring `window` from the attract screen to `screen` the shortest way, through the journey's own events as
+    the screens send them: procedure `code` with its sample answers (and, for SCAN, a scanner set up)."""
+    from kiosk.journey.machine import (
+        ChooseMode,
+        ConfirmSubmit,
+        Finish,
+        GiveConsent,
+        Mode,
+        OpenFeedback,
+        OpenLookup,
+        SelectProcedure,
+        StartApplication,
+        SubmitStep,
+        Touch,
+    )
+
+    journey, send = window.journey, window.send
+    if screen is Screen.ATTRACT:
+        return
+    send(Touch())
+    if screen is Screen.HOME:
+        return
+    if screen in (Screen.LOOKUP, Screen.FEEDBACK):
+        send(OpenLookup() if screen is Screen.LOOKUP else OpenFeedback())
+        return
+    for event, reached in ((ChooseMode(Mode.DO), Screen.PROCEDURES), (SelectProcedure(code), Screen.OVERVIEW),
+                           (StartApplication(), Screen.CONSENT), (GiveConsent(), Screen.STEP)):
+        send(event)
+        if screen is reached:
+            return
+    answers = sample_answers(journey.procedure, window.runtime.clock.now().date())
+    journey.scanning = screen is Screen.SCAN  # a scanner is set up: the papers the procedure asks for are scanned
+    while journey.screen is Screen.STEP:
+        send(SubmitStep(answers))
+    if screen in (Screen.SCAN, Screen.REVIEW):
+        _expect(journey.screen, screen)
+        return
+    _expect(journey.screen, Screen.REVIEW)
+    send(ConfirmSubmit())
+    if screen is Screen.SUBMITTING:
+        return
+    deadline = time.monotonic() + timeout
+    while journey.screen is not Screen.RECEIPT and time.monotonic() < deadline:
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        time.sleep(0.002)
+    if screen is Screen.RATING:
+        _expect(journey.screen, Screen.RECEIPT)
+        send(Finish())
+    _expect(journey.screen, screen)
+
+
+def _expect(shown: Screen, wanted: Screen) -> None:
+    if shown is not wanted:
+        raise AssertionError(f"driving to {wanted.value} ended on {shown.value}")
+
+
 def _reset() -> Any:
     from kiosk.journey.machine import Reset
 

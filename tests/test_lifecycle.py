@@ -29,21 +29,10 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from kiosk.answers.sample import sample_answers
 from kiosk.journey.machine import (
-    ChooseMode,
-    ConfirmSubmit,
-    Finish,
-    GiveConsent,
-    Mode,
-    OpenFeedback,
-    OpenLookup,
     Reset,
     Screen,
-    SelectProcedure,
     SetLanguage,
-    StartApplication,
-    SubmitStep,
     Touch,
     Transition,
 )
@@ -52,6 +41,7 @@ from kiosk.security import secrets
 from kiosk.settings.config import Settings
 from kiosk.workdays.clock import ManualClock
 from tests.qt_helpers import for_test_window, visible_texts
+from tests.session_driver import drive_to
 from ui.screens.attract import AttractScreen
 from ui.shell.app import ensure_app
 from ui.shell.recovery import Recovery, install_recovery
@@ -72,54 +62,6 @@ def clock_of(win: KioskWindow) -> ManualClock:
     return clock
 
 
-def drive_to(qtbot: QtBot, win: KioskWindow, screen: Screen, code: str = BIRTH) -> None:  # noqa: C901 (one branch per screen on the way)
-    """Bring the kiosk to `screen` through the journey's own events, as the screens would send them."""
-    send = win.send
-    if screen is Screen.ATTRACT:
-        return
-    send(Touch())
-    if screen is Screen.HOME:
-        return
-    if screen is Screen.LOOKUP:
-        send(OpenLookup())
-        return
-    if screen is Screen.FEEDBACK:
-        send(OpenFeedback())
-        return
-    send(ChooseMode(Mode.DO))
-    if screen is Screen.PROCEDURES:
-        return
-    send(SelectProcedure(code))
-    if screen is Screen.OVERVIEW:
-        return
-    send(StartApplication())
-    if screen is Screen.CONSENT:
-        return
-    send(GiveConsent())
-    if screen is Screen.STEP:
-        return
-    proc = win.journey.procedure
-    assert proc is not None
-    answers = sample_answers(proc, win.runtime.clock.now().date())
-    win.journey.scanning = screen is Screen.SCAN  # a scanner is set up: the birth notice may be scanned
-    while current(win) is Screen.STEP:
-        send(SubmitStep(answers))
-    if screen is Screen.SCAN:
-        assert current(win) is Screen.SCAN
-        return
-    assert current(win) is Screen.REVIEW
-    if screen is Screen.REVIEW:
-        return
-    send(ConfirmSubmit())
-    if screen is Screen.SUBMITTING:
-        return
-    qtbot.waitUntil(lambda: win.journey.screen is Screen.RECEIPT, timeout=5000)
-    if screen is Screen.RECEIPT:
-        return
-    send(Finish())
-    assert current(win) is Screen.RATING
-
-
 def first_field(win: KioskWindow) -> QLineEdit:
     fields = [e for e in win.current_view().findChildren(QLineEdit) if e.isVisible()]
     assert fields, f"no field on {win.journey.screen}"
@@ -137,7 +79,7 @@ def shown(win: KioskWindow) -> str:
 @pytest.mark.parametrize(("screen", "seconds"), [(Screen.HOME, 45), (Screen.PROCEDURES, 45), (Screen.STEP, 90),
                                                  (Screen.LOOKUP, 90), (Screen.RECEIPT, 90), (Screen.RATING, 45)])
 def test_each_screen_waits_its_own_time(qtbot: QtBot, window: KioskWindow, screen: Screen, seconds: int) -> None:
-    drive_to(qtbot, window, screen)
+    drive_to(window, screen, BIRTH)
     clock = clock_of(window)
     clock.advance(seconds - 1)
     window.poll_idle()
@@ -158,7 +100,7 @@ def test_the_attract_screen_never_times_out(window: KioskWindow) -> None:
 
 
 def test_warning_counts_down_and_continue_keeps_the_session(qtbot: QtBot, window: KioskWindow) -> None:
-    drive_to(qtbot, window, Screen.STEP)
+    drive_to(window, Screen.STEP, BIRTH)
     field = first_field(window)
     field.insert("Phạm Thu Hà")
     policy = window.runtime.idle_policy
@@ -219,7 +161,7 @@ ACTIVITIES: dict[str, Callable[[KioskWindow, QLineEdit], None]] = {
 
 @pytest.mark.parametrize("kind", list(ACTIVITIES))
 def test_every_kind_of_activity_restarts_the_clock(qtbot: QtBot, window: KioskWindow, kind: str) -> None:
-    drive_to(qtbot, window, Screen.STEP)
+    drive_to(window, Screen.STEP, BIRTH)
     field = first_field(window)
     clock = clock_of(window)
     timeout = window.runtime.idle_policy.form_seconds
@@ -238,7 +180,7 @@ def test_every_kind_of_activity_restarts_the_clock(qtbot: QtBot, window: KioskWi
 
 
 def test_no_reset_while_someone_types_slowly(qtbot: QtBot, window: KioskWindow) -> None:
-    drive_to(qtbot, window, Screen.STEP)
+    drive_to(window, Screen.STEP, BIRTH)
     field = first_field(window)
     clock = clock_of(window)
     gap = window.runtime.idle_policy.form_seconds - 1
@@ -255,7 +197,7 @@ def test_no_reset_while_someone_types_slowly(qtbot: QtBot, window: KioskWindow) 
 
 @pytest.mark.parametrize("screen", [s for s in Screen if s not in (Screen.ATTRACT, Screen.SUBMITTING)])
 def test_reset_from_every_screen_shows_the_attract_screen(qtbot: QtBot, window: KioskWindow, screen: Screen) -> None:
-    drive_to(qtbot, window, screen)
+    drive_to(window, screen, BIRTH)
     assert window.journey.screen is screen
     window.send(Reset("staff"))
     assert window.journey.screen is Screen.ATTRACT
@@ -268,7 +210,7 @@ def test_reset_from_every_screen_shows_the_attract_screen(qtbot: QtBot, window: 
 @pytest.mark.qt_log_ignore("This plugin does not support")
 def test_reset_forgets_language_scroll_popups_focus_and_undo(qtbot: QtBot, window: KioskWindow) -> None:
     window.resize(1024, 600)  # small, so the form scrolls
-    drive_to(qtbot, window, Screen.STEP)
+    drive_to(window, Screen.STEP, BIRTH)
     window.send(SetLanguage("en"))
     field = first_field(window)
     field.insert("Zqmarker")
@@ -293,11 +235,11 @@ def test_reset_forgets_language_scroll_popups_focus_and_undo(qtbot: QtBot, windo
 
 
 def test_text_typed_in_a_kept_field_cannot_be_brought_back_with_undo(qtbot: QtBot, window: KioskWindow) -> None:
-    drive_to(qtbot, window, Screen.LOOKUP)
+    drive_to(window, Screen.LOOKUP, BIRTH)
     field = first_field(window)
     QTest.keyClicks(field, "DEMO-K01")
     window.send(Reset("end-button"))
-    drive_to(qtbot, window, Screen.LOOKUP)
+    drive_to(window, Screen.LOOKUP, BIRTH)
     field = first_field(window)
     assert field.text() == ""
     QTest.keyClick(field, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
@@ -305,7 +247,7 @@ def test_text_typed_in_a_kept_field_cannot_be_brought_back_with_undo(qtbot: QtBo
 
 
 def test_reset_clears_the_clipboard(qtbot: QtBot, window: KioskWindow) -> None:
-    drive_to(qtbot, window, Screen.STEP)
+    drive_to(window, Screen.STEP, BIRTH)
     clipboard = QGuiApplication.clipboard()
     clipboard.setText("Nguyễn Văn An")
     window.send(Reset("idle"))
@@ -358,7 +300,7 @@ def test_exception_in_a_slot_returns_to_attract_with_an_apology(
     qtbot: QtBot, window: KioskWindow, recovery: Recovery, kiosk_log: Path
 ) -> None:
     marker = "Qzvmarkerslot"
-    drive_to(qtbot, window, Screen.STEP)
+    drive_to(window, Screen.STEP, BIRTH)
     first_field(window).insert(marker)
     boom = QPushButton("boom", window.stack.currentWidget())
     boom.setObjectName("test.boom")
@@ -393,7 +335,7 @@ def test_exception_in_a_slot_returns_to_attract_with_an_apology(
 def test_exception_in_an_overridden_qt_method_is_recovered_too(
     qtbot: QtBot, window: KioskWindow, recovery: Recovery
 ) -> None:
-    drive_to(qtbot, window, Screen.HOME)
+    drive_to(window, Screen.HOME, BIRTH)
 
     class Broken(QWidget):
         def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
@@ -415,7 +357,7 @@ def test_exception_in_an_overridden_qt_method_is_recovered_too(
 def test_a_failing_background_thread_is_logged_without_ending_the_session(
     qtbot: QtBot, window: KioskWindow, recovery: Recovery, kiosk_log: Path
 ) -> None:
-    drive_to(qtbot, window, Screen.HOME)
+    drive_to(window, Screen.HOME, BIRTH)
 
     def crash() -> None:
         raise KeyError("Nguyễn Văn An")
@@ -435,7 +377,7 @@ def test_a_failing_background_thread_is_logged_without_ending_the_session(
 def test_a_reset_that_fails_too_is_logged_and_asks_for_a_restart(
     qtbot: QtBot, window: KioskWindow, recovery: Recovery, kiosk_log: Path
 ) -> None:
-    drive_to(qtbot, window, Screen.HOME)
+    drive_to(window, Screen.HOME, BIRTH)
 
     def broken_listener(transition: Transition) -> None:
         if transition.ends_session:
