@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from kiosk.files import paths
 from kiosk.settings import config as config_module
 from kiosk.settings.config import (
+    OVERRIDABLE,
     SITE_FACTS,
     ConfigError,
     Settings,
@@ -23,6 +24,7 @@ from kiosk.settings.config import (
     save_overrides,
     schema_text,
 )
+from kiosk.settings.editable import EditorKind, changed_values, describe, editable_settings
 from tests.conftest import REPO
 
 PILOTS = {
@@ -318,6 +320,47 @@ def test_invalid_settings_stop_startup_with_the_message(tmp_path: Path) -> None:
     assert "configuration error" in result.stderr
     assert str(machine) in result.stderr and "[idle.menu_seconds]" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --- the console's settings page, from the schema ----------------------------------------------------
+
+
+def test_the_console_offers_each_overridable_setting_with_the_schemas_values() -> None:
+    offered = {setting.key: setting for setting in editable_settings()}
+    assert list(offered) == [f"{section}.{name}" for section, names in OVERRIDABLE.items() for name in names]
+    form = offered["idle.form_seconds"]
+    assert (form.kind, form.low, form.high, form.step, form.technician_only) == (EditorKind.NUMBER, 10, 3600, 5, False)
+    assert offered["kiosk.default_language"].choices == ("vi", "en")
+    assert offered["printer.paper_width_mm"].choices == (58, 80) and offered["printer.kind"].technician_only
+    assert offered["printer.address"].kind is EditorKind.TEXT
+    for setting in offered.values():  # the least and the most a number offers validate; one beyond does not
+        section = type(getattr(Settings(), setting.section))
+        values = list(setting.choices) if setting.kind is EditorKind.CHOICE else []
+        if setting.kind is EditorKind.NUMBER:
+            values = [setting.low, setting.high]
+            for beyond in (setting.low - 1, setting.high + 1):
+                with pytest.raises(ValueError, match=setting.name):
+                    section(**{setting.name: beyond})
+        for value in values:
+            section(**{setting.name: value})
+
+
+@pytest.mark.parametrize(("section", "name", "refusal"), [
+    ("printer", "timeout_seconds", "no editor"),  # a float
+    ("scanning", "options", "no editor"),  # a list
+    ("idle", "no_such_setting", "no setting"),
+])
+def test_a_setting_the_console_cannot_edit_safely_is_refused(section: str, name: str, refusal: str) -> None:
+    with pytest.raises(ValueError, match=refusal):
+        describe(section, name)
+
+
+def test_only_changed_values_are_saved_and_staff_leave_the_technicians_alone() -> None:
+    settings = Settings()
+    values = {"idle.form_seconds": 90, "idle.menu_seconds": 60, "printer.kind": "file", "kiosk.default_language": "vi"}
+    assert changed_values(settings, values, technician=False) == {"idle": {"menu_seconds": 60}}
+    assert changed_values(settings, values, technician=True) == {"idle": {"menu_seconds": 60},
+                                                                 "printer": {"kind": "file"}}
 
 
 def test_module_keeps_its_public_names() -> None:

@@ -19,6 +19,7 @@ from kiosk import __version__
 from kiosk.answers.sample import sample_answers
 from kiosk.catalog import load_catalog
 from kiosk.files import paths
+from kiosk.i18n import MISSING_MARK
 from kiosk.journey.machine import (
     ChooseMode,
     ConfirmSubmit,
@@ -35,6 +36,7 @@ from kiosk.security import keyfile
 from kiosk.security.secrets import PORTAL_SECRET, set_secret
 from kiosk.security.staff_auth import StaffAuth
 from kiosk.settings.config import (
+    OVERRIDABLE,
     CatalogSettings,
     IdleSettings,
     PortalSettings,
@@ -42,6 +44,7 @@ from kiosk.settings.config import (
     Settings,
     load_settings,
 )
+from kiosk.settings.editable import editable_settings
 from kiosk.workdays.clock import ManualClock
 from tests.portal_fixtures import TEST_CLIENT_SECRET, make_submission, sandbox, sandbox_factory  # noqa: F401
 from tests.qt_fixtures import WindowFactory
@@ -372,12 +375,19 @@ def test_print_buttons_are_hidden_without_a_printer(window: KioskWindow) -> None
 # --- settings -------------------------------------------------------------------------------------
 
 
+def choose(box: QComboBox, value: object) -> None:
+    """Pick the entry of `box` that stands for the setting's `value` (its text is in the console's language)."""
+    index = box.findData(value)
+    assert index >= 0, f"{box.objectName()} does not offer {value!r}"
+    box.setCurrentIndex(index)
+
+
 def test_the_idle_times_offered_are_those_the_schema_accepts(window: KioskWindow) -> None:
     window.open_console("staff")
     console_of(window).show_page("settings")
     offered = {}
     for key in ("form", "menu", "receipt", "warning", "console"):
-        box = find(window, QSpinBox, f"console.idle.{key}")
+        box = find(window, QSpinBox, f"console.idle.{key}_seconds")
         assert isinstance(box, QSpinBox)
         offered[key] = (box.minimum(), box.maximum())
     assert offered == {"form": (10, 3600), "menu": (10, 3600), "receipt": (10, 3600), "warning": (3, 120),
@@ -393,9 +403,9 @@ def test_idle_times_and_language_are_saved_and_applied(
         qtbot: QtBot, window: KioskWindow, isolated_dirs: Path) -> None:
     window.open_console("staff")
     console_of(window).show_page("settings")
-    form = find(window, QSpinBox, "console.idle.form")
-    menu = find(window, QSpinBox, "console.idle.menu")
-    language = find(window, QComboBox, "console.default_language")
+    form = find(window, QSpinBox, "console.idle.form_seconds")
+    menu = find(window, QSpinBox, "console.idle.menu_seconds")
+    language = find(window, QComboBox, "console.kiosk.default_language")
     assert isinstance(form, QSpinBox) and isinstance(menu, QSpinBox) and isinstance(language, QComboBox)
     assert (form.value(), menu.value()) == (90, 45)
     form.setValue(150)
@@ -425,11 +435,12 @@ def test_the_printers_offered_are_those_the_schema_accepts(window: KioskWindow) 
     window.open_console("technician")
     console_of(window).show_page("settings")
     kind = find(window, QComboBox, "console.printer.kind")
-    width = find(window, QComboBox, "console.printer.width")
+    width = find(window, QComboBox, "console.printer.paper_width_mm")
     assert isinstance(kind, QComboBox) and isinstance(width, QComboBox)
-    kinds = [kind.itemText(i) for i in range(kind.count())]
-    widths = [width.itemText(i) for i in range(width.count())]
-    assert kinds == ["none", "network", "usb", "serial", "file", "system", "pdf"] and widths == ["58", "80"]
+    kinds = [kind.itemData(i) for i in range(kind.count())]
+    widths = [width.itemData(i) for i in range(width.count())]
+    assert kinds == ["none", "network", "usb", "serial", "file", "system", "pdf"] and widths == [58, 80]
+    assert kind.itemText(kinds.index("network")) == "Máy in mạng (LAN)"  # named in the console's language
     assert width.currentText() == "80"  # the kiosk's roll, as configured
     for offered in kinds:  # each one offered validates; a kind the form does not offer does not
         PrinterSettings(kind=offered)
@@ -439,13 +450,51 @@ def test_the_printers_offered_are_those_the_schema_accepts(window: KioskWindow) 
         PrinterSettings(paper_width_mm=72)
 
 
+def test_every_setting_on_the_page_is_named_in_the_consoles_language(qtbot: QtBot, window: KioskWindow) -> None:
+    window.open_console("technician")
+    console = console_of(window)
+    console.show_page("settings")
+    page = console.pages["settings"]
+    editors = [w for w in page.findChildren(QWidget) if w.objectName() in {f"console.{s.key}" for s in
+                                                                           editable_settings()}]
+    assert len(editors) == len(editable_settings())  # one editor a setting, each shown to a technician
+    for lang, words in (("vi", "Khổ giấy (mm)"), ("en", "Paper width (mm)")):
+        if lang == "en":
+            press(qtbot, window, "console.language")
+        texts = visible_texts(page)
+        assert words in texts
+        combos = [w for w in editors if isinstance(w, QComboBox)]
+        texts += [box.itemText(i) for box in combos for i in range(box.count())]
+        assert not [text for text in texts if MISSING_MARK in text], f"texts missing in {lang}"
+    language = find(window, QComboBox, "console.kiosk.default_language")
+    assert isinstance(language, QComboBox)
+    assert [language.itemText(i) for i in range(language.count())] == ["Tiếng Việt", "English"]
+
+
+def test_a_setting_added_to_the_console_list_gets_its_editor_and_is_saved(
+        qtbot: QtBot, make_window: WindowFactory, isolated_dirs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(OVERRIDABLE, "portal", ("sync_interval_seconds",))
+    window = make_window()
+    window.open_console("technician")
+    console_of(window).show_page("settings")
+    interval = find(window, QSpinBox, "console.portal.sync_interval_seconds")
+    assert isinstance(interval, QSpinBox) and interval.isVisible()
+    assert (interval.minimum(), interval.maximum(), interval.value()) == (1, 3600, 15)  # the schema's
+    interval.setValue(40)
+    press(qtbot, window, "console.settings.save")
+    assert message(window) == "Đã lưu và áp dụng cài đặt."
+    override = tomllib.loads((isolated_dirs / "settings-override.toml").read_text("utf-8"))
+    assert override == {"portal": {"sync_interval_seconds": 40}}
+    assert window.runtime.settings.portal.sync_interval_seconds == 40
+
+
 def test_a_wrong_printer_address_is_not_saved(qtbot: QtBot, window: KioskWindow, isolated_dirs: Path) -> None:
     window.open_console("technician")
     console_of(window).show_page("settings")
     kind = find(window, QComboBox, "console.printer.kind")
     address = find(window, QLineEdit, "console.printer.address")
     assert isinstance(kind, QComboBox) and isinstance(address, QLineEdit)
-    kind.setCurrentText("network")
+    choose(kind, "network")
     address.setText("192.168.1.50:abc")
     press(qtbot, window, "console.settings.save")
     assert "chưa lưu" in message(window) and "host:port" in message(window)
@@ -475,7 +524,7 @@ def test_only_technicians_see_the_printer_settings(qtbot: QtBot, window: KioskWi
     address = find(window, QLineEdit, "console.printer.address")
     assert isinstance(kind, QComboBox) and isinstance(address, QLineEdit)
     assert not kind.isVisible() and not address.isVisible()
-    kind.setCurrentText("file")  # even if the hidden fields were changed, a staff save leaves the printer alone
+    choose(kind, "file")  # even if the hidden fields were changed, a staff save leaves the printer alone
     address.setText(str(keyfile.path()))
     press(qtbot, window, "console.settings.save")
     assert window.runtime.settings.printer.kind == "none"
@@ -504,7 +553,7 @@ def test_a_technician_cannot_point_the_printer_anywhere(qtbot: QtBot, window: Ki
     kind = find(window, QComboBox, "console.printer.kind")
     address = find(window, QLineEdit, "console.printer.address")
     assert isinstance(kind, QComboBox) and isinstance(address, QLineEdit)
-    kind.setCurrentText(kind_name)
+    choose(kind, kind_name)
     address.setText(target)
     press(qtbot, window, "console.settings.save")
     assert "chưa lưu" in message(window) and reason in message(window)
@@ -519,7 +568,7 @@ def test_a_technician_may_print_to_a_file_in_the_data_dir(qtbot: QtBot, window: 
     kind = find(window, QComboBox, "console.printer.kind")
     address = find(window, QLineEdit, "console.printer.address")
     assert isinstance(kind, QComboBox) and isinstance(address, QLineEdit)
-    kind.setCurrentText("file")
+    choose(kind, "file")
     address.setText(str(isolated_dirs / "printer" / "dry-run.bin"))
     press(qtbot, window, "console.settings.save")
     assert message(window) == "Đã lưu và áp dụng cài đặt."

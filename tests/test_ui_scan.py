@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QListWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QSpinBox
 from pytestqt.qtbot import QtBot
 
 from kiosk.answers.sample import sample_answers
@@ -200,10 +200,11 @@ def test_the_technician_sets_the_scanner_and_staff_cannot(qtbot: QtBot, tmp_path
         win.open_console("technician")
         assert win.consoles.console is not None
         win.consoles.console.show_page("settings")
-        resolution = win.findChild(QComboBox, "console.scanning.resolution")
+        resolution = win.findChild(QSpinBox, "console.scanning.resolution")
         assert device.isVisible() and resolution is not None and resolution.isVisible()
         device.setText("test:0")
-        resolution.setCurrentText("300")
+        assert (resolution.minimum(), resolution.maximum()) == (200, 300)  # the schema's bounds
+        resolution.setValue(300)
         click(qtbot, win, "console.settings.save")
         assert (win.runtime.settings.scanning.device, win.runtime.settings.scanning.resolution) == ("test:0", 300)
         assert win.journey.scanning

@@ -411,27 +411,6 @@ def load_settings(
 # --- writing: staff overrides, provisioning, the published schema ---------------------------------
 
 
-def field_bounds(model: type[BaseModel], name: str) -> tuple[int, int]:
-    """The least and greatest value the schema allows for the integer setting `name` of `model`: what a
-    settings form offers is what validation accepts."""
-    low, high = None, None
-    for rule in model.model_fields[name].metadata:
-        low = getattr(rule, "ge", low)
-        high = getattr(rule, "le", high)
-    if low is None or high is None:
-        raise ValueError(f"{model.__name__}.{name} has no bounds in the schema")
-    return int(low), int(high)
-
-
-def field_choices(model: type[BaseModel], name: str) -> tuple[Any, ...]:
-    """The values the schema allows for the setting `name` of `model`, declared as a `Literal`: what a settings
-    form offers is what validation accepts."""
-    choices = get_args(model.model_fields[name].annotation)
-    if not choices:
-        raise ValueError(f"{model.__name__}.{name} lists no choices in the schema")
-    return choices
-
-
 # Settings the portal's `apply_settings` command and the fleet service's settings versions may change.
 REMOTE_SETTINGS = frozenset({"idle.form_seconds", "idle.menu_seconds", "idle.receipt_seconds",
                              "idle.warning_seconds"})

@@ -18,12 +18,13 @@ from kiosk.files import paths
 SYSTEM_CONFIG = Path("/etc/kiosk/kiosk.toml")
 ENV_PREFIX = "KIOSK__"
 OVERRIDE_NAME = "settings-override.toml"
-# What staff may change from the console; everything else belongs to the technician's machine file.
+# What staff may change from the console (kiosk.settings.editable builds its settings page from this); everything
+# else belongs to the technician's machine file.
 OVERRIDABLE: dict[str, tuple[str, ...]] = {
     "idle": ("form_seconds", "menu_seconds", "receipt_seconds", "warning_seconds", "console_seconds"),
     "kiosk": ("default_language",),
     "printer": ("kind", "address", "paper_width_mm"),
-    "scanning": ("device", "resolution"),
+    "scanning": ("device", "resolution", "colour"),
 }
 OVERRIDE_HEADER = (
     "Changes made by ward staff in the kiosk's staff console. They win over /etc/kiosk/kiosk.toml.\n"

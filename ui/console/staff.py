@@ -180,25 +180,7 @@ class StaffConsole(StatusPage, ActionsPage, SettingsPage, StatsPage):
         for role in roles:
             self.pin_role.addItem(t(f"console.role.{role}"), role)
         self.pin_role.setCurrentIndex(max(0, min(current, len(roles) - 1)))
-        self.idle_title.setText(t("console.settings.idle"))
-        for key, idle_label in self.idle_labels.items():
-            idle_label.setText(t(f"console.idle.{key}"))
-        self.language_title.setText(t("console.settings.language"))
-        self.default_language_label.setText(t("console.default_language"))
-        self.printer_title.setText(t("console.settings.printer"))
-        for key, printer_label in self.printer_labels.items():
-            printer_label.setText(t(f"console.printer.{key}"))
-        technician = self.role == "technician"  # only technicians see and change where receipts go
-        printer_widgets: list[QWidget] = [self.printer_title, self.printer_kind, self.printer_address,
-                                          self.printer_width, *self.printer_labels.values()]
-        for printer_widget in printer_widgets:
-            printer_widget.setVisible(technician)
-        self.scanner_title.setText(t("console.settings.scanner"))
-        for key, scanner_label in self.scanner_labels.items():
-            scanner_label.setText(t(f"console.scanning.{key}"))
-        for scanner_widget in (self.scanner_title, self.scanner_device, self.scanner_resolution,
-                               *self.scanner_labels.values()):
-            scanner_widget.setVisible(technician)
+        self._retranslate_settings()
         self.csv_label.setText(t("console.csv.path"))
         if self.status is not None:
             self._show_status(self.status)
