@@ -8,7 +8,7 @@ DEMO_ENV := PYTHON_KEYRING_BACKEND=$${PYTHON_KEYRING_BACKEND:-kiosk.keystore.Loc
 
 .PHONY: run test lint typecheck pytest e2e tour bench fuzz soak clean mutation
 .PHONY: screenshots messages
-.PHONY: fleet-load
+.PHONY: fleet-load bench-baseline
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,11 @@ clean:
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(DEMO_ENV) $(BIN)/python bench/run.py
+
+# This kiosk's start-up and idle memory beside another revision's, in the same run, each as a ratio to the
+# floor: `make bench-baseline REVISION=<commit>` (bench/baseline.py, docs/PERFORMANCE.md).
+bench-baseline: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(DEMO_ENV) $(BIN)/python bench/baseline.py $(REVISION)
 
 # The long fuzz run: tests/test_fuzz.py with the `fuzz` hypothesis profile (tests/hypothesis_profiles.py).
 fuzz: $(STAMP)

@@ -122,7 +122,8 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def measure(command: Sequence[str], env: Mapping[str, str],
-            painted: Callable[[subprocess.Popen[bytes]], bool] | None = None, wait_ready: bool = False) -> Sample:
+            painted: Callable[[subprocess.Popen[bytes]], bool] | None = None, wait_ready: bool = False,
+            cwd: Path = REPO) -> Sample:
     """Start `command`, wait for its first paint (and with `wait_ready` for its line `ready`), wait IDLE_MS
     more, sample its memory, end it.
 
@@ -130,7 +131,7 @@ def measure(command: Sequence[str], env: Mapping[str, str],
     """
     started = time.perf_counter()
     process = subprocess.Popen(list(command), env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                               start_new_session=True, cwd=REPO)
+                               start_new_session=True, cwd=cwd)
     try:
         if painted is None:
             assert process.stdout is not None
