@@ -2,6 +2,9 @@
 
 A procedure definition is a JSON document that the portal team can produce. These pydantic models are
 the single source of truth; `config/schema/procedure.schema.json` is generated from them.
+
+Longer than most modules on purpose: the whole format with the checks across its fields, in one place, as the
+generated schema and the catalog's authors read it.
 """
 
 from __future__ import annotations
