@@ -3,7 +3,6 @@ kiosk window reporting to it."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,9 +15,7 @@ from fleet.server import FleetServer
 from fleet.store import FleetStore, migrate, open_engine
 from kiosk.security.secrets import FLEET_SECRET, set_secret
 from kiosk.settings.config import FleetSettings, Settings
-from tests.qt_helpers import make_runtime
-from tests.screen_walk import dispose
-from ui.shell.app import ensure_app
+from tests.qt_fixtures import WindowFactory
 from ui.shell.window import KioskWindow
 
 KIOSK_ID = "BTX-K01"
@@ -63,31 +60,24 @@ def fleet_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flee
     store.engine.dispose()
 
 
-@contextlib.contextmanager
-def kiosk_window(qtbot: QtBot, settings: Settings) -> Iterator[KioskWindow]:
-    """A shown kiosk window on `settings`, deleted afterwards."""
-    ensure_app()
-    runtime = make_runtime(settings)
-    win = KioskWindow(runtime)
-    win.resize(1366, 768)
-    win.show()
-    try:
-        yield win
-    finally:
-        dispose(win, runtime)
+@pytest.fixture
+def fleet_server(fleet_store: FleetStore) -> Iterator[FleetServer]:
+    """A real fleet service on `fleet_store`, knowing this kiosk's secret."""
+    set_secret(FLEET_SECRET, KIOSK_SECRET)
+    with FleetServer(fleet_store) as server:
+        yield server
 
 
 @pytest.fixture
-def reporting_window(qtbot: QtBot, fleet_store: FleetStore) -> Iterator[tuple[KioskWindow, FleetServer]]:
-    """A kiosk reporting to a real fleet service; rounds only when a test asks (`report()`), usage with each."""
-    set_secret(FLEET_SECRET, KIOSK_SECRET)
-    with FleetServer(fleet_store) as server:
-        settings = Settings(fleet=FleetSettings(base_url=server.url, client_id=KIOSK_ID, heartbeat_seconds=3600,
-                                                usage_minutes=1))
-        with kiosk_window(qtbot, settings) as win:
-            qtbot.waitUntil(lambda: win.fleet_service.reporter is not None and not win.fleet_service._busy,
-                            timeout=20_000)
-            yield win, server
+def reporting_window(qtbot: QtBot, fleet_server: FleetServer,
+                     make_window: WindowFactory) -> tuple[KioskWindow, FleetServer]:
+    """A kiosk reporting to a real fleet service; rounds only when a test asks (`report()`), usage with each.
+    The window is disposed before the service stops (fixtures end in the reverse order)."""
+    settings = Settings(fleet=FleetSettings(base_url=fleet_server.url, client_id=KIOSK_ID, heartbeat_seconds=3600,
+                                            usage_minutes=1))
+    win = make_window(settings)
+    qtbot.waitUntil(lambda: win.fleet_service.reporter is not None and not win.fleet_service._busy, timeout=20_000)
+    return win, fleet_server
 
 
 def round_trip(qtbot: QtBot, win: KioskWindow) -> None:

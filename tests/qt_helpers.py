@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
@@ -27,10 +28,12 @@ from kiosk.workdays.clock import VN_TZ, ManualClock
 from ui.shell.window import KioskWindow
 
 
-def make_runtime(settings: Settings | None = None, clock: ManualClock | None = None) -> Runtime:
-    """A runtime for a test window (`for_test_window`)."""
+def make_runtime(settings: Settings | None = None, clock: ManualClock | None = None,
+                 catalog_dir: Path | None = None) -> Runtime:
+    """A runtime for a test window (`for_test_window`), on the procedures in `catalog_dir` if given."""
     return build_runtime(for_test_window(settings or Settings()),
-                         clock=clock or ManualClock(datetime(2026, 11, 26, 9, 0, tzinfo=VN_TZ)))
+                         clock=clock or ManualClock(datetime(2026, 11, 26, 9, 0, tzinfo=VN_TZ)),
+                         catalog_dir=catalog_dir)
 
 
 def for_test_window(settings: Settings) -> Settings:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,11 +49,7 @@ from kiosk.journey.machine import (
     SubmitStep,
     Touch,
 )
-from kiosk.runtime import Runtime, build_runtime
-from kiosk.settings.config import Settings
-from kiosk.workdays.clock import VN_TZ, ManualClock
-from tests.qt_helpers import for_test_window
-from ui.shell.app import ensure_app
+from kiosk.runtime import Runtime
 from ui.shell.window import KioskWindow
 
 SIZES = [(1920, 1080), (1366, 768), (1280, 1024), (1080, 1920)]
@@ -100,17 +95,6 @@ def catalog_with(tmp: Path, *extra: dict[str, Any]) -> Path:
 def long_named_catalog(tmp: Path) -> Path:
     data = json.loads((procedures_dir() / MARRIAGE_FILE).read_text("utf-8"))
     return catalog_with(tmp, _lengthen(data))
-
-
-def make_window(qtbot: QtBot, size: tuple[int, int], catalog_dir: Path | None = None) -> tuple[KioskWindow, Runtime]:
-    ensure_app()
-    clock = ManualClock(datetime(2026, 11, 26, 9, 0, tzinfo=VN_TZ))
-    runtime = build_runtime(for_test_window(Settings()), clock=clock, catalog_dir=catalog_dir)
-    win = KioskWindow(runtime)
-    win.resize(*size)
-    win.show()
-    settle()
-    return win, runtime
 
 
 def dispose(win: KioskWindow, runtime: Runtime) -> None:

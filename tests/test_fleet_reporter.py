@@ -21,7 +21,8 @@ from kiosk.settings.config import FleetSettings, Settings
 from kiosk.telemetry.queue import ReportQueue
 from kiosk.telemetry.reporter import FleetClient, FleetUnavailableError, Reporter
 from kiosk.telemetry.wire import CommandName, Heartbeat
-from tests.fleet_fixtures import KIOSK_ID, KIOSK_SECRET, kiosk_window, round_trip
+from tests.fleet_fixtures import KIOSK_ID, KIOSK_SECRET, round_trip
+from tests.qt_fixtures import WindowFactory
 from ui.shell.window import KioskWindow
 
 BEAT = Heartbeat(version="1.4.0", uptime_s=60, screen="attract", outbox_depth=0, printer="ready", scanner="ready",
@@ -91,20 +92,25 @@ def test_a_long_outage_keeps_every_figure_but_only_the_latest_heartbeats(queue: 
     assert kept == [7, 8, 9, 10, 11]
 
 
+@pytest.fixture
+def silent() -> Iterator[socket.socket]:
+    """A listening socket that accepts connections (backlog) and never answers."""
+    server = socket.create_server(("127.0.0.1", 0))
+    yield server
+    server.close()
+
+
 @pytest.mark.gui
-def test_a_fleet_service_that_never_answers_does_not_delay_a_resident(qtbot: QtBot) -> None:
-    silent = socket.create_server(("127.0.0.1", 0))  # accepts connections (backlog), never answers
-    try:
-        settings = Settings(fleet=FleetSettings(base_url=f"http://127.0.0.1:{silent.getsockname()[1]}",
-                                                heartbeat_seconds=1))
-        with kiosk_window(qtbot, settings) as win:
-            qtbot.waitUntil(lambda: win.fleet_service._busy, timeout=10_000)  # a round is stuck on the network
-            win.send(Touch())
-            assert win.journey.screen is Screen.HOME
-            assert win.stack.currentWidget() is win.screens[Screen.HOME]
-            assert win.fleet_service._busy  # the resident went on while the round still waited
-    finally:
-        silent.close()
+def test_a_fleet_service_that_never_answers_does_not_delay_a_resident(
+    qtbot: QtBot, silent: socket.socket, make_window: WindowFactory
+) -> None:
+    win = make_window(Settings(fleet=FleetSettings(base_url=f"http://127.0.0.1:{silent.getsockname()[1]}",
+                                                   heartbeat_seconds=1)))
+    qtbot.waitUntil(lambda: win.fleet_service._busy, timeout=10_000)  # a round is stuck on the network
+    win.send(Touch())
+    assert win.journey.screen is Screen.HOME
+    assert win.stack.currentWidget() is win.screens[Screen.HOME]
+    assert win.fleet_service._busy  # the resident went on while the round still waited
 
 
 @pytest.mark.gui

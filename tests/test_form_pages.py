@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
@@ -35,8 +34,8 @@ from kiosk.journey.machine import (
 from kiosk.journey.pages import step_pages
 from kiosk.settings.config import Settings
 from kiosk.workdays.clock import VN_TZ, ManualClock
-from tests.qt_helpers import make_runtime
-from tests.screen_walk import dispose, make_window, send, settle
+from tests.qt_fixtures import WindowFactory
+from tests.screen_walk import send, settle
 from ui.screens.form import StepScreen
 from ui.shell.window import KioskWindow
 
@@ -197,13 +196,6 @@ def step_view(win: KioskWindow) -> StepScreen:
     return view
 
 
-@pytest.fixture
-def window(qtbot: QtBot) -> Iterator[KioskWindow]:
-    win, runtime = make_window(qtbot, (1366, 768))
-    yield win
-    dispose(win, runtime)
-
-
 def question_widgets(win: KioskWindow, spec: FormField) -> list[QWidget]:
     editor = step_view(win).editors[spec.id]
     label = editor.title if spec.kind is not FieldKind.CHECKBOX else editor.input.parentWidget()
@@ -227,12 +219,9 @@ def check_page(qtbot: QtBot, win: KioskWindow, widgets: list[QWidget], what: str
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080), (1080, 1920)], ids=["1366x768", "1920x1080", "1080x1920"])
 @pytest.mark.parametrize("code", CODES)
 def test_every_page_shows_its_question_message_and_next_above_the_keyboard(qtbot: QtBot, code: str,
-                                                                             size: tuple[int, int]) -> None:
-    window, runtime = make_window(qtbot, size)
-    try:
-        walk_every_page(qtbot, window, code)
-    finally:
-        dispose(window, runtime)
+                                                                             size: tuple[int, int],
+                                                                             make_window: WindowFactory) -> None:
+    walk_every_page(qtbot, make_window(size=size), code)
 
 
 def walk_every_page(qtbot: QtBot, window: KioskWindow, code: str) -> None:
@@ -345,27 +334,20 @@ def test_a_day_the_calendar_does_not_have_is_called_so(qtbot: QtBot, window: Kio
 
 
 @pytest.mark.gui
-def test_a_double_tap_on_next_answers_one_page_not_two(qtbot: QtBot) -> None:
+def test_a_double_tap_on_next_answers_one_page_not_two(qtbot: QtBot, make_window: WindowFactory) -> None:
     settings = Settings()
     settings = settings.model_copy(update={"kiosk": settings.kiosk.model_copy(update={"tap_guard_ms": 350})})
-    win = KioskWindow(make_runtime(settings))
-    qtbot.addWidget(win)
-    try:
-        win.resize(1366, 768)
-        win.show()
-        for event in (Touch(), SelectProcedure(BIRTH), StartApplication(), GiveConsent()):
-            send(win, event)
-        view = step_view(win)
-        view.editors["applicant_name"].set_value("Nguyễn Văn An")
-        view._taps_from = 0.0  # the resident has looked at the first page for a while
-        win.input_filter.guard_taps(0)
-        next_button = win.findChild(QPushButton, "step.next")
-        assert next_button is not None
-        qtbot.mouseClick(next_button, Qt.MouseButton.LeftButton)
-        assert win.journey.current_page().fields[0].id == "applicant_dob"  # type: ignore[union-attr]
-        qtbot.mouseClick(next_button, Qt.MouseButton.LeftButton)  # the second tap of a double tap
-        assert win.journey.current_page().fields[0].id == "applicant_dob"  # type: ignore[union-attr]
-        assert not win.journey.session.errors  # not even refused: it never reached the page
-    finally:
-        win.shutdown()
-        win.runtime.close()
+    win = make_window(settings)
+    for event in (Touch(), SelectProcedure(BIRTH), StartApplication(), GiveConsent()):
+        send(win, event)
+    view = step_view(win)
+    view.editors["applicant_name"].set_value("Nguyễn Văn An")
+    view._taps_from = 0.0  # the resident has looked at the first page for a while
+    win.input_filter.guard_taps(0)
+    next_button = win.findChild(QPushButton, "step.next")
+    assert next_button is not None
+    qtbot.mouseClick(next_button, Qt.MouseButton.LeftButton)
+    assert win.journey.current_page().fields[0].id == "applicant_dob"  # type: ignore[union-attr]
+    qtbot.mouseClick(next_button, Qt.MouseButton.LeftButton)  # the second tap of a double tap
+    assert win.journey.current_page().fields[0].id == "applicant_dob"  # type: ignore[union-attr]
+    assert not win.journey.session.errors  # not even refused: it never reached the page

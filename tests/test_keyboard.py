@@ -31,7 +31,7 @@ from kiosk.journey.machine import (
 )
 from kiosk.settings.config import Settings
 from kiosk.workdays.clock import ManualClock
-from tests.qt_helpers import make_runtime
+from tests.qt_fixtures import WindowFactory
 from ui.accessibility.modes import DisplayMode
 from ui.common.theme import TEXT_SCALES
 from ui.input.keyboard import KeyboardMode, OnScreenKeyboard
@@ -40,18 +40,6 @@ from ui.shell.app import ensure_app
 from ui.shell.window import KioskWindow
 
 BIRTH = "1.001193.000.00.00.H26"
-
-
-def open_window(qtbot: QtBot, size: tuple[int, int], settings: Settings | None = None) -> KioskWindow:
-    ensure_app()
-    runtime = make_runtime(settings)
-    win = KioskWindow(runtime)
-    qtbot.addWidget(win)
-    win.resize(*size)
-    win.show()
-    win.activateWindow()
-    qtbot.waitUntil(win.isActiveWindow, timeout=2000)
-    return win
 
 
 @pytest.fixture
@@ -144,21 +132,17 @@ def test_typing_an_address_with_the_mark_keys(qtbot: QtBot, window: KioskWindow)
     assert unicodedata.is_normalized("NFC", address.text())
 
 
-def test_tone_placement_follows_the_setting(qtbot: QtBot) -> None:
+def test_tone_placement_follows_the_setting(qtbot: QtBot, make_window: WindowFactory) -> None:
     settings = Settings()
     settings.kiosk.tone_style = "modern"
-    win = open_window(qtbot, (1366, 768), settings)
-    try:
-        to_identity_step(win)
-        name = field(win, "field.applicant_name")
-        focus(qtbot, name)
-        keyboard = win.input.keyboard
-        for key in ("shift", "key.t", "key.h", "key.u", "key.y", "mark.hook"):
-            press(qtbot, keyboard, key)
-        assert name.text() == "Thuỷ"
-    finally:
-        win.shutdown()
-        win.runtime.close()
+    win = make_window(settings, active=True)
+    to_identity_step(win)
+    name = field(win, "field.applicant_name")
+    focus(qtbot, name)
+    keyboard = win.input.keyboard
+    for key in ("shift", "key.t", "key.h", "key.u", "key.y", "mark.hook"):
+        press(qtbot, keyboard, key)
+    assert name.text() == "Thuỷ"
 
 
 def test_a_letter_mark_key_types_its_letter_where_there_is_nothing_to_mark(
@@ -332,28 +316,26 @@ LAYOUTS = [(1920, 1080, 1.0), (1366, 768, 1.0), (1080, 1920, 1.0), (1366, 768, 1
 
 
 @pytest.mark.parametrize(("width", "height", "scale"), LAYOUTS, ids=[f"{w}x{h}@{s}" for w, h, s in LAYOUTS])
-def test_keyboard_never_covers_the_focused_field(qtbot: QtBot, width: int, height: int, scale: float) -> None:
-    win = open_window(qtbot, (width, height))
-    try:
-        keyboard = win.input.keyboard
-        seen = 0
-        for target in text_fields_of_every_screen(qtbot, win):
-            win.input.display.set_mode(DisplayMode(scale))  # again after each reset
-            focus(qtbot, target)
-            qtbot.waitUntil(keyboard.isVisible, timeout=2000)
-            QApplication.processEvents()
-            assert (win.width(), win.height()) == (width, height)  # nothing pushed the window past the display
-            where = visible_rect(target, win)
-            keys = visible_rect(keyboard, win)
-            what = f"{target.objectName()} at {width}x{height} ×{scale}"
-            assert win.rect().contains(keys), what
-            assert not where.intersects(keys), what
-            assert target.visibleRegion().boundingRect() == target.rect(), what  # not clipped by a scroll area
-            seen += 1
-        assert seen >= 8
-    finally:
-        win.shutdown()
-        win.runtime.close()
+def test_keyboard_never_covers_the_focused_field(
+    qtbot: QtBot, make_window: WindowFactory, width: int, height: int, scale: float
+) -> None:
+    win = make_window(size=(width, height), active=True)
+    keyboard = win.input.keyboard
+    seen = 0
+    for target in text_fields_of_every_screen(qtbot, win):
+        win.input.display.set_mode(DisplayMode(scale))  # again after each reset
+        focus(qtbot, target)
+        qtbot.waitUntil(keyboard.isVisible, timeout=2000)
+        QApplication.processEvents()
+        assert (win.width(), win.height()) == (width, height)  # nothing pushed the window past the display
+        where = visible_rect(target, win)
+        keys = visible_rect(keyboard, win)
+        what = f"{target.objectName()} at {width}x{height} ×{scale}"
+        assert win.rect().contains(keys), what
+        assert not where.intersects(keys), what
+        assert target.visibleRegion().boundingRect() == target.rect(), what  # not clipped by a scroll area
+        seen += 1
+    assert seen >= 8
 
 
 def test_with_the_keyboard_up_a_step_keeps_its_fields_and_buttons_in_view(qtbot: QtBot, window: KioskWindow) -> None:

@@ -13,13 +13,12 @@ from pytestqt.qtbot import QtBot
 
 from kiosk.files.paths import procedures_dir
 from kiosk.journey.machine import Screen, SetLanguage
+from tests.qt_fixtures import WindowFactory
 from tests.screen_walk import (
     LONG_CODE,
     SIZES,
-    dispose,
     layout_problems,
     long_named_catalog,
-    make_window,
     send,
     settle,
     walk_menus,
@@ -65,72 +64,67 @@ def code_of(prefix: str, win: KioskWindow) -> str:
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-def test_menus_and_the_long_named_procedure_fit(qtbot: QtBot, tmp_path: Path, size: tuple[int, int], lang: str) -> None:
-    win, runtime = make_window(qtbot, size, long_named_catalog(tmp_path))
-    try:
-        assert check(win, walk_menus(win), size, lang) >= 9
-        states = check(win, walk_procedure(win, qtbot, LONG_CODE, scans=True), size, lang)
-        assert states >= 10
-    finally:
-        dispose(win, runtime)
+def test_menus_and_the_long_named_procedure_fit(
+    qtbot: QtBot, tmp_path: Path, size: tuple[int, int], lang: str, make_window: WindowFactory
+) -> None:
+    win = make_window(size=size, catalog_dir=long_named_catalog(tmp_path))
+    assert check(win, walk_menus(win), size, lang) >= 9
+    states = check(win, walk_procedure(win, qtbot, LONG_CODE, scans=True), size, lang)
+    assert states >= 10
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-def test_submitting_receipt_and_rating_fit(qtbot: QtBot, tmp_path: Path, size: tuple[int, int], lang: str) -> None:
-    win, runtime = make_window(qtbot, size, long_named_catalog(tmp_path))
-    try:
-        walked = walk_procedure(win, qtbot, LONG_CODE, submit=True)
-        for state in walked:  # the form itself is checked above
-            if state.endswith("review"):
-                break
-        assert check(win, walked, size, lang) == 3
-    finally:
-        dispose(win, runtime)
+def test_submitting_receipt_and_rating_fit(
+    qtbot: QtBot, tmp_path: Path, size: tuple[int, int], lang: str, make_window: WindowFactory
+) -> None:
+    win = make_window(size=size, catalog_dir=long_named_catalog(tmp_path))
+    walked = walk_procedure(win, qtbot, LONG_CODE, submit=True)
+    for state in walked:  # the form itself is checked above
+        if state.endswith("review"):
+            break
+    assert check(win, walked, size, lang) == 3
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("prefix", BUNDLED)
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-def test_every_step_of_every_procedure_fits(qtbot: QtBot, size: tuple[int, int], prefix: str) -> None:
-    win, runtime = make_window(qtbot, size)
-    try:
-        code = code_of(prefix, win)
-        assert check(win, walk_procedure(win, qtbot, code), size) >= 5
-    finally:
-        dispose(win, runtime)
+def test_every_step_of_every_procedure_fits(
+    qtbot: QtBot, size: tuple[int, int], prefix: str, make_window: WindowFactory
+) -> None:
+    win = make_window(size=size)
+    code = code_of(prefix, win)
+    assert check(win, walk_procedure(win, qtbot, code), size) >= 5
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 @pytest.mark.parametrize("scale", TEXT_SCALES, ids=[f"x{s}" for s in TEXT_SCALES])
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-def test_every_screen_fits_at_every_text_size(qtbot: QtBot, size: tuple[int, int], scale: float, lang: str) -> None:
+def test_every_screen_fits_at_every_text_size(
+    qtbot: QtBot, size: tuple[int, int], scale: float, lang: str, make_window: WindowFactory
+) -> None:
     """The menus and a whole birth registration (each step with its messages, the receipt) at each of the
     resident's text sizes: no clipped text, no overlap, every target at least 56 px (9 mm needs 34 px at the
     96 dpi assumed for these panels; 56 px is 9 mm up to 158 dpi)."""
-    win, runtime = make_window(qtbot, size)
-    try:
-        states = chain(walk_menus(win), walk_procedure(win, qtbot, code_of("1.001193", win), submit=True))
-        assert check(win, states, size, lang, scale) >= 15
-    finally:
-        dispose(win, runtime)
+    win = make_window(size=size)
+    states = chain(walk_menus(win), walk_procedure(win, qtbot, code_of("1.001193", win), submit=True))
+    assert check(win, states, size, lang, scale) >= 15
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-def test_no_screen_asks_for_more_room_than_the_window_has(qtbot: QtBot, size: tuple[int, int]) -> None:
-    win, runtime = make_window(qtbot, size)
-    try:
-        for screen in Screen:
-            win._screen(screen)
-        room = win.stack.size()
-        greedy = {
-            screen.value: view.minimumSizeHint().toTuple()
-            for screen, view in win.screens.items()
-            if view.minimumSizeHint().height() > room.height() or view.minimumSizeHint().width() > room.width()
-        }
-        assert not greedy, f"screens needing more than {room.toTuple()}: {greedy}"
-    finally:
-        dispose(win, runtime)
+def test_no_screen_asks_for_more_room_than_the_window_has(
+    qtbot: QtBot, size: tuple[int, int], make_window: WindowFactory
+) -> None:
+    win = make_window(size=size)
+    for screen in Screen:
+        win._screen(screen)
+    room = win.stack.size()
+    greedy = {
+        screen.value: view.minimumSizeHint().toTuple()
+        for screen, view in win.screens.items()
+        if view.minimumSizeHint().height() > room.height() or view.minimumSizeHint().width() > room.width()
+    }
+    assert not greedy, f"screens needing more than {room.toTuple()}: {greedy}"
 
 
 @pytest.mark.parametrize(("size", "expected"), [((1366, 768), 1.0), ((1280, 1024), 1.0), ((1920, 1080), 1920 / 1366),

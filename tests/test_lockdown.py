@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from PySide6.QtCore import QEvent, QMimeData, QObject, QPoint, QPointF, Qt
 from PySide6.QtGui import QContextMenuEvent, QDropEvent, QGuiApplication, QKeyEvent, QKeySequence, QShortcut
@@ -13,8 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from kiosk.journey.machine import Screen
 from kiosk.settings.config import KioskSettings, Settings
-from tests.qt_helpers import make_runtime
-from ui.shell.app import ensure_app
+from tests.qt_fixtures import WindowFactory
 from ui.shell.window import KioskWindow
 
 Key = Qt.Key
@@ -43,26 +40,14 @@ class KeyRecorder(QObject):
         return False
 
 
-def make_window(qtbot: QtBot, touch_mode: bool = True, engage: bool = True) -> KioskWindow:
-    ensure_app()
-    settings = Settings(kiosk=KioskSettings(touch_mode=touch_mode))
-    win = KioskWindow(make_runtime(settings))
-    qtbot.addWidget(win)
-    if engage:
-        win.lockdown.engage()
-    win.resize(1366, 768)
-    win.show()
-    QTest.qWaitForWindowExposed(win)
-    return win
+def touch_kiosk(touch_mode: bool = True) -> Settings:
+    return Settings(kiosk=KioskSettings(touch_mode=touch_mode))
 
 
 @pytest.fixture
-def window(qtbot: QtBot) -> Iterator[KioskWindow]:
-    win = make_window(qtbot)
-    yield win
-    win.shutdown()  # gives the lockdown up, so the window can close
-    win.close()
-    win.runtime.close()
+def window(make_window: WindowFactory) -> KioskWindow:
+    """A touch kiosk's window, locked down before it is first shown (as the kiosk starts)."""
+    return make_window(touch_kiosk(), engage=True)
 
 
 def to_first_field(qtbot: QtBot, win: KioskWindow) -> QLineEdit:
@@ -91,12 +76,9 @@ def test_engaged_window_is_frameless_and_on_top_with_hidden_cursor(window: Kiosk
     assert QGuiApplication.overrideCursor() is None  # given back when the kiosk stops
 
 
-def test_cursor_stays_when_not_in_touch_mode(qtbot: QtBot) -> None:
-    win = make_window(qtbot, touch_mode=False)
+def test_cursor_stays_when_not_in_touch_mode(make_window: WindowFactory) -> None:
+    make_window(touch_kiosk(touch_mode=False), engage=True)
     assert QGuiApplication.overrideCursor() is None
-    win.shutdown()
-    win.close()
-    win.runtime.close()
 
 
 @pytest.mark.parametrize(("key", "mods"), ESCAPES)
@@ -135,10 +117,9 @@ def test_close_is_refused_until_the_technician_allows_exit(qtbot: QtBot, window:
     assert not window.isVisible()
 
 
-def test_window_left_unlocked_when_not_engaged_can_close(qtbot: QtBot) -> None:
-    win = make_window(qtbot, engage=False)
+def test_window_left_unlocked_when_not_engaged_can_close(make_window: WindowFactory) -> None:
+    win = make_window(touch_kiosk())
     assert win.close() is True
-    win.runtime.close()
 
 
 def test_context_menus_are_swallowed(qtbot: QtBot, window: KioskWindow) -> None:

@@ -39,8 +39,8 @@ from kiosk.sandbox.server import SandboxServer
 from kiosk.security.secrets import PORTAL_SECRET, set_secret
 from kiosk.settings.config import IdleSettings, Settings
 from tests import portal_fixtures
+from tests.qt_fixtures import WindowFactory
 from tests.qt_helpers import make_runtime
-from ui.shell.app import ensure_app
 from ui.shell.window import KioskWindow
 
 BIRTH = "1.001193.000.00.00.H26"
@@ -57,6 +57,14 @@ def settings_for(url: str) -> Settings:
 def portal(tmp_path: Path) -> Iterator[SandboxServer]:
     set_secret(PORTAL_SECRET, "demo-secret")
     with SandboxServer(procedures=procedures_dir(), db_path=tmp_path / "portal.sqlite3") as server:
+        yield server
+
+
+@pytest.fixture
+def slow_portal(tmp_path: Path) -> Iterator[SandboxServer]:
+    """The sandbox portal taking 5 s over each answer."""
+    set_secret(PORTAL_SECRET, "demo-secret")
+    with SandboxServer(procedures=procedures_dir(), db_path=tmp_path / "slow.sqlite3", faults="latency=5") as server:
         yield server
 
 
@@ -211,65 +219,52 @@ def test_a_bad_catalog_from_the_portal_never_replaces_the_working_one(tmp_path: 
 
 
 @pytest.fixture
-def window_with_portal(qtbot: QtBot, portal: SandboxServer) -> Iterator[KioskWindow]:
-    ensure_app()
-    runtime = make_runtime(settings_for(portal.url))
-    win = KioskWindow(runtime)
-    qtbot.addWidget(win)
-    win.resize(1366, 768)
-    win.show()
-    yield win
-    win.shutdown()
-    runtime.close()
+def window_with_portal(portal: SandboxServer, make_window: WindowFactory) -> KioskWindow:
+    return make_window(settings_for(portal.url))
 
 
-def test_gui_thread_stays_responsive_while_the_portal_takes_5_s(qtbot: QtBot, tmp_path: Path) -> None:
-    set_secret(PORTAL_SECRET, "demo-secret")
-    with SandboxServer(procedures=procedures_dir(), db_path=tmp_path / "slow.sqlite3", faults="latency=5") as slow:
-        ensure_app()
-        runtime = make_runtime(settings_for(slow.url))
-        submit_one(runtime)
-        runtime.journey.dispatch(Reset("test"))
-        win = KioskWindow(runtime)
-        qtbot.addWidget(win)
-        win.show()
-        gaps: list[float] = []
-        clock = QElapsedTimer()
-        clock.start()
-        last = [0.0]
+def test_gui_thread_stays_responsive_while_the_portal_takes_5_s(
+    qtbot: QtBot, slow_portal: SandboxServer, make_window: WindowFactory
+) -> None:
+    runtime = make_runtime(settings_for(slow_portal.url))
+    submit_one(runtime)
+    runtime.journey.dispatch(Reset("test"))
+    win = make_window(runtime=runtime)
+    gaps: list[float] = []
+    clock = QElapsedTimer()
+    clock.start()
+    last = [0.0]
 
-        def tick() -> None:
-            now = clock.elapsed()
-            gaps.append(now - last[0])
-            last[0] = now
+    def tick() -> None:
+        now = clock.elapsed()
+        gaps.append(now - last[0])
+        last[0] = now
 
-        ticker = QTimer(win)
-        ticker.setInterval(5)
-        ticker.timeout.connect(tick)
-        ticker.start()
-        callers: list[int] = []
-        link = runtime.start_portal()
-        real_round = link.sync_round
+    ticker = QTimer(win)
+    ticker.setInterval(5)
+    ticker.timeout.connect(tick)
+    ticker.start()
+    callers: list[int] = []
+    link = runtime.start_portal()
+    real_round = link.sync_round
 
-        def recorded_round() -> object:
-            callers.append(threading.get_ident())
-            return real_round()
+    def recorded_round() -> object:
+        callers.append(threading.get_ident())
+        return real_round()
 
-        link.sync_round = recorded_round
-        win.portal_service.start()
-        started = time.monotonic()
-        qtbot.waitUntil(lambda: win.portal_service.last_report is not None, timeout=30_000)
-        ticker.stop()
-        assert time.monotonic() - started >= 4.5  # the portal really was slow
-        assert callers and threading.main_thread().ident not in callers  # never on the GUI thread
-        # The event loop kept turning: 5 ms ticks arrived throughout. The 95th percentile gap is the
-        # measure; a single long gap on a loaded machine is the OS scheduling us out, not our code.
-        ordered = sorted(gaps[1:])
-        assert len(ordered) > 100
-        p95 = ordered[int(len(ordered) * 0.95)]
-        assert p95 <= 50, f"GUI thread blocked: p95 gap {p95} ms"
-        win.shutdown()
-        runtime.close()
+    link.sync_round = recorded_round
+    win.portal_service.start()
+    started = time.monotonic()
+    qtbot.waitUntil(lambda: win.portal_service.last_report is not None, timeout=30_000)
+    ticker.stop()
+    assert time.monotonic() - started >= 4.5  # the portal really was slow
+    assert callers and threading.main_thread().ident not in callers  # never on the GUI thread
+    # The event loop kept turning: 5 ms ticks arrived throughout. The 95th percentile gap is the
+    # measure; a single long gap on a loaded machine is the OS scheduling us out, not our code.
+    ordered = sorted(gaps[1:])
+    assert len(ordered) > 100
+    p95 = ordered[int(len(ordered) * 0.95)]
+    assert p95 <= 50, f"GUI thread blocked: p95 gap {p95} ms"
 
 
 def test_heartbeat_command_ends_the_session(qtbot: QtBot, window_with_portal: KioskWindow,

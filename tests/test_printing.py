@@ -33,7 +33,8 @@ from kiosk.printing.slips import SlipStore
 from kiosk.security.crypto import Sealer
 from kiosk.settings.config import PaymentSettings, PrinterSettings, Settings
 from kiosk.workdays.clock import VN_TZ, ManualClock
-from tests.qt_helpers import click, make_runtime
+from tests.qt_fixtures import WindowFactory
+from tests.qt_helpers import click
 from tests.test_escpos import GS_V_0, PAPER_LOW, PAPER_OUT, STATUS_READY, FakePrinter, to_gray
 from tests.test_ui_journey import submit_sample_dossier
 from ui.common.timers import named_timer
@@ -313,23 +314,9 @@ def test_without_a_printer_nothing_is_queued(slip: Slip, service_for: Callable[.
 
 
 @pytest.fixture
-def kiosk_with(qtbot: QtBot) -> Iterator[Callable[[PrinterSettings], KioskWindow]]:
-    ensure_app()
-    made: list[KioskWindow] = []
-
-    def make(printer: PrinterSettings) -> KioskWindow:
-        runtime = make_runtime(Settings(payment=PAYMENT, printer=printer))
-        window = KioskWindow(runtime)
-        qtbot.addWidget(window)
-        window.resize(1366, 768)
-        window.show()
-        made.append(window)
-        return window
-
-    yield make
-    for window in made:
-        window.shutdown()
-        window.runtime.close()
+def kiosk_with(make_window: WindowFactory) -> Callable[[PrinterSettings], KioskWindow]:
+    """A shown kiosk window taking payments and printing to `printer`."""
+    return lambda printer: make_window(Settings(payment=PAYMENT, printer=printer))
 
 
 def label_text(window: KioskWindow, name: str) -> str:

@@ -7,7 +7,6 @@ import shutil
 import stat
 import subprocess
 import wave
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,10 +29,10 @@ from kiosk.journey.machine import (
     Touch,
 )
 from kiosk.settings.config import KioskSettings, Settings
-from tests.qt_helpers import make_runtime, to_question
+from tests.qt_fixtures import WindowFactory
+from tests.qt_helpers import to_question
 from ui.accessibility.speech import find_speech_command
 from ui.screens.form import StepScreen
-from ui.shell.app import ensure_app
 from ui.shell.window import KioskWindow
 
 BIRTH = "1.001193.000.00.00.H26"
@@ -47,15 +46,9 @@ def fake_engine(directory: Path, name: str, log: Path) -> None:
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
 
 
-def open_window(qtbot: QtBot, engine: str = "none") -> KioskWindow:
-    """A kiosk window whose read-aloud uses `engine` (the `kiosk.speech_engine` setting)."""
-    ensure_app()
-    win = KioskWindow(make_runtime(Settings(kiosk=KioskSettings(speech_engine=engine))))
-    qtbot.addWidget(win)
-    win.resize(1366, 768)
-    win.show()
-    win.activateWindow()
-    return win
+def speaking(engine: str) -> Settings:
+    """Settings whose read-aloud uses `engine` (the `kiosk.speech_engine` setting)."""
+    return Settings(kiosk=KioskSettings(speech_engine=engine))
 
 
 @pytest.fixture
@@ -69,11 +62,8 @@ def engine_log(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def window(qtbot: QtBot, engine_log: Path) -> Iterator[KioskWindow]:
-    win = open_window(qtbot, str(engine_log.parent / "bin" / "spd-say"))
-    yield win
-    win.shutdown()
-    win.runtime.close()
+def window(engine_log: Path, make_window: WindowFactory) -> KioskWindow:
+    return make_window(speaking(str(engine_log.parent / "bin" / "spd-say")), active=True)
 
 
 def read_button(window: KioskWindow) -> QPushButton:
@@ -98,17 +88,13 @@ def spoken(qtbot: QtBot, log: Path, count: int = 1) -> list[list[str]]:
 
 
 @pytest.mark.parametrize("engine", ["none", "/nonexistent/espeak-ng", "/bin/sh"])
-def test_without_a_speech_engine_the_button_is_hidden(qtbot: QtBot, engine: str) -> None:
-    win = open_window(qtbot, engine)
-    try:
-        to_identity_step(win)
-        assert not read_button(win).isVisible()
-        assert not win.input.read_aloud.available
-        assert "Nghe hướng dẫn" not in [b.text().replace("\n", " ") for b in win.findChildren(QPushButton)
-                                         if b.isVisible()]
-    finally:
-        win.shutdown()
-        win.runtime.close()
+def test_without_a_speech_engine_the_button_is_hidden(make_window: WindowFactory, engine: str) -> None:
+    win = make_window(speaking(engine), active=True)
+    to_identity_step(win)
+    assert not read_button(win).isVisible()
+    assert not win.input.read_aloud.available
+    assert "Nghe hướng dẫn" not in [b.text().replace("\n", " ") for b in win.findChildren(QPushButton)
+                                     if b.isVisible()]
 
 
 def test_the_button_reads_the_steps_title_question_and_help(
@@ -154,23 +140,19 @@ def test_english_is_read_with_an_english_voice_and_reset_stops_speech(
 
 
 def test_auto_takes_espeak_ng_when_speech_dispatcher_is_missing(
-    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_window: WindowFactory
 ) -> None:
     bin_dir = tmp_path / "espeak"
     bin_dir.mkdir()
     log = tmp_path / "espeak.txt"
     fake_engine(bin_dir, "espeak-ng", log)
     monkeypatch.setenv("PATH", str(bin_dir))  # what "auto" looks through
-    win = open_window(qtbot, "auto")
-    try:
-        win.send(Touch())
-        qtbot.mouseClick(read_button(win), Qt.MouseButton.LeftButton)
-        [args] = spoken(qtbot, log)
-        assert args[:3] == ["-v", "vi", "--"]
-        assert "Ông/Bà cần làm gì?" in args
-    finally:
-        win.shutdown()
-        win.runtime.close()
+    win = make_window(speaking("auto"), active=True)
+    win.send(Touch())
+    qtbot.mouseClick(read_button(win), Qt.MouseButton.LeftButton)
+    [args] = spoken(qtbot, log)
+    assert args[:3] == ["-v", "vi", "--"]
+    assert "Ông/Bà cần làm gì?" in args
 
 
 def test_the_real_espeak_ng_speaks_what_the_kiosk_asks_in_vietnamese(tmp_path: Path) -> None:

@@ -21,12 +21,11 @@ from kiosk.journey.machine import (
     ScanIdCard,
     Screen,
 )
+from tests.qt_fixtures import WindowFactory
 from tests.qt_helpers import to_question
 from tests.screen_walk import (
     MARRIAGE_FILE,
     catalog_with,
-    dispose,
-    make_window,
     settle,
     shown_widgets,
     walk_menus,
@@ -221,22 +220,21 @@ def tagged_catalog(tmp: Path) -> Path:
     return catalog_with(tmp, data)
 
 
-def test_html_in_the_catalog_shows_literally_on_every_screen(qtbot: QtBot, tmp_path: Path) -> None:
-    win, runtime = make_window(qtbot, (1366, 768), tagged_catalog(tmp_path))
-    try:
-        seen_on: set[str] = set()
-        for state in chain(walk_menus(win), walk_procedure(win, qtbot, TAGGED_CODE, submit=True)):
-            for widget in shown_widgets(win):
-                if isinstance(widget, QLabel):
-                    if "<" in widget.text():
-                        assert widget.textFormat() is Qt.TextFormat.PlainText, (state, widget.objectName())
-                    if TAGGED_NAME in widget.text():
-                        seen_on.add(win.journey.screen.value)
-                elif isinstance(widget, QAbstractButton) and TAGGED_NAME in widget.text():
+def test_html_in_the_catalog_shows_literally_on_every_screen(
+    qtbot: QtBot, tmp_path: Path, make_window: WindowFactory
+) -> None:
+    win = make_window(catalog_dir=tagged_catalog(tmp_path))
+    seen_on: set[str] = set()
+    for state in chain(walk_menus(win), walk_procedure(win, qtbot, TAGGED_CODE, submit=True)):
+        for widget in shown_widgets(win):
+            if isinstance(widget, QLabel):
+                if "<" in widget.text():
+                    assert widget.textFormat() is Qt.TextFormat.PlainText, (state, widget.objectName())
+                if TAGGED_NAME in widget.text():
                     seen_on.add(win.journey.screen.value)
-                assert not widget.toolTip(), (state, widget.objectName(), "tooltips may be read as rich text")
-        # The form names the procedure in its progress line while the keyboard is down; with the keyboard up (as
-        # on every page of this walk) the line names the step instead.
-        assert {"home", "procedures", "overview"} <= seen_on
-    finally:
-        dispose(win, runtime)
+            elif isinstance(widget, QAbstractButton) and TAGGED_NAME in widget.text():
+                seen_on.add(win.journey.screen.value)
+            assert not widget.toolTip(), (state, widget.objectName(), "tooltips may be read as rich text")
+    # The form names the procedure in its progress line while the keyboard is down; with the keyboard up (as
+    # on every page of this walk) the line names the step instead.
+    assert {"home", "procedures", "overview"} <= seen_on

@@ -8,6 +8,8 @@ from PySide6.QtWidgets import QApplication, QPushButton, QScrollArea, QScroller,
 from pytestqt.qtbot import QtBot
 
 from kiosk.journey.machine import ChooseMode, Mode, Screen, Touch
+from kiosk.settings.config import KioskSettings, Settings
+from tests.qt_fixtures import WindowFactory
 from tests.qt_helpers import click
 from ui.shell.window import KioskWindow
 
@@ -51,26 +53,16 @@ def test_dragging_the_procedure_list_scrolls_it_and_a_tap_still_opens_a_procedur
     assert window.journey.procedure is not None and window.journey.procedure.code == in_view
 
 
-def test_a_tap_just_after_the_screen_changed_is_not_taken_for_the_next_screen(qtbot: QtBot) -> None:
+def test_a_tap_just_after_the_screen_changed_is_not_taken_for_the_next_screen(
+    qtbot: QtBot, make_window: WindowFactory
+) -> None:
     """A triple tap on "Touch to start": the taps after the first land on the home screen and must do nothing
     there; a moment later the home screen answers taps as usual."""
-    from kiosk.settings.config import KioskSettings, Settings
-    from tests.qt_helpers import make_runtime
-    from ui.shell.app import ensure_app
-
-    ensure_app()
-    window = KioskWindow(make_runtime(Settings(kiosk=KioskSettings(tap_guard_ms=300))))
-    qtbot.addWidget(window)
-    window.resize(1366, 768)
-    window.show()
-    try:
-        click(qtbot, window, "attract.start")
-        assert window.journey.screen is Screen.HOME
-        click(qtbot, window, "home.do")  # the second tap of a triple tap
-        assert window.journey.screen is Screen.HOME
-        qtbot.wait(400)
-        click(qtbot, window, "home.do")
-        assert window.journey.screen is Screen.PROCEDURES
-    finally:
-        window.shutdown()
-        window.runtime.close()
+    window = make_window(Settings(kiosk=KioskSettings(tap_guard_ms=300)))
+    click(qtbot, window, "attract.start")
+    assert window.journey.screen is Screen.HOME
+    click(qtbot, window, "home.do")  # the second tap of a triple tap
+    assert window.journey.screen is Screen.HOME
+    qtbot.wait(400)
+    click(qtbot, window, "home.do")
+    assert window.journey.screen is Screen.PROCEDURES

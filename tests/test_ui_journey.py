@@ -17,8 +17,9 @@ from kiosk.files.paths import procedures_dir
 from kiosk.i18n import MISSING_MARK
 from kiosk.journey.machine import OpenLookup, Screen, SetLanguage, Touch
 from kiosk.workdays.clock import ManualClock
+from tests.qt_fixtures import WindowFactory
 from tests.qt_helpers import click, end_session, next_through_step, visible_texts
-from tests.screen_walk import dispose, make_window, send, shown_widgets, walk_menus, walk_procedure
+from tests.screen_walk import send, shown_widgets, walk_menus, walk_procedure
 from tests.translations import TRANSLATIONS
 from ui.screens.form import StepScreen
 from ui.shell.window import KioskWindow
@@ -170,23 +171,22 @@ def untranslated(win: KioskWindow, state: str) -> list[str]:
 
 
 @pytest.mark.parametrize("code", [p.stem.split("-")[0] for p in sorted(procedures_dir().glob("*.json"))])
-def test_no_screen_shows_a_missing_translation_or_a_raw_key(qtbot: QtBot, code: str) -> None:
+def test_no_screen_shows_a_missing_translation_or_a_raw_key(
+    qtbot: QtBot, code: str, make_window: WindowFactory
+) -> None:
     """Every screen state — menus, every step of the procedure, its messages, the review, the
     receipt — in Vietnamese, then again in English."""
-    win, runtime = make_window(qtbot, (1366, 768))
-    try:
-        full = next(p.code for p in win.runtime.catalog.procedures if p.code.startswith(code + "."))
-        first = full == win.runtime.catalog.procedures[0].code
-        found: list[str] = []
-        states = chain(walk_menus(win), walk_procedure(win, qtbot, full, submit=first, scans=first))
-        for state in states:
-            found += untranslated(win, state)
-            send(win, SetLanguage("en"))
-            found += untranslated(win, state)
-            send(win, SetLanguage("vi"))
-        assert not found, "\n".join(found[:40])
-    finally:
-        dispose(win, runtime)
+    win = make_window()
+    full = next(p.code for p in win.runtime.catalog.procedures if p.code.startswith(code + "."))
+    first = full == win.runtime.catalog.procedures[0].code
+    found: list[str] = []
+    states = chain(walk_menus(win), walk_procedure(win, qtbot, full, submit=first, scans=first))
+    for state in states:
+        found += untranslated(win, state)
+        send(win, SetLanguage("en"))
+        found += untranslated(win, state)
+        send(win, SetLanguage("vi"))
+    assert not found, "\n".join(found[:40])
 
 
 def test_english_steps_show_the_catalog_english_texts(qtbot: QtBot, window: KioskWindow) -> None:

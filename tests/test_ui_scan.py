@@ -4,7 +4,6 @@ after scanning leaves no image in memory, on screen, in temporary files or unsea
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,32 +17,24 @@ from kiosk.files import paths
 from kiosk.journey.machine import Screen, SubmitStep
 from kiosk.scanning.device import TEST_PAGE_OPTIONS, sane_test_config
 from kiosk.settings.config import Settings
-from tests.qt_helpers import click, make_runtime, visible_texts
+from tests.qt_fixtures import WindowFactory
+from tests.qt_helpers import click, visible_texts
 from tests.sane_helpers import scanimage
-from tests.screen_walk import dispose
 from ui.accessibility.speech import spoken_text
-from ui.shell.app import ensure_app
 from ui.shell.window import KioskWindow
 
 BIRTH = "1.001193.000.00.00.H26"
 
 
 @pytest.fixture
-def window(qtbot: QtBot, tmp_path: Path) -> Iterator[KioskWindow]:
-    ensure_app()
+def window(tmp_path: Path, make_window: WindowFactory) -> KioskWindow:
     program = scanimage()
     sane_test_config(tmp_path / "sane")
     settings = Settings.model_validate({"scanning": {
         "device": "test:0", "program": program, "sane_config_dir": str(tmp_path / "sane"),
         "options": [*TEST_PAGE_OPTIONS, "--read-delay=yes", "--read-delay-duration", "20000"]},
         "printer": {"kind": "file", "address": str(tmp_path / "printer.bin")}})
-    runtime = make_runtime(settings)
-    win = KioskWindow(runtime)
-    win.resize(1366, 768)
-    win.show()
-    QTest.qWaitForWindowExposed(win)
-    yield win
-    dispose(win, runtime)
+    return make_window(settings)
 
 
 def to_scan_screen(qtbot: QtBot, win: KioskWindow) -> None:
@@ -184,30 +175,22 @@ def test_a_reset_during_a_scan_stops_it_and_keeps_nothing(qtbot: QtBot, window: 
     assert unsealed_on_disk(paths.data_dir()) == []
 
 
-def test_the_technician_sets_the_scanner_and_staff_cannot(qtbot: QtBot, tmp_path: Path) -> None:
+def test_the_technician_sets_the_scanner_and_staff_cannot(qtbot: QtBot, make_window: WindowFactory) -> None:
     """Device and resolution in the technician's settings: saved, and the next resident gets the scan screen."""
-    ensure_app()
-    runtime = make_runtime(Settings())
-    win = KioskWindow(runtime)
-    win.resize(1366, 768)
-    win.show()
-    QTest.qWaitForWindowExposed(win)
-    try:
-        win.open_console("staff")
-        device = win.findChild(QLineEdit, "console.scanning.device")
-        assert device is not None and not device.isVisibleTo(win)
-        close_console(win)
-        win.open_console("technician")
-        assert win.consoles.console is not None
-        win.consoles.console.show_page("settings")
-        resolution = win.findChild(QSpinBox, "console.scanning.resolution")
-        assert device.isVisible() and resolution is not None and resolution.isVisible()
-        device.setText("test:0")
-        assert (resolution.minimum(), resolution.maximum()) == (200, 300)  # the schema's bounds
-        resolution.setValue(300)
-        click(qtbot, win, "console.settings.save")
-        assert (win.runtime.settings.scanning.device, win.runtime.settings.scanning.resolution) == ("test:0", 300)
-        assert win.journey.scanning
-        close_console(win)
-    finally:
-        dispose(win, runtime)
+    win = make_window()
+    win.open_console("staff")
+    device = win.findChild(QLineEdit, "console.scanning.device")
+    assert device is not None and not device.isVisibleTo(win)
+    close_console(win)
+    win.open_console("technician")
+    assert win.consoles.console is not None
+    win.consoles.console.show_page("settings")
+    resolution = win.findChild(QSpinBox, "console.scanning.resolution")
+    assert device.isVisible() and resolution is not None and resolution.isVisible()
+    device.setText("test:0")
+    assert (resolution.minimum(), resolution.maximum()) == (200, 300)  # the schema's bounds
+    resolution.setValue(300)
+    click(qtbot, win, "console.settings.save")
+    assert (win.runtime.settings.scanning.device, win.runtime.settings.scanning.resolution) == ("test:0", 300)
+    assert win.journey.scanning
+    close_console(win)
