@@ -16,6 +16,7 @@ from fleet.store import FleetStore, migrate, open_engine
 from kiosk.security.secrets import FLEET_SECRET, set_secret
 from kiosk.settings.config import FleetSettings, Settings
 from tests.qt_fixtures import WindowFactory
+from ui.controllers.fleet import FleetService
 from ui.shell.window import KioskWindow
 
 KIOSK_ID = "BTX-K01"
@@ -76,12 +77,20 @@ def reporting_window(qtbot: QtBot, fleet_server: FleetServer,
     settings = Settings(fleet=FleetSettings(base_url=fleet_server.url, client_id=KIOSK_ID, heartbeat_seconds=3600,
                                             usage_minutes=1))
     win = make_window(settings)
-    qtbot.waitUntil(lambda: win.fleet_service.reporter is not None and not win.fleet_service._busy, timeout=20_000)
+    fleet = fleet_of(win)
+    qtbot.waitUntil(lambda: fleet.reporter is not None and not fleet._busy, timeout=20_000)
     return win, fleet_server
+
+
+def fleet_of(win: KioskWindow) -> FleetService:
+    """The window's fleet controller (a kiosk has one only when a fleet service is configured)."""
+    assert win.fleet_service is not None, "no fleet service configured"
+    return win.fleet_service
 
 
 def round_trip(qtbot: QtBot, win: KioskWindow) -> None:
     """One report round, then the one that carries the results of the commands it brought."""
+    fleet = fleet_of(win)
     for _ in range(2):
-        win.fleet_service.report()
-        qtbot.waitUntil(lambda: not win.fleet_service._busy and not win.fleet_service.runner.busy(), timeout=20_000)
+        fleet.report()
+        qtbot.waitUntil(lambda: not fleet._busy and not fleet.runner.busy(), timeout=20_000)

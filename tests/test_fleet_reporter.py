@@ -21,7 +21,7 @@ from kiosk.settings.config import FleetSettings, Settings
 from kiosk.telemetry.queue import ReportQueue
 from kiosk.telemetry.reporter import FleetClient, FleetUnavailableError, Reporter
 from kiosk.telemetry.wire import CommandName, Heartbeat
-from tests.fleet_fixtures import KIOSK_ID, KIOSK_SECRET, round_trip
+from tests.fleet_fixtures import KIOSK_ID, KIOSK_SECRET, fleet_of, round_trip
 from tests.qt_fixtures import WindowFactory
 from ui.shell.window import KioskWindow
 
@@ -106,11 +106,11 @@ def test_a_fleet_service_that_never_answers_does_not_delay_a_resident(
 ) -> None:
     win = make_window(Settings(fleet=FleetSettings(base_url=f"http://127.0.0.1:{silent.getsockname()[1]}",
                                                    heartbeat_seconds=1)))
-    qtbot.waitUntil(lambda: win.fleet_service._busy, timeout=10_000)  # a round is stuck on the network
+    qtbot.waitUntil(lambda: fleet_of(win)._busy, timeout=10_000)  # a round is stuck on the network
     win.send(Touch())
     assert win.journey.screen is Screen.HOME
     assert win.stack.currentWidget() is win.screens[Screen.HOME]
-    assert win.fleet_service._busy  # the resident went on while the round still waited
+    assert fleet_of(win)._busy  # the resident went on while the round still waited
 
 
 @pytest.mark.gui
@@ -150,10 +150,10 @@ def test_lock_waits_for_the_resident_then_covers_the_screen_until_unlocked(
     win.send(Touch())  # a resident is at the kiosk
     store.add_command(staff, KIOSK_ID, CommandName.LOCK)
     round_trip(qtbot, win)
-    assert not win.fleet_service.locked
+    assert not fleet_of(win).locked
     assert store.recent_commands([KIOSK_ID])[0].status == "delivered"
     win.reset("test")  # the resident is done
-    assert win.fleet_service.locked
+    assert fleet_of(win).locked
     cover = win.findChild(QLabel, "fleet-maintenance")
     assert cover is not None and cover.isVisible()
     assert tr("fleet.locked_title", "vi") in "".join(visible_texts(win))
@@ -230,7 +230,7 @@ def test_restart_queues_its_result_then_closes_the_kiosk_for_systemd_to_start_ag
     assert staff is not None
     server.store.add_command(staff, KIOSK_ID, CommandName.REPRINT_LAST)
     server.store.add_command(staff, KIOSK_ID, CommandName.RESTART)
-    win.fleet_service.report()
+    fleet_of(win).report()
     qtbot.waitUntil(lambda: not win.isVisible(), timeout=20_000)
     assert win.exit_status == 0  # not the technician's 75: systemd starts the kiosk again
     queue = ReportQueue(win.runtime.settings.outbox_path().parent / "fleet-reports.sqlite3")

@@ -14,7 +14,6 @@ from ui.accessibility.modes import InputAndAccessibility
 from ui.common.workers import TaskRunner
 from ui.console.entry import StaffEntry
 from ui.controllers.console import ConsoleController
-from ui.controllers.fleet import FleetService
 from ui.controllers.housekeeping import Housekeeping
 from ui.controllers.idle import IdleController
 from ui.controllers.printing import PrintController
@@ -60,15 +59,22 @@ def attach_parts(window: KioskWindow, runtime: Runtime) -> None:
     window.consoles = ConsoleController(window, window, window.idle, window.print_control,
                                         window.portal_service.status_changed)
     window.staff_entry.authenticated.connect(window.consoles.open)
-    # Health and usage figures to the district's fleet service, if one is configured (no personal data).
-    window.fleet_service = FleetService(window, window, runtime, window.portal_service, window.print_control,
-                                        window.housekeeping, window.settings_control)
+    # Health and usage figures to the district's fleet service, if one is configured (no personal data). Its
+    # controller, and the wire models it brings, exist only on a kiosk that reports (the fleet's address is in the
+    # machine file: changing it means a restart).
+    window.fleet_service = None
+    if runtime.settings.fleet.base_url is not None:
+        from ui.controllers.fleet import FleetService
+
+        window.fleet_service = FleetService(window, window, runtime, window.portal_service, window.print_control,
+                                            window.housekeeping, window.settings_control)
 
 
 def detach_parts(window: KioskWindow) -> None:
     """Stop what `attach_parts` started: the services talking to the network first, the timers, then the rest."""
     window.portal_service.stop()
-    window.fleet_service.stop()
+    if window.fleet_service is not None:
+        window.fleet_service.stop()
     window.consoles.shutdown()
     for timer in window.findChildren(QTimer):  # every screen's and overlay's timers, named or not
         timer.stop()

@@ -78,7 +78,7 @@ class KioskWindow(QWidget):
     housekeeping: Housekeeping
     settings_control: SettingsController
     consoles: ConsoleController
-    fleet_service: FleetService
+    fleet_service: FleetService | None  # only when a fleet service is configured
 
     def __init__(self, runtime: Runtime | None = None, boot: BootInfo | None = None) -> None:
         super().__init__()
