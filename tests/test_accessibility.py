@@ -31,8 +31,7 @@ from kiosk.journey.machine import (
     SubmitStep,
     Touch,
 )
-from kiosk.scanning.images import Page
-from kiosk.scanning.papers import with_page
+from kiosk.scanning.images import Page, with_page
 from ui.accessibility.modes import DEFAULT_MODE, DisplayMode, interactive_widgets, unnamed_widgets
 from ui.common.theme import (
     HIGH_CONTRAST,

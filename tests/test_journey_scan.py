@@ -31,8 +31,7 @@ from kiosk.journey.machine import (
     SubmitStep,
     Touch,
 )
-from kiosk.scanning.images import Page
-from kiosk.scanning.papers import with_page
+from kiosk.scanning.images import Page, with_page
 from kiosk.workdays.clock import VN_TZ, ManualClock
 
 BIRTH = "1.001193.000.00.00.H26"

@@ -27,8 +27,8 @@ from kiosk.scanning.device import (
     ScanRequest,
     classify_failure,
 )
-from kiosk.scanning.images import Colour, ImageError, Page, crop_margins, process, skew_angle, to_pdf
-from kiosk.scanning.papers import LimitExceeded, manifest, with_page
+from kiosk.scanning.images import Colour, ImageError, Page, crop_margins, process, skew_angle, to_pdf, with_page
+from kiosk.scanning.papers import LimitExceeded, manifest
 from tests.sane_helpers import TEST_DEVICE, page_request, sane_scanner
 
 

@@ -175,13 +175,15 @@ def test_kiosk_run_paints_then_finishes_starting() -> None:
     assert result.returncode == 0, result.stderr
     lines = [line.split()[0] for line in result.stdout.splitlines() if line.strip()]
     assert lines == ["painted", "ready", "rss_kb"]
-    # The HTTP stack waits until the kiosk talks to a portal (none is set here), and the fleet's controller and
-    # wire models exist only on a kiosk that reports to one (none here): neither is part of its start-up.
+    # The HTTP stack waits until the kiosk talks to a portal (none is set here), the fleet's controller and wire
+    # models exist only on a kiosk that reports to one, and the scanner's program and image processing load when
+    # a paper is scanned (none of these here): none of them is part of its start-up.
     imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()
                 if line.startswith("import time:")}
     assert "ui.shell.window" in imported
     assert not {"requests", "urllib3", "kiosk.portal.client", "kiosk.telemetry.reporter"} & imported
     assert not {"ui.controllers.fleet", "kiosk.telemetry.wire", "kiosk.portal.models"} & imported
+    assert not {"kiosk.scanning.device", "kiosk.scanning.images", "PIL.ImageOps"} & imported
 
 
 def test_a_configuration_file_that_is_not_toml_stops_start_up_before_any_window(tmp_path: Path) -> None:

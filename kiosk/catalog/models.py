@@ -9,10 +9,9 @@ generated schema and the catalog's authors read it.
 
 from __future__ import annotations
 
-import copy
 from datetime import date
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -296,6 +295,18 @@ def delivery_options(delivery: list[Delivery]) -> list[Option]:
     return [Option(value=way.value, label=DELIVERY_LABELS[way]) for way in delivery]
 
 
+def _with_delivery_options(spec: object, ways: list[Any], options: list[dict[str, Any]]) -> object:
+    """A question of role 'delivery' with the options made from the procedure's `delivery` (a copy); any other
+    question as it is."""
+    if not isinstance(spec, dict) or spec.get("role") != "delivery":
+        return spec
+    given = spec.get("options")
+    if given and [o.get("value") if isinstance(o, dict) else o for o in given] != list(ways):
+        raise ValueError(f"field '{spec.get('id')}' (role delivery) takes its options from the "
+                         "procedure's 'delivery'; remove its 'options'")
+    return {**spec, "options": options}
+
+
 class Procedure(_Model):
     schema_version: Literal[1] = 1
     code: str = Field(pattern=r"^[0-9]\.[0-9]{6}(\.[0-9A-Z.]+)?$", description="national procedure code")
@@ -333,17 +344,14 @@ class Procedure(_Model):
             options = [o.model_dump() for o in delivery_options([Delivery(w) for w in ways])]
         except ValueError:
             return data  # an unknown way: the field `delivery` reports it
-        data = copy.deepcopy(data)  # the caller's document stays as written
-        for step in data["steps"]:
+        steps = []
+        for step in data["steps"]:  # copies of what changes: the caller's document stays as written
             fields = step.get("fields") if isinstance(step, dict) else None
-            for spec in fields if isinstance(fields, list) else []:
-                if not isinstance(spec, dict) or spec.get("role") != "delivery":
-                    continue
-                given = spec.get("options")
-                if given and [o.get("value") if isinstance(o, dict) else o for o in given] != list(ways):
-                    raise ValueError(f"field '{spec.get('id')}' (role delivery) takes its options from the "
-                                     "procedure's 'delivery'; remove its 'options'")
-                spec["options"] = options
+            if isinstance(fields, list):
+                steps.append({**step, "fields": [_with_delivery_options(spec, ways, options) for spec in fields]})
+            else:
+                steps.append(step)
+        data = {**data, "steps": steps}
         return data
 
     def scannable_papers(self) -> list[Paper]:

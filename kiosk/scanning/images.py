@@ -8,12 +8,15 @@ and the angle whose rows are most uneven (text lines fall into few rows) wins. L
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
 from PIL import Image, ImageChops, ImageOps
 
+from kiosk.scanning import papers
 from kiosk.scanning.device import RawScan
+from kiosk.scanning.papers import LimitExceeded, ScannedPaper
 
 MAX_SKEW_DEG = 5.0
 SKEW_STEP_DEG = 0.5
@@ -123,3 +126,17 @@ def preview_png(page: Page, longest: int = 900) -> bytes:
     out = io.BytesIO()
     small.save(out, format="PNG")
     return out.getvalue()
+
+
+def with_page(paper_id: str, page: Page, kept: list[Page], others: Mapping[str, ScannedPaper]) -> ScannedPaper:
+    """The paper made of `kept` pages plus `page`, its PDF built and checked against the limits (a worker's job:
+    building the PDF takes a moment). `others` are the dossier's other papers, for the dossier limit."""
+    pages = [*kept, page]
+    if len(pages) > papers.MAX_PAGES:
+        raise LimitExceeded("scan.limit.pages")
+    pdf = to_pdf(pages)
+    if len(pdf) > papers.MAX_PAPER_BYTES:
+        raise LimitExceeded("scan.limit.paper")
+    if len(pdf) + sum(len(p.pdf) for key, p in others.items() if key != paper_id) > papers.MAX_DOSSIER_BYTES:
+        raise LimitExceeded("scan.limit.dossier")
+    return ScannedPaper(paper_id, pages, pdf)

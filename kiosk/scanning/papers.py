@@ -3,7 +3,7 @@
 Limits are the kiosk's own (the portal's real upload limits are not published in anything checked): a PDF of
 one paper at most `MAX_PAPER_BYTES`, the scans of one dossier together at most `MAX_DOSSIER_BYTES`, at most
 `MAX_PAGES` pages per paper. A page that would break a limit is refused with a message and nothing already
-scanned is lost.
+scanned is lost (`kiosk.scanning.images.with_page`, which builds the PDF).
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.outbox.store import Attachment
-from kiosk.scanning.images import Page, to_pdf
+
+if TYPE_CHECKING:  # image processing loads when the first page is scanned (kiosk.scanning.images.with_page)
+    from kiosk.scanning.images import Page
 
 MAX_PAGES = 10
 MAX_PAPER_BYTES = 5 * 1024 * 1024
@@ -50,20 +52,6 @@ class ScannedPaper:
             page.image.close()
         self.pages.clear()
         self.pdf = b""
-
-
-def with_page(paper_id: str, page: Page, kept: list[Page], others: Mapping[str, ScannedPaper]) -> ScannedPaper:
-    """The paper made of `kept` pages plus `page`, its PDF built and checked against the limits (a worker's job:
-    building the PDF takes a moment). `others` are the dossier's other papers, for the dossier limit."""
-    pages = [*kept, page]
-    if len(pages) > MAX_PAGES:
-        raise LimitExceeded("scan.limit.pages")
-    pdf = to_pdf(pages)
-    if len(pdf) > MAX_PAPER_BYTES:
-        raise LimitExceeded("scan.limit.paper")
-    if len(pdf) + sum(len(p.pdf) for key, p in others.items() if key != paper_id) > MAX_DOSSIER_BYTES:
-        raise LimitExceeded("scan.limit.dossier")
-    return ScannedPaper(paper_id, pages, pdf)
 
 
 def manifest(papers: Mapping[str, ScannedPaper]) -> list[dict[str, Any]]:

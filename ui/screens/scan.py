@@ -169,8 +169,8 @@ class ScanScreen(ScreenView):
 
     def start_scan(self, add: bool) -> None:
         from kiosk.scanning.device import ScanError, from_settings
-        from kiosk.scanning.images import Colour, ImageError, preview_png, process
-        from kiosk.scanning.papers import LimitExceeded, with_page
+        from kiosk.scanning.images import Colour, ImageError, preview_png, process, with_page
+        from kiosk.scanning.papers import LimitExceeded
 
         journey = self.ctx.journey
         paper = journey.current_paper()
