@@ -54,6 +54,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("kiosk: no display found (DISPLAY/WAYLAND_DISPLAY unset): start it inside a graphical session "
               "or under cage, or set QT_QPA_PLATFORM=offscreen for a headless run.", file=sys.stderr)
         return EXIT_USAGE
+    from kiosk.ops import collector
+
+    collector.pause()  # start-up's objects live as long as the kiosk: no collection until it is ready
     from kiosk.ops.logs import setup_logging
     from kiosk.settings.boot import BootInfo
     from kiosk.settings.layers import ConfigError

@@ -5,10 +5,12 @@ shown and its texts, a touch during start-up not lost, the same messages and exi
 from __future__ import annotations
 
 import base64
+import gc
 import os
 import subprocess
 import sys
 import tomllib
+import weakref
 from pathlib import Path
 
 import keyring
@@ -19,6 +21,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from kiosk.journey.machine import Reset, Screen
+from kiosk.ops import collector
 from kiosk.security import keyfile, secrets
 from kiosk.settings.boot import BootInfo
 from kiosk.settings.config import ConfigError, Settings, load_settings, site_profiles
@@ -161,6 +164,34 @@ def test_a_window_closed_during_start_up_shuts_down_cleanly(qtbot: QtBot) -> Non
     win.close()  # the slideshow's timer stops; nothing of the second half is touched
     assert not win.isVisible()
     win.deleteLater()
+
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_the_collector_waits_while_the_kiosk_starts_then_frees_what_start_up_left() -> None:
+    """`kiosk run` pauses automatic collection; once the kiosk is ready, a cycle start-up dropped is freed and
+    what survived is frozen (never scanned again), and automatic collection is back on."""
+    assert gc.isenabled()
+    try:
+        collector.pause()
+        assert not gc.isenabled()
+        dropped = _Cycle()
+        gone = weakref.ref(dropped)
+        del dropped
+        for _ in range(50_000):  # allocations that would have set off automatic collections
+            _Cycle()
+        assert gone() is not None  # nothing collected while paused
+        kept = _Cycle()
+        frozen = collector.settle()
+        assert gone() is None and gc.isenabled()
+        assert frozen == gc.get_freeze_count() > 0
+        assert not any(obj is kept for obj in gc.get_objects())  # frozen objects are no longer tracked for scans
+    finally:
+        gc.unfreeze()
+        gc.enable()
 
 
 def _kiosk_run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:

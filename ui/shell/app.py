@@ -12,7 +12,7 @@ from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from kiosk.ops import watchdog
+from kiosk.ops import collector, watchdog
 from kiosk.settings.boot import BootInfo
 from ui.common.theme import apply_theme, load_fonts
 from ui.common.timers import named_timer
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from ui.shell.recovery import Recovery
 
 log = logging.getLogger(__name__)
+# After `ready`: the garbage collector's pause ends (kiosk.ops.collector).
+SETTLE_GC_MS = 500
 qt_log = logging.getLogger("qt")
 
 _QT_LEVELS = {
@@ -110,6 +112,10 @@ def start_kiosk(load: Callable[[], Runtime | None], boot: BootInfo, windowed: bo
         starter.timeout.connect(window.portal_service.start)
         starter.timeout.connect(window.housekeeping.schedule_purge)  # personal data past its retention, then daily
         starter.start()
+        # Once the attract screen stands with the validated settings: what start-up left is collected, the rest frozen.
+        settle = named_timer(window, "gc-settle", SETTLE_GC_MS, single_shot=True)
+        settle.timeout.connect(collector.settle)
+        settle.start()
 
     if windowed or not boot.fullscreen:
         window.resize(1366, 768)
