@@ -333,6 +333,7 @@ def test_the_console_offers_each_overridable_setting_with_the_schemas_values() -
     assert offered["kiosk.default_language"].choices == ("vi", "en")
     assert offered["printer.paper_width_mm"].choices == (58, 80) and offered["printer.kind"].technician_only
     assert offered["printer.address"].kind is EditorKind.TEXT
+    assert offered["scanning.device"].max_length == 200  # a text field takes no more than the schema accepts
     for setting in offered.values():  # the least and the most a number offers validate; one beyond does not
         section = type(getattr(Settings(), setting.section))
         values = list(setting.choices) if setting.kind is EditorKind.CHOICE else []

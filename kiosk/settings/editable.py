@@ -38,6 +38,7 @@ class EditableSetting:
     high: int = 0
     step: int = 1
     choices: tuple[Any, ...] = ()  # CHOICE: the schema's values, in its order
+    max_length: int | None = None  # TEXT: the schema's limit, if it sets one
 
     @property
     def key(self) -> str:
@@ -79,7 +80,8 @@ def describe(section: str, name: str, technician_only: bool = False, step: int =
         low, high = field_bounds(model, name)
         return EditableSetting(section, name, technician_only, EditorKind.NUMBER, low=low, high=high, step=step)
     if annotation is str:
-        return EditableSetting(section, name, technician_only, EditorKind.TEXT)
+        limits = [rule.max_length for rule in model.model_fields[name].metadata if hasattr(rule, "max_length")]
+        return EditableSetting(section, name, technician_only, EditorKind.TEXT, max_length=min(limits, default=None))
     raise ValueError(f"{section}.{name} is a {annotation}: the console has no editor for it")
 
 

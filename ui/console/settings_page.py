@@ -35,6 +35,8 @@ def make_editor(setting: EditableSetting) -> QWidget:
             editor.addItem(str(value), value)  # the text is set in the console's language (`retranslate`)
     else:
         editor = QLineEdit()
+        if setting.max_length is not None:
+            editor.setMaxLength(setting.max_length)
     editor.setObjectName(f"console.{setting.key}")
     editor.setMinimumHeight(56)
     return editor
