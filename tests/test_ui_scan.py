@@ -187,6 +187,7 @@ def test_the_technician_sets_the_scanner_and_staff_cannot(qtbot: QtBot, make_win
     win.consoles.console.show_page("settings")
     resolution = win.findChild(QSpinBox, "console.scanning.resolution")
     assert device.isVisible() and resolution is not None and resolution.isVisible()
+    assert device.maxLength() == 200  # what the schema accepts for a SANE device name
     device.setText("test:0")
     assert (resolution.minimum(), resolution.maximum()) == (200, 300)  # the schema's bounds
     resolution.setValue(300)
