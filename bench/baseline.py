@@ -70,11 +70,6 @@ def launch(tree: Path, home: Path) -> tuple[list[str], dict[str, str]]:
     return command, env
 
 
-def compile_tree(tree: Path) -> None:
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "kiosk"), str(tree / "ui")],
-                   check=True, stdout=subprocess.DEVNULL)
-
-
 class Side:
     """One kiosk's samples, and the floor's taken in the same runs."""
 
@@ -96,7 +91,7 @@ def run(revision: str) -> dict[str, float | str]:
         root = Path(tmp)
         trees["revision"] = extract(revision, root)
         for tree in trees.values():
-            compile_tree(tree)
+            paint_probe.compile_bytecode(tree)
         cache = [*paint_probe.cache_trees(), trees["revision"]]
 
         def once(name: str, home: Path, into: dict[str, Side], evict: bool) -> None:

@@ -201,11 +201,11 @@ def kiosk_command(idle_ms: int = IDLE_MS * 3) -> list[str]:
     return [sys.executable, "-m", "kiosk", *probe]
 
 
-def compile_bytecode() -> None:
-    """Compile the kiosk's modules as installing it does (pip writes .pyc files; deploy/install.sh installs
-    the package), so no run pays for compiling source: a fresh clone has none, and where
+def compile_bytecode(tree: Path = REPO) -> None:
+    """Compile the kiosk's modules of `tree` as installing it does (pip writes .pyc files; deploy/install.sh
+    installs the package), so no run pays for compiling source: a fresh clone has none, and where
     PYTHONDONTWRITEBYTECODE is set the kiosk's own imports would never write them."""
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "kiosk"), str(REPO / "ui")],
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "kiosk"), str(tree / "ui")],
                    check=True, stdout=subprocess.DEVNULL)
 
 
